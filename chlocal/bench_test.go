@@ -1,0 +1,170 @@
+package chlocal_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+)
+
+// BenchmarkBatchInsert sends 100,000-row batches through clickhouse-go over
+// HTTP to the embedded engine, into a table shaped like the event log, alone
+// and with a summing materialized view. Bytes are the Native block's size.
+//
+//	go test -run '^$' -bench BatchInsert -benchtime 20x -count 5 ./chlocal/
+func BenchmarkBatchInsert(b *testing.B) {
+	ep := chlocaltest.Start(b)
+	const rows = 100_000
+	// Native bytes per row: DateTime64 8, UInt64 8, UInt32 4, Decimal(18,2) 8,
+	// Enum8 1, String of 24 bytes 1+24.
+	const rowBytes = 8 + 8 + 4 + 8 + 1 + 25
+	for _, view := range []bool{false, true} {
+		b.Run(fmt.Sprintf("view=%v", view), func(b *testing.B) {
+			db := ep.Database(b)
+			conn := ep.Open(b, db)
+			ctx := context.Background()
+			ddl := []string{`CREATE TABLE events (ts DateTime64(3, 'UTC'), user_id UInt64, merchant_id UInt32,
+				amount Decimal(18,2), kind Enum8('click' = 1, 'order_paid' = 2), event_id String)
+				ENGINE = MergeTree ORDER BY (user_id, ts)`}
+			if view {
+				ddl = append(ddl,
+					`CREATE TABLE user_sums (user_id UInt64, n UInt64, amount Decimal(38,2)) ENGINE = SummingMergeTree ORDER BY user_id`,
+					`CREATE MATERIALIZED VIEW user_sums_mv TO user_sums AS
+						SELECT user_id, count() AS n, sum(amount) AS amount FROM events GROUP BY user_id`)
+			}
+			for _, q := range ddl {
+				if err := conn.Exec(ctx, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+			amounts := make([]decimal.Decimal, 1000)
+			for i := range amounts {
+				amounts[i] = decimal.New(int64(i*137+1), -2)
+			}
+			b.SetBytes(rows * rowBytes)
+			start := time.Now()
+			n := 0
+			for b.Loop() {
+				batch, err := conn.PrepareBatch(ctx, "INSERT INTO events")
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := 0; i < rows; i++ {
+					id := n*rows + i
+					if err := batch.Append(base.Add(time.Duration(id)*time.Millisecond), uint64(id%50_000), uint32(id%300),
+						amounts[id%len(amounts)], int8(1+id%2), fmt.Sprintf("evt-%020d", id)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := batch.Send(); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			b.ReportMetric(float64(n*rows)/time.Since(start).Seconds(), "rows/s")
+		})
+	}
+}
+
+// nativeEvents encodes rows of the events table as one Native block at
+// revision 0, the way clickhouse-go sends it.
+func nativeEvents(rows, offset int) []byte {
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	b := binary.AppendUvarint(nil, 6)
+	b = binary.AppendUvarint(b, uint64(rows))
+	col := func(name, typ string) {
+		b = binary.AppendUvarint(b, uint64(len(name)))
+		b = append(b, name...)
+		b = binary.AppendUvarint(b, uint64(len(typ)))
+		b = append(b, typ...)
+	}
+	col("ts", "DateTime64(3, 'UTC')")
+	for i := 0; i < rows; i++ {
+		b = binary.LittleEndian.AppendUint64(b, uint64(base+int64(offset+i)))
+	}
+	col("user_id", "UInt64")
+	for i := 0; i < rows; i++ {
+		b = binary.LittleEndian.AppendUint64(b, uint64((offset+i)%50_000))
+	}
+	col("merchant_id", "UInt32")
+	for i := 0; i < rows; i++ {
+		b = binary.LittleEndian.AppendUint32(b, uint32((offset+i)%300))
+	}
+	col("amount", "Decimal(18, 2)")
+	for i := 0; i < rows; i++ {
+		b = binary.LittleEndian.AppendUint64(b, uint64(((offset+i)%1000)*137+1))
+	}
+	col("kind", "Enum8('click' = 1, 'order_paid' = 2)")
+	for i := 0; i < rows; i++ {
+		b = append(b, byte(1+(offset+i)%2))
+	}
+	col("event_id", "String")
+	for i := 0; i < rows; i++ {
+		b = append(b, 24)
+		b = fmt.Appendf(b, "evt-%020d", offset+i)
+	}
+	return b
+}
+
+// BenchmarkEndpointInsertNative posts pre-encoded Native bodies, so it
+// measures the endpoint and the engine without clickhouse-go's encoding.
+//
+//	go test -run '^$' -bench EndpointInsertNative -benchtime 20x -count 5 ./chlocal/
+func BenchmarkEndpointInsertNative(b *testing.B) {
+	ep := chlocaltest.Start(b)
+	const rows = 100_000
+	for _, view := range []bool{false, true} {
+		b.Run(fmt.Sprintf("view=%v", view), func(b *testing.B) {
+			db := ep.Database(b)
+			conn := ep.Open(b, db)
+			ctx := context.Background()
+			if err := conn.Exec(ctx, `CREATE TABLE events (ts DateTime64(3, 'UTC'), user_id UInt64, merchant_id UInt32,
+				amount Decimal(18,2), kind Enum8('click' = 1, 'order_paid' = 2), event_id String)
+				ENGINE = MergeTree ORDER BY (user_id, ts)`); err != nil {
+				b.Fatal(err)
+			}
+			if view {
+				for _, q := range []string{
+					`CREATE TABLE user_sums (user_id UInt64, n UInt64, amount Decimal(38,2)) ENGINE = SummingMergeTree ORDER BY user_id`,
+					`CREATE MATERIALIZED VIEW user_sums_mv TO user_sums AS
+						SELECT user_id, count() AS n, sum(amount) AS amount FROM events GROUP BY user_id`,
+				} {
+					if err := conn.Exec(ctx, q); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			bodies := make([][]byte, 8)
+			for i := range bodies {
+				bodies[i] = nativeEvents(rows, i*rows)
+			}
+			u := ep.URL() + "/?" + url.Values{"database": {db}, "query": {"INSERT INTO events FORMAT Native"}}.Encode()
+			b.SetBytes(int64(len(bodies[0])))
+			start := time.Now()
+			n := 0
+			for b.Loop() {
+				resp, err := http.Post(u, "application/octet-stream", bytes.NewReader(bodies[n%len(bodies)]))
+				if err != nil {
+					b.Fatal(err)
+				}
+				msg, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("%d %s", resp.StatusCode, msg)
+				}
+				n++
+			}
+			b.ReportMetric(float64(n*rows)/time.Since(start).Seconds(), "rows/s")
+		})
+	}
+}

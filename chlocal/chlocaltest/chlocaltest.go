@@ -1,0 +1,178 @@
+// Package chlocaltest gives tests a real ClickHouse HTTP endpoint: the
+// embedded engine served by package chlocal on a loopback port.
+//
+// The engine holds process-wide state and takes seconds to load, so one
+// endpoint serves every test in a test binary; tests isolate themselves with
+// a database each (Endpoint.Database). Call Main from TestMain so the engine
+// is closed when the tests end.
+package chlocaltest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/rebatehq/rebate/chdb"
+	"github.com/rebatehq/rebate/chlocal"
+)
+
+// Endpoint is a running embedded ClickHouse HTTP endpoint.
+type Endpoint struct {
+	Addr    string // host:port
+	DataDir string
+	Server  *chlocal.Server
+	Lib     *chdb.Lib
+
+	http *http.Server
+	ln   net.Listener
+}
+
+var shared struct {
+	once sync.Once
+	ep   *Endpoint
+	err  error
+}
+
+// Main runs the tests and then closes the shared endpoint, if one started.
+func Main(m *testing.M) {
+	code := m.Run()
+	if ep := shared.ep; ep != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_ = ep.http.Shutdown(ctx)
+		_ = ep.Server.Close(ctx)
+		cancel()
+		_ = os.RemoveAll(ep.DataDir)
+	}
+	os.Exit(code)
+}
+
+// LibPath finds the engine library, or skips the test when it is missing.
+// Under CI=true a missing engine fails the test instead: CI must never pass
+// by skipping the engine.
+func LibPath(tb testing.TB) string {
+	tb.Helper()
+	path, err := chdb.Find(os.Getenv)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf("embedded ClickHouse engine unavailable under CI=true: %v", err)
+	}
+	tb.Skipf("embedded ClickHouse engine unavailable (run scripts/install-engine.sh): %v", err)
+	return ""
+}
+
+// Lib loads the engine library, with LibPath's rules when it is missing.
+func Lib(tb testing.TB) *chdb.Lib {
+	tb.Helper()
+	lib, err := chdb.Load(LibPath(tb))
+	if err != nil {
+		tb.Fatalf("load embedded ClickHouse engine: %v", err)
+	}
+	return lib
+}
+
+// Start returns the shared endpoint, starting it on first use.
+func Start(tb testing.TB) *Endpoint {
+	tb.Helper()
+	lib := Lib(tb)
+	shared.once.Do(func() { shared.ep, shared.err = start(lib) })
+	if shared.err != nil {
+		tb.Fatalf("start embedded ClickHouse endpoint: %v", shared.err)
+	}
+	return shared.ep
+}
+
+func start(lib *chdb.Lib) (*Endpoint, error) {
+	dir, err := os.MkdirTemp("", "rebate-chlocaltest-")
+	if err != nil {
+		return nil, err
+	}
+	srv, err := chlocal.Open(lib, chlocal.Config{Path: dir})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	return &Endpoint{Addr: ln.Addr().String(), DataDir: dir, Server: srv, Lib: lib, http: hs, ln: ln}, nil
+}
+
+// URL is the endpoint's base URL.
+func (e *Endpoint) URL() string { return "http://" + e.Addr }
+
+// Database creates an empty database for the test and drops it afterwards.
+func (e *Endpoint) Database(tb testing.TB) string {
+	tb.Helper()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "t_" + hex.EncodeToString(b[:])
+	conn := e.Open(tb, "default")
+	ctx := context.Background()
+	if err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		tb.Fatalf("create database: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name); err != nil {
+			tb.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// Options are clickhouse-go options for this endpoint and database.
+func (e *Endpoint) Options(db string) *clickhouse.Options {
+	return &clickhouse.Options{
+		Addr:        []string{e.Addr},
+		Protocol:    clickhouse.HTTP,
+		Auth:        clickhouse.Auth{Database: db},
+		DialTimeout: 5 * time.Second,
+	}
+}
+
+// Open connects clickhouse-go over HTTP, closing the connection at cleanup.
+func (e *Endpoint) Open(tb testing.TB, db string) driver.Conn {
+	tb.Helper()
+	conn, err := clickhouse.Open(e.Options(db))
+	if err != nil {
+		tb.Fatalf("open clickhouse-go: %v", err)
+	}
+	if err := conn.Ping(context.Background()); err != nil {
+		tb.Fatalf("ping endpoint: %v", err)
+	}
+	tb.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// WaitReady polls url+"/ping" until it answers or the deadline passes.
+func WaitReady(url string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	var last error = errors.New("not polled")
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url + "/ping")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("status %s", resp.Status)
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not ready after %s: %w", url, timeout, last)
+}

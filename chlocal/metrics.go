@@ -1,0 +1,60 @@
+package chlocal
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	statements  *prometheus.CounterVec
+	seconds     *prometheus.HistogramVec
+	insertBytes prometheus.Counter
+	inFlight    prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		statements: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rebate_chlocal_statements_total",
+			Help: "Statements run by the embedded ClickHouse endpoint, by kind and result.",
+		}, []string{"kind", "result"}),
+		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "rebate_chlocal_statement_seconds",
+			Help:    "Time from request to answer in the embedded ClickHouse endpoint.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"kind"}),
+		insertBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rebate_chlocal_insert_bytes_total",
+			Help: "INSERT data received by the embedded ClickHouse endpoint, after decompression.",
+		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rebate_chlocal_statements_in_flight",
+			Help: "Statements running or waiting for an engine connection.",
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.statements, m.seconds, m.insertBytes, m.inFlight} {
+		if err := reg.Register(c); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if !errors.As(err, &are) {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}
+
+func (k stmtKind) String() string {
+	switch k {
+	case kindOutput:
+		return "select"
+	case kindInsert:
+		return "insert"
+	case kindSession:
+		return "session"
+	}
+	return "other"
+}

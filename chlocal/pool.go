@@ -1,0 +1,76 @@
+package chlocal
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rebatehq/rebate/chdb"
+)
+
+// session is one engine connection and the database it currently uses.
+// Connections are sessions: a statement that changed one (SET, USE) would
+// leak into the next request, so the endpoint never lets a client's SET or
+// USE reach a pooled connection.
+type session struct {
+	conn *chdb.Conn
+	db   string
+}
+
+func (s *session) use(db string) error {
+	if db == "" {
+		db = "default"
+	}
+	if s.db == db {
+		return nil
+	}
+	r, err := s.conn.Query("USE "+quoteIdent(db), "TabSeparated")
+	if err != nil {
+		return err
+	}
+	r.Close()
+	s.db = db
+	return nil
+}
+
+type pool struct {
+	idle    chan *session
+	created int
+}
+
+func newPool(lib *chdb.Lib, path string, size int, args []string) (*pool, error) {
+	p := &pool{idle: make(chan *session, size)}
+	for i := 0; i < size; i++ {
+		c, err := lib.Connect(path, args...)
+		if err != nil {
+			_ = p.close(context.Background())
+			return nil, fmt.Errorf("open engine connection %d of %d: %w", i+1, size, err)
+		}
+		p.created++
+		p.idle <- &session{conn: c, db: "default"}
+	}
+	return p, nil
+}
+
+func (p *pool) acquire(ctx context.Context) (*session, error) {
+	select {
+	case s := <-p.idle:
+		return s, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (p *pool) release(s *session) { p.idle <- s }
+
+// close waits for every session to come back, then closes them all.
+func (p *pool) close(ctx context.Context) error {
+	for ; p.created > 0; p.created-- {
+		select {
+		case s := <-p.idle:
+			_ = s.conn.Close()
+		case <-ctx.Done():
+			return fmt.Errorf("close engine connections: %d still in use: %w", p.created, ctx.Err())
+		}
+	}
+	return nil
+}

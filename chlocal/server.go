@@ -1,0 +1,154 @@
+// Package chlocal serves ClickHouse's HTTP interface over the embedded engine
+// (package chdb), so that clickhouse-go, curl and BI tools talk to it exactly
+// as they would to a ClickHouse server.
+package chlocal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rebatehq/rebate/chdb"
+)
+
+// Config of the endpoint. The zero value of each field selects its default.
+type Config struct {
+	// Path is the data folder; "" keeps everything in memory.
+	Path string
+	// Conns is how many statements run at once (engine connections). Default 4.
+	Conns int
+	// TempDir is where INSERT bodies are staged for the engine. Default: the OS temp folder.
+	TempDir string
+	// MaxQueryBytes caps a statement's text (not INSERT data). Default 16 MiB.
+	MaxQueryBytes int64
+	// MaxInsertBytes caps one INSERT body. Default 16 GiB.
+	MaxInsertBytes int64
+	// Logger receives one line per failed statement and debug lines per request.
+	Logger *slog.Logger
+	// Registerer, if set, receives the endpoint's Prometheus metrics.
+	Registerer prometheus.Registerer
+}
+
+func (c *Config) setDefaults() error {
+	if c.Conns == 0 {
+		c.Conns = 4
+	}
+	if c.Conns < 1 || c.Conns > 64 {
+		return fmt.Errorf("chlocal config: Conns=%d: want 1..64", c.Conns)
+	}
+	if c.TempDir == "" {
+		c.TempDir = os.TempDir()
+	}
+	if c.MaxQueryBytes == 0 {
+		c.MaxQueryBytes = 16 << 20
+	}
+	if c.MaxQueryBytes < 1024 {
+		return fmt.Errorf("chlocal config: MaxQueryBytes=%d: want at least 1024", c.MaxQueryBytes)
+	}
+	if c.MaxInsertBytes == 0 {
+		c.MaxInsertBytes = 16 << 30
+	}
+	if c.MaxInsertBytes < 1 {
+		return fmt.Errorf("chlocal config: MaxInsertBytes=%d: want a positive size", c.MaxInsertBytes)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// Info describes the engine behind the endpoint.
+type Info struct {
+	DisplayName string
+	Version     string
+	Timezone    string
+}
+
+// Server is the HTTP endpoint. It implements http.Handler.
+type Server struct {
+	cfg     Config
+	lib     *chdb.Lib
+	pool    *pool
+	staging string
+	info    Info
+	metrics *metrics
+	log     *slog.Logger
+	closed  atomic.Bool
+}
+
+// Open connects to the engine and prepares the endpoint.
+func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	staging, err := os.MkdirTemp(cfg.TempDir, "rebate-chlocal-")
+	if err != nil {
+		return nil, fmt.Errorf("chlocal config: TempDir %q: %w", cfg.TempDir, err)
+	}
+	// The staging path is spliced into FROM INFILE, where these are globs.
+	if strings.ContainsAny(staging, "*?{}[]") {
+		_ = os.RemoveAll(staging)
+		return nil, fmt.Errorf("chlocal config: TempDir %q: path must not contain any of * ? { } [ ]", cfg.TempDir)
+	}
+	if cfg.Path != "" {
+		if err := os.MkdirAll(cfg.Path, 0o755); err != nil {
+			_ = os.RemoveAll(staging)
+			return nil, fmt.Errorf("chlocal config: Path %q: %w", cfg.Path, err)
+		}
+	}
+	p, err := newPool(lib, cfg.Path, cfg.Conns, nil)
+	if err != nil {
+		_ = os.RemoveAll(staging)
+		return nil, err
+	}
+	s := &Server{cfg: cfg, lib: lib, pool: p, staging: staging, log: cfg.Logger}
+	if s.info, err = s.readInfo(); err != nil {
+		_ = s.Close(context.Background())
+		return nil, err
+	}
+	if s.metrics, err = newMetrics(cfg.Registerer); err != nil {
+		_ = s.Close(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) readInfo() (Info, error) {
+	sess, err := s.pool.acquire(context.Background())
+	if err != nil {
+		return Info{}, err
+	}
+	defer s.pool.release(sess)
+	r, err := sess.conn.Query("SELECT displayName(), version(), timezone()", "TabSeparated")
+	if err != nil {
+		return Info{}, fmt.Errorf("read engine version: %w", err)
+	}
+	defer r.Close()
+	f := strings.Split(strings.TrimRight(string(r.Bytes()), "\n"), "\t")
+	if len(f) != 3 {
+		return Info{}, fmt.Errorf("read engine version: unexpected answer %q", r.Bytes())
+	}
+	return Info{DisplayName: f[0], Version: f[1], Timezone: f[2]}, nil
+}
+
+// Info describes the engine.
+func (s *Server) Info() Info { return s.info }
+
+// Close stops accepting statements, waits (bounded by ctx) for running ones
+// and closes the engine connections. Stop the HTTP server first.
+func (s *Server) Close(ctx context.Context) error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	err := s.pool.close(ctx)
+	if rmErr := os.RemoveAll(s.staging); rmErr != nil {
+		err = errors.Join(err, fmt.Errorf("remove staging folder: %w", rmErr))
+	}
+	return err
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	c, err := loadConfig("chlocal", nil, env(), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.EngineListen != "127.0.0.1:8123" || c.EngineConns != 4 || c.EnginePath != "data/clickhouse" || c.LogLevel != slog.LevelInfo {
+		t.Errorf("defaults: %+v", c)
+	}
+	c, err = loadConfig("chlocal", nil, env("REBATE_CHLOCAL_CONNS", "8", "REBATE_CHLOCAL_LISTEN", "127.0.0.1:9000",
+		"REBATE_LOG_LEVEL", "debug", "REBATE_SHUTDOWN_TIMEOUT", "5s"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.EngineConns != 8 || c.EngineListen != "127.0.0.1:9000" || c.LogLevel != slog.LevelDebug || c.ShutdownTimeout != 5*time.Second {
+		t.Errorf("env: %+v", c)
+	}
+	c, err = loadConfig("chlocal", []string{"--conns", "2", "--path", "/x"}, env("REBATE_CHLOCAL_CONNS", "8"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.EngineConns != 2 || c.EnginePath != "/x" {
+		t.Errorf("flags over env: %+v", c)
+	}
+}
+
+// TestConfigErrorsNameTheField: a bad value must say which setting it is.
+func TestConfigErrorsNameTheField(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  func(string) string
+		want []string
+	}{
+		{nil, env("REBATE_CHLOCAL_CONNS", "many"), []string{"REBATE_CHLOCAL_CONNS", "not an integer"}},
+		{nil, env("REBATE_CHLOCAL_CONNS", "0"), []string{"--conns", "REBATE_CHLOCAL_CONNS", "1..64"}},
+		{[]string{"--listen", "nohost"}, env(), []string{"--listen", "REBATE_CHLOCAL_LISTEN", "host:port"}},
+		{[]string{"--path", " "}, env(), []string{"--path", "must not be empty"}},
+		{nil, env("REBATE_LOG_LEVEL", "loud"), []string{"REBATE_LOG_LEVEL"}},
+		{nil, env("REBATE_LOG_FORMAT", "xml"), []string{"--log-format", "text, json"}},
+		{nil, env("REBATE_SHUTDOWN_TIMEOUT", "soon"), []string{"REBATE_SHUTDOWN_TIMEOUT", "duration"}},
+		{[]string{"extra"}, env(), []string{"unexpected argument"}},
+	} {
+		_, err := loadConfig("chlocal", tc.args, tc.env, io.Discard)
+		if err == nil {
+			t.Errorf("%v: no error", tc.args)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q does not mention %q", err, w)
+			}
+		}
+	}
+}
+
+func TestRunUnknownCommand(t *testing.T) {
+	var stderr strings.Builder
+	err := run(t.Context(), []string{"nope"}, env(), io.Discard, &stderr)
+	if err == nil || !strings.Contains(err.Error(), `unknown command "nope"`) || !strings.Contains(stderr.String(), "chlocal") {
+		t.Errorf("err %v, usage %q", err, stderr.String())
+	}
+	if err := run(t.Context(), nil, env(), io.Discard, io.Discard); err == nil {
+		t.Error("no command: want an error")
+	}
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rebatehq/rebate/chdb"
+	"github.com/rebatehq/rebate/chlocal"
+)
+
+// engine is the embedded ClickHouse endpoint running in this process.
+type engine struct {
+	srv  *chlocal.Server
+	http *http.Server
+	addr string
+	errc chan error
+	log  *slog.Logger
+}
+
+// startEngine listens first, so a taken port fails before the engine loads.
+func startEngine(cfg *Config, env *environment, log *slog.Logger, reg *prometheus.Registry) (*engine, error) {
+	ln, err := net.Listen("tcp", cfg.EngineListen)
+	if err != nil {
+		return nil, fmt.Errorf("embedded ClickHouse: listen on %s (--listen, REBATE_CHLOCAL_LISTEN): %w", cfg.EngineListen, err)
+	}
+	libPath, err := chdb.Find(env.getenv)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("embedded ClickHouse: %w", err)
+	}
+	lib, err := chdb.Load(libPath)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("embedded ClickHouse: %w", err)
+	}
+	t0 := time.Now()
+	srv, err := chlocal.Open(lib, chlocal.Config{
+		Path:       cfg.EnginePath,
+		Conns:      cfg.EngineConns,
+		Logger:     log.With("component", "chlocal"),
+		Registerer: reg,
+	})
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("embedded ClickHouse: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", srv)
+	if reg != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	}
+	e := &engine{
+		srv:  srv,
+		http: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute},
+		addr: ln.Addr().String(),
+		errc: make(chan error, 1),
+		log:  log,
+	}
+	go func() { e.errc <- e.http.Serve(ln) }()
+	info := srv.Info()
+	log.Info("embedded ClickHouse ready", "addr", e.addr, "path", cfg.EnginePath, "version", info.Version,
+		"conns", cfg.EngineConns, "library", libPath, "startup", time.Since(t0).Round(time.Millisecond))
+	return e, nil
+}
+
+// stop finishes running statements, then closes the engine; data is on disk.
+func (e *engine) stop(ctx context.Context) error {
+	err := e.http.Shutdown(ctx)
+	if cerr := e.srv.Close(ctx); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	return err
+}
+
+// failed reports the HTTP server stopping on its own.
+func (e *engine) failed() <-chan error { return e.errc }

@@ -1,0 +1,18 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/rebatehq/rebate/chdb"
+)
+
+func runVersion(_ context.Context, _ *Config, env *environment) error {
+	v := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	_, err := fmt.Fprintf(env.stdout, "rebate %s (embedded engine package %s)\n", v, chdb.Version)
+	return err
+}
