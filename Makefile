@@ -5,16 +5,24 @@ export CGO_ENABLED ?= 1
 
 BIN := bin/rebate
 
-.PHONY: run test engine build bench clean
+.PHONY: run test fuzz engine build bench clean
 
 ## run: the whole product on this machine, embedded (engine installed on first use)
 run: engine build
 	./$(BIN) chlocal
 
-## test: vet, then every test with the race detector, against the real engine
+## test: vet, every test with the race detector against the real engine,
+## then a short fuzz run of each parser that reads untrusted input
 test: engine
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
+
+FUZZTIME ?= 15s
+## fuzz: the event decoder and the endpoint's SQL scanner, FUZZTIME each
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzParseStatement$$' -fuzztime $(FUZZTIME) ./chlocal/
 
 ## engine: fetch the embedded ClickHouse engine into .cache (once)
 engine:
@@ -26,6 +34,7 @@ build:
 ## bench: the benchmarks recorded in docs/benchmarks.md
 bench: engine
 	$(GO) test -run '^$$' -bench 'BatchInsert|EndpointInsertNative' -benchtime 20x -count 5 ./chlocal/
+	$(GO) test -run '^$$' -bench Queries -benchtime 1000x -timeout 60m ./clickhouse/
 
 clean:
 	rm -rf bin data

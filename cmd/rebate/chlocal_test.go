@@ -106,9 +106,14 @@ func (p *proc) stop(t *testing.T, sig syscall.Signal) {
 	}
 }
 
+// sql posts a statement to the endpoint at base (which may carry a query string).
 func sql(t *testing.T, base, query string) string {
 	t.Helper()
-	resp, err := http.Post(base+"/", "text/plain", strings.NewReader(query))
+	u := base + "/"
+	if strings.Contains(base, "?") {
+		u = strings.Replace(base, "?", "/?", 1)
+	}
+	resp, err := http.Post(u, "text/plain", strings.NewReader(query))
 	if err != nil {
 		t.Fatal(err)
 	}

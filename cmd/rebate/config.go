@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rebatehq/rebate/clickhouse"
 )
 
 // Config is every setting of every subcommand. Each starts at its default;
@@ -23,17 +25,33 @@ type Config struct {
 	EngineListen string
 	EngineConns  int
 
+	// The ClickHouse the service uses (a server, or the embedded endpoint).
+	ClickHouse clickhouse.Config
+	// EventsRetentionDays is how long raw events are kept; 0 keeps them forever.
+	EventsRetentionDays int
+	// LeaderboardRefresh is how often the leaderboards are recomputed.
+	LeaderboardRefresh time.Duration
+
 	ShutdownTimeout time.Duration
 }
 
 func defaultConfig() *Config {
 	return &Config{
-		LogLevel:        slog.LevelInfo,
-		LogFormat:       "text",
-		EnginePath:      "data/clickhouse",
-		EngineListen:    "127.0.0.1:8123",
-		EngineConns:     4,
-		ShutdownTimeout: 30 * time.Second,
+		LogLevel:     slog.LevelInfo,
+		LogFormat:    "text",
+		EnginePath:   "data/clickhouse",
+		EngineListen: "127.0.0.1:8123",
+		EngineConns:  4,
+		ClickHouse: clickhouse.Config{
+			Addr:        "127.0.0.1:8123",
+			Database:    "rebate",
+			Username:    "default",
+			Compression: "none",
+			DialTimeout: 5 * time.Second,
+		},
+		EventsRetentionDays: 400,
+		LeaderboardRefresh:  2 * time.Second,
+		ShutdownTimeout:     30 * time.Second,
 	}
 }
 
@@ -61,9 +79,26 @@ func (c *Config) options(cmd string) []option {
 		{"conns", "REBATE_CHLOCAL_CONNS", "statements the embedded engine runs at once", intValue(&c.EngineConns),
 			between(&c.EngineConns, 1, 64)},
 	}
+	ch := &c.ClickHouse
+	store := []option{
+		{"clickhouse-addr", "REBATE_CLICKHOUSE_ADDR", "host:port of ClickHouse's HTTP interface", stringValue(&ch.Addr), hostPort(&ch.Addr)},
+		{"clickhouse-database", "REBATE_CLICKHOUSE_DATABASE", "database of the service's tables", stringValue(&ch.Database), nonEmpty(&ch.Database)},
+		{"clickhouse-user", "REBATE_CLICKHOUSE_USER", "ClickHouse user", stringValue(&ch.Username), nil},
+		{"clickhouse-password", "REBATE_CLICKHOUSE_PASSWORD", "ClickHouse password (prefer the variable)", secretValue(&ch.Password), nil},
+		{"clickhouse-secure", "REBATE_CLICKHOUSE_SECURE", "use HTTPS", boolValue(&ch.Secure), nil},
+		{"clickhouse-compression", "REBATE_CLICKHOUSE_COMPRESSION", "none, lz4, zstd or gzip", stringValue(&ch.Compression),
+			oneOf(&ch.Compression, "none", "lz4", "zstd", "gzip")},
+		{"clickhouse-dial-timeout", "REBATE_CLICKHOUSE_DIAL_TIMEOUT", "connect timeout", durationValue(&ch.DialTimeout), positive(&ch.DialTimeout)},
+	}
 	switch cmd {
 	case "chlocal":
 		return append(common, engine...)
+	case "migrate":
+		return append(append(common, store...),
+			option{"events-retention-days", "REBATE_EVENTS_RETENTION_DAYS", "days raw events are kept (0: forever)",
+				intValue(&c.EventsRetentionDays), between(&c.EventsRetentionDays, 0, 36500)},
+			option{"leaderboard-refresh", "REBATE_LEADERBOARD_REFRESH", "how often leaderboards are recomputed (whole seconds)",
+				durationValue(&c.LeaderboardRefresh), atLeast(&c.LeaderboardRefresh, time.Second)})
 	}
 	return nil
 }
@@ -129,6 +164,26 @@ func (v value[T]) Set(s string) error {
 	}
 	*v.p = x
 	return nil
+}
+
+func boolValue(p *bool) value[bool] {
+	return value[bool]{p, func(s string) (bool, error) {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return false, errors.New("want true or false")
+		}
+		return b, nil
+	}, strconv.FormatBool}
+}
+
+// secretValue never prints the value, in usage or in errors.
+func secretValue(p *string) value[string] {
+	return value[string]{p, func(s string) (string, error) { return s, nil }, func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "(set)"
+	}}
 }
 
 func stringValue(p *string) value[string] {
@@ -198,6 +253,15 @@ func between(p *int, lo, hi int) func() error {
 	return func() error {
 		if *p < lo || *p > hi {
 			return fmt.Errorf("want %d..%d", lo, hi)
+		}
+		return nil
+	}
+}
+
+func atLeast(p *time.Duration, min time.Duration) func() error {
+	return func() error {
+		if *p < min || *p%time.Second != 0 {
+			return fmt.Errorf("want whole seconds, at least %s", min)
 		}
 		return nil
 	}

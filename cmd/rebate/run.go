@@ -6,17 +6,22 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 )
 
 // command is one subcommand.
 type command struct {
 	name    string
 	summary string
+	// actions, if set, are the verbs the command takes first (migrate up).
+	actions []string
 	run     func(ctx context.Context, cfg *Config, env *environment) error
 }
 
 // environment is what a subcommand may touch outside its config.
 type environment struct {
+	action string
 	getenv func(string) string
 	stdout io.Writer
 	stderr io.Writer
@@ -24,8 +29,9 @@ type environment struct {
 
 func commands() []command {
 	return []command{
-		{"chlocal", "serve the embedded ClickHouse engine over ClickHouse's HTTP interface", runCHLocal},
-		{"version", "print the version", runVersion},
+		{"chlocal", "serve the embedded ClickHouse engine over ClickHouse's HTTP interface", nil, runCHLocal},
+		{"migrate", "apply (up), revert (down) or show (version) the ClickHouse schema", []string{"up", "down", "version"}, runMigrate},
+		{"version", "print the version", nil, runVersion},
 	}
 }
 
@@ -42,14 +48,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if c.name != args[0] {
 			continue
 		}
-		cfg, err := loadConfig(c.name, args[1:], getenv, stderr)
+		rest, action := args[1:], ""
+		if c.actions != nil {
+			if len(rest) == 0 || !slices.Contains(c.actions, rest[0]) {
+				return fmt.Errorf("usage: rebate %s %s [flags]", c.name, strings.Join(c.actions, "|"))
+			}
+			action, rest = rest[0], rest[1:]
+		}
+		cfg, err := loadConfig(c.name, rest, getenv, stderr)
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return c.run(ctx, cfg, &environment{getenv: getenv, stdout: stdout, stderr: stderr})
+		return c.run(ctx, cfg, &environment{action: action, getenv: getenv, stdout: stdout, stderr: stderr})
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -1,0 +1,41 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// DB is an open connection pool to the service's database.
+type DB struct {
+	conn driver.Conn
+	cfg  Config
+}
+
+// Open connects and checks the server answers.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	opts, err := cfg.Options()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := ch.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open clickhouse %s: %w", cfg.Addr, err)
+	}
+	if err := conn.Ping(ctx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("ping clickhouse %s/%s: %w", cfg.Addr, cfg.Database, err)
+	}
+	return &DB{conn: conn, cfg: cfg}, nil
+}
+
+// Conn is the underlying clickhouse-go connection.
+func (db *DB) Conn() driver.Conn { return db.conn }
+
+// Ping checks that the server answers.
+func (db *DB) Ping(ctx context.Context) error { return db.conn.Ping(ctx) }
+
+// Close releases the connections.
+func (db *DB) Close() error { return db.conn.Close() }

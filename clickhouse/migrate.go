@@ -1,0 +1,184 @@
+package clickhouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/golang-migrate/migrate/v4"
+	chmigrate "github.com/golang-migrate/migrate/v4/database/clickhouse"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+
+	"github.com/rebatehq/rebate/migrations"
+)
+
+// MigrationsTable records the applied version. MergeTree works on a single
+// server and, inside a Replicated database, on a cluster (docs/schema.md).
+const MigrationsTable = "schema_migrations"
+
+// Migrator applies migrations/ to cfg.Database, creating it if needed.
+type Migrator struct {
+	m   *migrate.Migrate
+	db  *sql.DB
+	cfg Config
+}
+
+// NewMigrator connects and reads the applied version.
+func NewMigrator(ctx context.Context, cfg Config, log *slog.Logger) (*Migrator, error) {
+	if err := EnsureDatabase(ctx, cfg); err != nil {
+		return nil, err
+	}
+	opts, err := cfg.Options()
+	if err != nil {
+		return nil, err
+	}
+	db := ch.OpenDB(opts)
+	driver, err := chmigrate.WithInstance(db, &chmigrate.Config{
+		DatabaseName:          cfg.Database,
+		MigrationsTable:       MigrationsTable,
+		MigrationsTableEngine: "MergeTree",
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrations: connect %s/%s: %w", cfg.Addr, cfg.Database, err)
+	}
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrations: read embedded files: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "clickhouse", driver)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	if log != nil {
+		m.Log = migrateLog{log}
+	}
+	return &Migrator{m: m, db: db, cfg: cfg}, nil
+}
+
+// Up applies every migration not applied yet.
+func (mg *Migrator) Up() error {
+	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("migrate up: %w", err)
+	}
+	return nil
+}
+
+// Down reverts every migration.
+func (mg *Migrator) Down() error {
+	if err := mg.m.Down(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("migrate down: %w", err)
+	}
+	return nil
+}
+
+// Steps applies n migrations up (n > 0) or reverts -n (n < 0).
+func (mg *Migrator) Steps(n int) error {
+	if err := mg.m.Steps(n); err != nil {
+		return fmt.Errorf("migrate %+d steps: %w", n, err)
+	}
+	return nil
+}
+
+// Version is the applied version; 0 when none is.
+func (mg *Migrator) Version() (version uint, dirty bool, err error) {
+	v, dirty, err := mg.m.Version()
+	if errors.Is(err, migrate.ErrNilVersion) {
+		return 0, false, nil
+	}
+	return v, dirty, err
+}
+
+// SetRetention makes raw events expire after days (0: keep them forever).
+// Only the table's metadata changes; existing parts expire as they merge.
+func (mg *Migrator) SetRetention(ctx context.Context, days int) error {
+	var engine string
+	err := mg.db.QueryRowContext(ctx,
+		"SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'events'").Scan(&engine)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // not migrated yet
+	}
+	if err != nil {
+		return fmt.Errorf("read events TTL: %w", err)
+	}
+	hasTTL := strings.Contains(engine, " TTL ")
+	var stmt string
+	switch {
+	case days == 0 && hasTTL:
+		stmt = "ALTER TABLE events REMOVE TTL"
+	case days > 0 && !strings.Contains(engine, fmt.Sprintf("toIntervalDay(%d)", days)):
+		stmt = fmt.Sprintf("ALTER TABLE events MODIFY TTL toDateTime(ts) + INTERVAL %d DAY", days)
+	default:
+		return nil
+	}
+	ctx = ch.Context(ctx, ch.WithSettings(ch.Settings{"materialize_ttl_after_modify": 0}))
+	if _, err := mg.db.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("set events retention to %d days: %w", days, err)
+	}
+	return nil
+}
+
+// SetLeaderboardRefresh sets how often leaderboard_mv recomputes the
+// leaderboards (whole seconds, at least 1): fresher against cheaper.
+func (mg *Migrator) SetLeaderboardRefresh(ctx context.Context, every time.Duration) error {
+	secs := int(every / time.Second)
+	if secs < 1 {
+		return fmt.Errorf("leaderboard refresh %s: want at least 1s", every)
+	}
+	var create string
+	err := mg.db.QueryRowContext(ctx,
+		"SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = 'leaderboard_mv'").Scan(&create)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // not migrated yet
+	}
+	if err != nil {
+		return fmt.Errorf("read leaderboard refresh: %w", err)
+	}
+	if strings.Contains(create, fmt.Sprintf("REFRESH EVERY %d SECOND ", secs)) {
+		return nil
+	}
+	if _, err := mg.db.ExecContext(ctx, fmt.Sprintf("ALTER TABLE leaderboard_mv MODIFY REFRESH EVERY %d SECOND", secs)); err != nil {
+		return fmt.Errorf("set leaderboard refresh to %ds: %w", secs, err)
+	}
+	return nil
+}
+
+// Close releases the connection.
+func (mg *Migrator) Close() error {
+	_, dbErr := mg.m.Close()
+	return errors.Join(dbErr, mg.db.Close())
+}
+
+// EnsureDatabase creates cfg.Database if it does not exist.
+func EnsureDatabase(ctx context.Context, cfg Config) error {
+	admin := cfg
+	admin.Database = "default"
+	db, err := Open(ctx, admin)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(cfg.Database)); err != nil {
+		return fmt.Errorf("create database %s: %w", cfg.Database, err)
+	}
+	return nil
+}
+
+func quoteIdent(s string) string {
+	return "`" + strings.NewReplacer(`\`, `\\`, "`", "\\`").Replace(s) + "`"
+}
+
+type migrateLog struct{ log *slog.Logger }
+
+func (l migrateLog) Printf(format string, v ...any) {
+	l.log.Info(strings.TrimSpace(fmt.Sprintf(format, v...)), "component", "migrate")
+}
+
+func (l migrateLog) Verbose() bool { return false }

@@ -1,0 +1,174 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// Query is one .sql file of queries/: a single statement whose values are
+// {name:Type} placeholders the server binds.
+type Query struct {
+	Name        string  // the file name without .sql, verb_noun
+	Description string  // the file's leading comment
+	SQL         string  // the statement, comment included
+	Params      []Param // in order of first use
+	ReadOnly    bool    // a SELECT: may run for analysts under readonly=1
+}
+
+// Param is a declared parameter: its name and ClickHouse type.
+type Param struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Queries are the loaded query files, by name.
+type Queries struct {
+	byName map[string]*Query
+	names  []string
+}
+
+var (
+	queryNameRe   = regexp.MustCompile(`^[a-z]+(_[a-z0-9]+)+$`)
+	placeholderRe = regexp.MustCompile(`\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([^{}]+?)\s*\}`)
+	lineCommentRe = regexp.MustCompile(`--[^\n]*`)
+)
+
+// LoadQueries reads every *.sql in fsys. A malformed file is an error, so a
+// service fails at start-up rather than on a request.
+func LoadQueries(fsys fs.FS) (*Queries, error) {
+	files, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("load queries: %w", err)
+	}
+	qs := &Queries{byName: map[string]*Query{}}
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("load queries: %w", err)
+		}
+		q, err := parseQuery(strings.TrimSuffix(path.Base(f), ".sql"), string(b))
+		if err != nil {
+			return nil, fmt.Errorf("load query %s: %w", f, err)
+		}
+		qs.byName[q.Name] = q
+		qs.names = append(qs.names, q.Name)
+	}
+	sort.Strings(qs.names)
+	return qs, nil
+}
+
+func parseQuery(name, text string) (*Query, error) {
+	if !queryNameRe.MatchString(name) {
+		return nil, fmt.Errorf("name %q: want verb_noun in lower case, like get_balance", name)
+	}
+	q := &Query{Name: name, SQL: strings.TrimSpace(text)}
+	var desc []string
+	body := q.SQL
+	for strings.HasPrefix(body, "--") {
+		line, rest, _ := strings.Cut(body, "\n")
+		desc = append(desc, strings.TrimSpace(strings.TrimPrefix(line, "--")))
+		body = strings.TrimSpace(rest)
+	}
+	q.Description = strings.Join(desc, " ")
+	if body == "" {
+		return nil, fmt.Errorf("no statement")
+	}
+	if q.Description == "" {
+		return nil, fmt.Errorf("no leading comment saying what the query answers")
+	}
+	first := strings.ToUpper(strings.Fields(body)[0])
+	q.ReadOnly = first == "SELECT" || first == "WITH"
+	// Placeholders in comments are prose, not parameters.
+	seen := map[string]string{}
+	for _, m := range placeholderRe.FindAllStringSubmatch(lineCommentRe.ReplaceAllString(body, ""), -1) {
+		pname, ptype := m[1], strings.Join(strings.Fields(m[2]), " ")
+		if prev, ok := seen[pname]; ok {
+			if prev != ptype {
+				return nil, fmt.Errorf("parameter %s declared as both %s and %s", pname, prev, ptype)
+			}
+			continue
+		}
+		seen[pname] = ptype
+		q.Params = append(q.Params, Param{Name: pname, Type: ptype})
+	}
+	return q, nil
+}
+
+// Get returns the named query.
+func (qs *Queries) Get(name string) (*Query, bool) {
+	q, ok := qs.byName[name]
+	return q, ok
+}
+
+// All lists the queries by name.
+func (qs *Queries) All() []*Query {
+	out := make([]*Query, 0, len(qs.names))
+	for _, n := range qs.names {
+		out = append(out, qs.byName[n])
+	}
+	return out
+}
+
+// Require fails unless every name is loaded.
+func (qs *Queries) Require(names ...string) error {
+	var missing []string
+	for _, n := range names {
+		if _, ok := qs.byName[n]; !ok {
+			missing = append(missing, n+".sql")
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("queries missing: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Validate has the server plan every query (parse only, for writes) with
+// sample values, so a query naming a missing table or column fails here.
+func (qs *Queries) Validate(ctx context.Context, conn driver.Conn) error {
+	for _, q := range qs.All() {
+		params := ch.Parameters{}
+		for _, p := range q.Params {
+			params[p.Name] = sampleValue(p.Type)
+		}
+		explain := "EXPLAIN AST "
+		if q.ReadOnly {
+			explain = "EXPLAIN PLAN "
+		}
+		rows, err := conn.Query(ch.Context(ctx, ch.WithParameters(params)), explain+q.SQL)
+		if err == nil {
+			for rows.Next() {
+			}
+			err = rows.Err()
+			rows.Close()
+		}
+		if err != nil {
+			return fmt.Errorf("query %s.sql does not plan against the schema: %w", q.Name, err)
+		}
+	}
+	return nil
+}
+
+// sampleValue is a value of a ClickHouse type, for planning.
+func sampleValue(typ string) string {
+	t := strings.ToLower(typ)
+	switch {
+	case strings.HasPrefix(t, "datetime"):
+		return "2026-01-01 00:00:00"
+	case strings.HasPrefix(t, "date"):
+		return "2026-01-01"
+	case strings.HasPrefix(t, "string"), strings.HasPrefix(t, "lowcardinality"), strings.HasPrefix(t, "enum"):
+		return "all"
+	case strings.HasPrefix(t, "array"):
+		return "[]"
+	}
+	return "1"
+}

@@ -1,0 +1,306 @@
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/shopspring/decimal"
+
+	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/queries"
+)
+
+// Store answers the service's questions with the named queries.
+type Store struct {
+	db      *DB
+	queries *Queries
+}
+
+// storeQueries are the files the store runs; start-up fails without them.
+var storeQueries = []string{"get_balance", "list_user_orders", "get_leaderboard", "get_user_rank",
+	"get_merchant_stats", "list_minutely_kpis", "get_product", "list_rules", "put_rule"}
+
+// NewStore loads queries/ and has the server plan each one, so a missing or
+// broken file stops start-up.
+func NewStore(ctx context.Context, db *DB) (*Store, error) {
+	qs, err := LoadQueries(queries.FS)
+	if err != nil {
+		return nil, err
+	}
+	if err := qs.Require(storeQueries...); err != nil {
+		return nil, err
+	}
+	if err := qs.Validate(ctx, db.conn); err != nil {
+		return nil, err
+	}
+	return &Store{db: db, queries: qs}, nil
+}
+
+// Queries are the loaded named queries.
+func (s *Store) Queries() *Queries { return s.queries }
+
+// bind checks the arguments against the query's declared parameters and puts
+// them in the context, to be bound by the server.
+func (s *Store) bind(ctx context.Context, name string, args map[string]any) (context.Context, *Query, error) {
+	q, ok := s.queries.Get(name)
+	if !ok {
+		return nil, nil, fmt.Errorf("no query %s", name)
+	}
+	params := ch.Parameters{}
+	for _, p := range q.Params {
+		v, ok := args[p.Name]
+		if !ok {
+			return nil, nil, fmt.Errorf("query %s: parameter %s not given", name, p.Name)
+		}
+		s, err := paramValue(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("query %s: parameter %s: %w", name, p.Name, err)
+		}
+		params[p.Name] = s
+	}
+	if len(args) != len(q.Params) {
+		return nil, nil, fmt.Errorf("query %s: %d arguments for %d parameters", name, len(args), len(q.Params))
+	}
+	return ch.Context(ctx, ch.WithParameters(params)), q, nil
+}
+
+func (s *Store) query(ctx context.Context, name string, args map[string]any) (driver.Rows, error) {
+	ctx, q, err := s.bind(ctx, name, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.conn.Query(ctx, q.SQL)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return rows, nil
+}
+
+// each runs a query and calls scan for every row.
+func (s *Store) each(ctx context.Context, name string, args map[string]any, scan func(driver.Rows) error) error {
+	rows, err := s.query(ctx, name, args)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// Balance is a user's balance; a user without events has zeros.
+func (s *Store) Balance(ctx context.Context, userID uint64) (rebate.Balance, error) {
+	b := rebate.Balance{UserID: userID}
+	err := s.each(ctx, "get_balance", map[string]any{"user_id": userID}, func(r driver.Rows) error {
+		var pending, confirmed, withdrawn, frozen, available decimal.Decimal
+		var at time.Time
+		if err := r.Scan(&b.UserID, &pending, &confirmed, &withdrawn, &frozen, &available,
+			&b.Orders.Paid, &b.Orders.Settled, &b.Orders.Void, &at); err != nil {
+			return err
+		}
+		b.AsOf = asOf(at)
+		return moneys([]*rebate.Money{&b.Pending, &b.Confirmed, &b.Withdrawn, &b.Frozen, &b.Available},
+			pending, confirmed, withdrawn, frozen, available)
+	})
+	return b, err
+}
+
+// OrderCursor is where a page of orders ends: the next page starts after it.
+type OrderCursor struct {
+	PlacedAt time.Time
+	OrderID  string
+}
+
+// FirstPage starts before every order.
+var FirstPage = OrderCursor{PlacedAt: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
+
+// Orders lists up to limit of a user's orders after cursor, newest first.
+func (s *Store) Orders(ctx context.Context, userID uint64, after OrderCursor, limit uint32) ([]rebate.Order, error) {
+	var out []rebate.Order
+	args := map[string]any{"user_id": userID, "before_placed_at": after.PlacedAt, "before_order_id": after.OrderID, "limit": limit}
+	err := s.each(ctx, "list_user_orders", args, func(r driver.Rows) error {
+		o := rebate.Order{UserID: userID}
+		var state uint8
+		var amount, commission, reb decimal.Decimal
+		var at time.Time
+		if err := r.Scan(&o.OrderID, &state, &amount, &commission, &reb, &o.PlacedAt, &o.MerchantID, &o.ProductID, &at); err != nil {
+			return err
+		}
+		o.State, o.PlacedAt = rebate.OrderState(state), o.PlacedAt.UTC()
+		if err := moneys([]*rebate.Money{&o.Amount, &o.Commission, &o.Rebate}, amount, commission, reb); err != nil {
+			return err
+		}
+		out = append(out, o)
+		return nil
+	})
+	return out, err
+}
+
+// Leaderboard is the top limit users of a window, as of the last refresh.
+func (s *Store) Leaderboard(ctx context.Context, w rebate.Window, limit uint32) (rebate.Leaderboard, error) {
+	lb := rebate.Leaderboard{Window: w}
+	err := s.each(ctx, "get_leaderboard", map[string]any{"window": w, "limit": limit}, func(r driver.Rows) error {
+		return scanEntry(r, &lb)
+	})
+	return lb, err
+}
+
+// Rank is a user's entry and up to n neighbours each side; Entries is empty
+// when the user is not ranked in the window.
+func (s *Store) Rank(ctx context.Context, userID uint64, w rebate.Window, n uint32) (rebate.Leaderboard, error) {
+	lb := rebate.Leaderboard{Window: w}
+	err := s.each(ctx, "get_user_rank", map[string]any{"window": w, "user_id": userID, "neighbors": n}, func(r driver.Rows) error {
+		return scanEntry(r, &lb)
+	})
+	return lb, err
+}
+
+// scanEntry reads a leaderboard row; rank 0 only carries as_of.
+func scanEntry(r driver.Rows, lb *rebate.Leaderboard) error {
+	var e rebate.LeaderboardEntry
+	var reb decimal.Decimal
+	var at time.Time
+	if err := r.Scan(&e.Rank, &e.UserID, &reb, &at); err != nil {
+		return err
+	}
+	lb.AsOf = at.UTC()
+	if e.Rank == 0 {
+		return nil
+	}
+	m, err := money(reb)
+	if err != nil {
+		return err
+	}
+	e.Rebate = m
+	lb.Entries = append(lb.Entries, e)
+	return nil
+}
+
+// RefreshLeaderboard recomputes the leaderboards now and waits for it, for
+// tests and for callers that cannot wait for the next scheduled refresh.
+func (s *Store) RefreshLeaderboard(ctx context.Context) error {
+	for _, stmt := range []string{"SYSTEM REFRESH VIEW leaderboard_mv", "SYSTEM WAIT VIEW leaderboard_mv"} {
+		if err := s.db.conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("refresh leaderboard: %w", err)
+		}
+	}
+	return nil
+}
+
+// MerchantStats are a merchant's figures over the window ending at now.
+func (s *Store) MerchantStats(ctx context.Context, merchantID uint64, w rebate.Window, now time.Time) (rebate.MerchantStats, error) {
+	st := rebate.MerchantStats{MerchantID: merchantID, Window: w}
+	since := w.Start(now)
+	if since.IsZero() {
+		since = time.Unix(0, 0)
+	}
+	args := map[string]any{"merchant_id": merchantID, "since": since, "now": now}
+	err := s.each(ctx, "get_merchant_stats", args, func(r driver.Rows) error {
+		var gmv, commission, reb decimal.Decimal
+		var conversion float64
+		var at time.Time
+		if err := r.Scan(&st.MerchantID, &st.Clicks, &st.Orders, &gmv, &commission, &reb, &conversion, &at); err != nil {
+			return err
+		}
+		return moneys([]*rebate.Money{&st.GMV, &st.Commission, &st.Rebate}, gmv, commission, reb)
+	})
+	return st, err
+}
+
+// Minutely are the figures of the minutes whole minutes ending with now's.
+func (s *Store) Minutely(ctx context.Context, now time.Time, minutes uint16) ([]rebate.MinuteKPI, error) {
+	var out []rebate.MinuteKPI
+	err := s.each(ctx, "list_minutely_kpis", map[string]any{"now": now, "minutes": minutes}, func(r driver.Rows) error {
+		var k rebate.MinuteKPI
+		var gmv, commission, reb decimal.Decimal
+		if err := r.Scan(&k.Minute, &k.Clicks, &k.Orders, &gmv, &commission, &reb); err != nil {
+			return err
+		}
+		k.Minute = k.Minute.UTC()
+		if err := moneys([]*rebate.Money{&k.GMV, &k.Commission, &k.Rebate}, gmv, commission, reb); err != nil {
+			return err
+		}
+		out = append(out, k)
+		return nil
+	})
+	return out, err
+}
+
+// ErrNotFound is returned for a thing never seen.
+var ErrNotFound = rebate.Errorf(rebate.ENOTFOUND, "", "not found")
+
+// Product is a product's latest update.
+func (s *Store) Product(ctx context.Context, productID uint64) (rebate.Product, error) {
+	var p rebate.Product
+	found := false
+	err := s.each(ctx, "get_product", map[string]any{"product_id": productID}, func(r driver.Rows) error {
+		var price, cr decimal.Decimal
+		if err := r.Scan(&p.ProductID, &p.MerchantID, &price, &p.Stock, &cr, &p.UpdatedAt); err != nil {
+			return err
+		}
+		found = true
+		p.UpdatedAt = p.UpdatedAt.UTC()
+		var err error
+		if p.Price, err = money(price); err != nil {
+			return err
+		}
+		p.CommissionRate, err = rate(cr)
+		return err
+	})
+	if err == nil && !found {
+		err = rebate.Errorf(rebate.ENOTFOUND, "product_id", "product %d was never seen", productID)
+	}
+	return p, err
+}
+
+// Rules lists every rule.
+func (s *Store) Rules(ctx context.Context) ([]rebate.Rule, error) {
+	var out []rebate.Rule
+	err := s.each(ctx, "list_rules", map[string]any{}, func(r driver.Rows) error {
+		var rl rebate.Rule
+		var share decimal.Decimal
+		if err := r.Scan(&rl.MerchantID, &rl.EffectiveFrom, &share); err != nil {
+			return err
+		}
+		rl.EffectiveFrom = rl.EffectiveFrom.UTC()
+		var err error
+		rl.Share, err = rate(share)
+		out = append(out, rl)
+		return err
+	})
+	return out, err
+}
+
+// PutRule stores a rule. One that would take effect in the past, by this
+// clock or the server's, is refused with ECONFLICT.
+func (s *Store) PutRule(ctx context.Context, r rebate.Rule, now time.Time) error {
+	if r.Share > rebate.RateOne {
+		return rebate.Errorf(rebate.EINVALID, "share", "share %s is above 1", r.Share)
+	}
+	if r.EffectiveFrom.Before(now) {
+		return rebate.Errorf(rebate.ECONFLICT, "effective_from",
+			"a rule may not take effect in the past (%s is before %s)", r.EffectiveFrom.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
+	}
+	ctx, q, err := s.bind(ctx, "put_rule", map[string]any{"merchant_id": r.MerchantID, "effective_from": r.EffectiveFrom, "share": r.Share})
+	if err != nil {
+		return err
+	}
+	if err := s.db.conn.Exec(ctx, q.SQL); err != nil {
+		var ex *ch.Exception
+		if errors.As(err, &ex) && ex.Code == 395 { // FUNCTION_THROW_IF_VALUE_IS_NON_ZERO
+			return rebate.Errorf(rebate.ECONFLICT, "effective_from", "refused by the server: %s", ex.Message)
+		}
+		return fmt.Errorf("put rule: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package clickhouse_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/clickhouse"
+)
+
+func TestPutRule(t *testing.T) {
+	db, st := openStore(t, migrated(t))
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+
+	past := rebate.Rule{MerchantID: 5, EffectiveFrom: now.Add(-time.Second), Share: 2000}
+	if err := st.PutRule(ctx, past, now); rebate.ErrorCode(err) != rebate.ECONFLICT {
+		t.Errorf("rule in the past: %v, want %s", err, rebate.ECONFLICT)
+	}
+	// The server refuses it too, whatever clock the caller trusts.
+	if err := st.PutRule(ctx, past, now.Add(-time.Hour)); rebate.ErrorCode(err) != rebate.ECONFLICT {
+		t.Errorf("rule in the past by the server's clock: %v, want %s", err, rebate.ECONFLICT)
+	}
+	if err := st.PutRule(ctx, rebate.Rule{MerchantID: 5, EffectiveFrom: now.Add(time.Hour), Share: 10001}, now); rebate.ErrorCode(err) != rebate.EINVALID {
+		t.Errorf("share above 1: %v, want %s", err, rebate.EINVALID)
+	}
+	from := now.Add(300 * time.Millisecond)
+	rule := rebate.Rule{MerchantID: 5, EffectiveFrom: from, Share: 2000}
+	if err := st.PutRule(ctx, rule, now); err != nil {
+		t.Fatal(err)
+	}
+	rules, err := st.Rules(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(rules, rule) {
+		t.Errorf("rules %v lack %v", rules, rule)
+	}
+	// Orders placed before the rule keep the default share; from it on, its own.
+	order := func(id string, placed time.Time) rebate.Event {
+		return rebate.Event{ID: id, Type: rebate.OrderPaid, TS: placed, OrderID: id, UserID: 9, MerchantID: 5,
+			ProductID: 1, Amount: 10000, Commission: 1000, PlacedAt: placed}
+	}
+	events := []rebate.Event{order("before", from.Add(-time.Millisecond)), order("at", from), order("after", from.Add(time.Hour))}
+	if err := db.InsertEvents(ctx, events, nil, clickhouse.InsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Orders(ctx, 9, clickhouse.FirstPage, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]rebate.Money{"before": 500, "at": 200, "after": 200}
+	if len(got) != 3 {
+		t.Fatalf("orders %+v", got)
+	}
+	for _, o := range got {
+		if o.Rebate != want[o.OrderID] {
+			t.Errorf("order %s: rebate %s, want %s", o.OrderID, o.Rebate, want[o.OrderID])
+		}
+	}
+}
+
+// TestStringParamsRoundTrip: the server reads parameters in escaped form, so
+// backslashes and tabs in a value must reach it escaped, cursors included.
+func TestStringParamsRoundTrip(t *testing.T) {
+	db, st := openStore(t, migrated(t))
+	ctx := context.Background()
+	placed := time.Now().UTC().Truncate(time.Millisecond)
+	ids := []string{`a\b`, "a\tb", "it's", `z\\`, "a\\tb"}
+	var events []rebate.Event
+	for _, id := range ids {
+		events = append(events, rebate.Event{ID: "e" + id, Type: rebate.OrderPaid, TS: placed, OrderID: id, UserID: 3,
+			MerchantID: 1, ProductID: 1, Amount: 100, Commission: 10, PlacedAt: placed})
+	}
+	if err := db.InsertEvents(ctx, events, nil, clickhouse.InsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	cur := clickhouse.FirstPage
+	for range len(ids) + 1 {
+		page, err := st.Orders(ctx, 3, cur, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		seen = append(seen, page[0].OrderID)
+		cur = clickhouse.OrderCursor{PlacedAt: page[0].PlacedAt, OrderID: page[0].OrderID}
+	}
+	want := slices.Clone(ids)
+	slices.Sort(want)
+	slices.Reverse(want)
+	if !slices.Equal(seen, want) {
+		t.Errorf("paged order ids %q, want %q", seen, want)
+	}
+}

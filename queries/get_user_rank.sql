@@ -1,0 +1,14 @@
+-- A user's place in a window's leaderboard and up to {neighbors} users on each
+-- side. The rank 0 row carries as_of; no other row means the user is not
+-- ranked (no paid or settled order placed in the window).
+WITH
+(
+    SELECT rank FROM leaderboard
+    WHERE period = {window:String} AND user_id = {user_id:UInt64} AND rank > 0
+    LIMIT 1
+) AS r
+SELECT rank, user_id, rebate, as_of
+FROM leaderboard
+WHERE period = {window:String}
+  AND (rank = 0 OR (r > 0 AND rank >= greatest(r, {neighbors:UInt32} + 1) - {neighbors:UInt32} AND rank <= r + {neighbors:UInt32}))
+ORDER BY rank
