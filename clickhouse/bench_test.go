@@ -161,7 +161,7 @@ type benchGen struct {
 func newBenchGen(now time.Time, chunks int) *benchGen {
 	rng := rand.New(rand.NewPCG(42, 43))
 	return &benchGen{
-		rng:       rng,
+		rng: rng,
 		// Heavy tails without one user owning a fifth of everything: the most
 		// active user has about 0.2% of the orders, the top merchant ~10%.
 		users:     rand.NewZipf(rng, 1.1, 50, benchUsers-1),
