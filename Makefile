@@ -5,7 +5,7 @@ export CGO_ENABLED ?= 1
 
 BIN := bin/rebate
 
-.PHONY: run test fuzz engine build bench clean
+.PHONY: run test test-deps fuzz engine build bench clean
 
 ## run: the whole product on this machine, embedded (engine installed on first use)
 run: engine build
@@ -13,7 +13,8 @@ run: engine build
 
 ## test: vet, every test with the race detector against the real engine,
 ## then a short fuzz run of each parser that reads untrusted input
-test: engine
+test: engine test-deps
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
@@ -23,6 +24,10 @@ FUZZTIME ?= 15s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzParseStatement$$' -fuzztime $(FUZZTIME) ./chlocal/
+
+## test-deps: Debian packages the tests use (kcat)
+test-deps:
+	@bash scripts/install-test-deps.sh
 
 ## engine: fetch the embedded ClickHouse engine into .cache (once)
 engine:
@@ -35,6 +40,7 @@ build:
 bench: engine
 	$(GO) test -run '^$$' -bench 'BatchInsert|EndpointInsertNative' -benchtime 20x -count 5 ./chlocal/
 	$(GO) test -run '^$$' -bench Queries -benchtime 1000x -timeout 60m ./clickhouse/
+	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -timeout 30m ./ingest/
 
 clean:
 	rm -rf bin data

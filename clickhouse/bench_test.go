@@ -13,6 +13,7 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/eventgen"
 )
 
 // benchData is one database loaded for the query benchmarks.
@@ -45,8 +46,9 @@ func BenchmarkQueries(b *testing.B) {
 	b.Log(benchData.loadLog)
 	st, now, ctx := benchData.st, benchData.now, context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
-	zipf := rand.NewZipf(rng, 1.1, 50, benchUsers-1)
-	user := func() uint64 { return zipf.Uint64() + 1 }
+	// Users are asked about as often as they are active.
+	pick := eventgen.NewTraffic(7, benchUsers, benchMerchants, benchProducts)
+	user := pick.User
 	cases := []struct {
 		name string
 		call func() error
@@ -107,11 +109,14 @@ func loadBench(b *testing.B) error {
 	db, st := openStore(b, migrated(b))
 	benchData.st = st
 	benchData.now = time.Now().UTC().Truncate(time.Millisecond)
-	gen := newBenchGen(benchData.now, total/benchChunk)
+	gen := eventgen.NewTraffic(42, benchUsers, benchMerchants, benchProducts)
+	chunks := total / benchChunk
+	span := 30 * 24 * time.Hour
+	width := span / time.Duration(chunks)
 	start := time.Now()
 	loaded := 0
 	for chunk := 0; loaded < total; chunk++ {
-		events := gen.chunk(chunk)
+		events := gen.Chunk(benchChunk, benchData.now.Add(-span+time.Duration(chunk)*width), width)
 		if err := db.InsertEvents(ctx, events, nil, clickhouse.InsertOptions{}); err != nil {
 			return err
 		}
@@ -141,106 +146,4 @@ func loadBench(b *testing.B) error {
 	benchData.loadLog = fmt.Sprintf("loaded %d events in %s (%.0f events/s, all views), merges settled in %s; %d orders, %d active parts",
 		loaded, insert.Round(time.Millisecond), float64(loaded)/insert.Seconds(), time.Since(settle).Round(time.Second), orders, parts)
 	return nil
-}
-
-// benchGen makes chunks of events shaped like the app's traffic: skewed
-// users and merchants, mostly clicks, orders that settle, void or reverse in
-// later chunks, withdrawals and product updates, over 30 days up to now.
-type benchGen struct {
-	rng       *rand.Rand
-	users     *rand.Zipf
-	merchants *rand.Zipf
-	now       time.Time
-	chunks    int
-	open      []rebate.Event // paid orders awaiting their outcome
-	settled   []rebate.Event // settled orders that may still be reversed
-	pending   []rebate.Event // requested withdrawals
-	seq       int
-}
-
-func newBenchGen(now time.Time, chunks int) *benchGen {
-	rng := rand.New(rand.NewPCG(42, 43))
-	return &benchGen{
-		rng: rng,
-		// Heavy tails without one user owning a fifth of everything: the most
-		// active user has about 0.2% of the orders, the top merchant ~10%.
-		users:     rand.NewZipf(rng, 1.1, 50, benchUsers-1),
-		merchants: rand.NewZipf(rng, 1.2, 5, benchMerchants-1),
-		now:       now,
-		chunks:    max(chunks, 1),
-	}
-}
-
-func (g *benchGen) id() string {
-	g.seq++
-	return "b" + strconv.Itoa(g.seq)
-}
-
-func (g *benchGen) chunk(c int) []rebate.Event {
-	span := 30 * 24 * time.Hour
-	from := g.now.Add(-span + time.Duration(c)*span/time.Duration(g.chunks))
-	width := span / time.Duration(g.chunks)
-	at := func() time.Time {
-		return from.Add(time.Duration(g.rng.Int64N(int64(width)))).Truncate(time.Millisecond)
-	}
-	out := make([]rebate.Event, 0, benchChunk)
-	for range 70_000 {
-		m := g.merchants.Uint64() + 1
-		out = append(out, rebate.Event{ID: g.id(), Type: rebate.Click, TS: at(), UserID: g.users.Uint64() + 1,
-			MerchantID: m, ProductID: 1 + (m*167+uint64(g.rng.IntN(100)))%benchProducts})
-	}
-	// Outcomes of earlier orders first, so they land in later chunks.
-	outcome := func(o rebate.Event, t rebate.EventType) rebate.Event {
-		o.ID, o.Type, o.TS = g.id(), t, at()
-		return o
-	}
-	open := g.open
-	g.open = nil
-	for _, o := range open {
-		switch r := g.rng.IntN(100); {
-		case r < 75:
-			s := outcome(o, rebate.OrderSettled)
-			out = append(out, s)
-			g.settled = append(g.settled, s)
-		case r < 90:
-			out = append(out, outcome(o, rebate.OrderCancelled))
-		}
-	}
-	for _, s := range g.settled[:min(300, len(g.settled))] {
-		out = append(out, outcome(s, rebate.OrderReversed))
-	}
-	g.settled = g.settled[min(300, len(g.settled)):]
-	for len(out) < 84_000 {
-		amount := rebate.Money(100 + g.rng.Int64N(500_000))
-		t := at()
-		o := rebate.Event{ID: g.id(), Type: rebate.OrderPaid, TS: t, OrderID: g.id(), UserID: g.users.Uint64() + 1,
-			MerchantID: g.merchants.Uint64() + 1, ProductID: uint64(1 + g.rng.IntN(benchProducts)),
-			Amount: amount, Commission: amount * rebate.Money(2+g.rng.IntN(9)) / 100, PlacedAt: t}
-		out = append(out, o)
-		g.open = append(g.open, o)
-	}
-	for _, w := range g.pending {
-		t := rebate.WithdrawalCompleted
-		if g.rng.IntN(10) == 0 {
-			t = rebate.WithdrawalFailed
-		}
-		w.ID, w.Type, w.TS = g.id(), t, at()
-		out = append(out, w)
-	}
-	g.pending = nil
-	for range 1_500 {
-		w := rebate.Event{ID: g.id(), Type: rebate.WithdrawalRequested, TS: at(), WithdrawalID: g.id(),
-			UserID: g.users.Uint64() + 1, Amount: rebate.Money(100 + g.rng.Int64N(10_000))}
-		out = append(out, w)
-		if g.rng.IntN(10) < 9 {
-			g.pending = append(g.pending, w)
-		}
-	}
-	for len(out) < benchChunk {
-		out = append(out, rebate.Event{ID: g.id(), Type: rebate.ProductUpdated, TS: at(),
-			ProductID: uint64(1 + g.rng.IntN(benchProducts)), MerchantID: g.merchants.Uint64() + 1,
-			Price: rebate.Money(100 + g.rng.Int64N(100_000)), Stock: uint32(g.rng.IntN(1000)),
-			CommissionRate: rebate.Rate(g.rng.IntN(2000))})
-	}
-	return out
 }

@@ -31,6 +31,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	return &DB{conn: conn, cfg: cfg}, nil
 }
 
+// Config is what Open was given.
+func (db *DB) Config() Config { return db.cfg }
+
 // Conn is the underlying clickhouse-go connection.
 func (db *DB) Conn() driver.Conn { return db.conn }
 

@@ -3,17 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // runCHLocal serves the embedded engine alone, for tools and for a look
 // inside: curl, clickhouse-go, BI clients.
 func runCHLocal(ctx context.Context, cfg *Config, env *environment) error {
 	log := cfg.logger(env.stderr)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	eng, err := startEngine(cfg, env, log, reg)
 	if err != nil {
 		return err

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/ingest"
+	"github.com/rebatehq/rebate/kafka"
 )
 
 // Config is every setting of every subcommand. Each starts at its default;
@@ -32,6 +34,12 @@ type Config struct {
 	// LeaderboardRefresh is how often the leaderboards are recomputed.
 	LeaderboardRefresh time.Duration
 
+	// Kafka and the ingester.
+	Kafka         kafka.Config
+	KafkaBrokers  string // comma-separated, split into Kafka.Brokers
+	Ingest        ingest.Config
+	MetricsListen string // where /metrics is served; "" for nowhere
+
 	ShutdownTimeout time.Duration
 }
 
@@ -50,8 +58,15 @@ func defaultConfig() *Config {
 			DialTimeout: 5 * time.Second,
 		},
 		EventsRetentionDays: 400,
-		LeaderboardRefresh:  2 * time.Second,
-		ShutdownTimeout:     30 * time.Second,
+		KafkaBrokers:        "127.0.0.1:9092",
+		Ingest: ingest.Config{
+			Topic: kafka.DefaultTopic, DLQTopic: kafka.DefaultDLQTopic, Group: kafka.DefaultGroup,
+			BatchRows: 100_000, BatchBytes: 32 << 20, FlushInterval: 250 * time.Millisecond,
+			RetryMin: 100 * time.Millisecond, RetryMax: 10 * time.Second,
+		},
+		MetricsListen:      "127.0.0.1:9464",
+		LeaderboardRefresh: 2 * time.Second,
+		ShutdownTimeout:    30 * time.Second,
 	}
 }
 
@@ -90,7 +105,28 @@ func (c *Config) options(cmd string) []option {
 			oneOf(&ch.Compression, "none", "lz4", "zstd", "gzip")},
 		{"clickhouse-dial-timeout", "REBATE_CLICKHOUSE_DIAL_TIMEOUT", "connect timeout", durationValue(&ch.DialTimeout), positive(&ch.DialTimeout)},
 	}
+	ing := &c.Ingest
+	kafkaOpts := []option{
+		{"kafka-brokers", "REBATE_KAFKA_BROKERS", "comma-separated Kafka brokers", stringValue(&c.KafkaBrokers), hostPorts(&c.KafkaBrokers)},
+		{"kafka-tls", "REBATE_KAFKA_TLS", "connect to Kafka with TLS", boolValue(&c.Kafka.TLS), nil},
+		{"kafka-sasl-mechanism", "REBATE_KAFKA_SASL_MECHANISM", "empty, plain, scram-sha-256 or scram-sha-512", stringValue(&c.Kafka.SASLMechanism),
+			oneOf(&c.Kafka.SASLMechanism, "", "plain", "scram-sha-256", "scram-sha-512")},
+		{"kafka-user", "REBATE_KAFKA_USER", "SASL user", stringValue(&c.Kafka.Username), nil},
+		{"kafka-password", "REBATE_KAFKA_PASSWORD", "SASL password (prefer the variable)", secretValue(&c.Kafka.Password), nil},
+		{"topic", "REBATE_KAFKA_TOPIC", "topic of the events", stringValue(&ing.Topic), nonEmpty(&ing.Topic)},
+		{"dlq-topic", "REBATE_KAFKA_DLQ_TOPIC", "dead-letter topic", stringValue(&ing.DLQTopic), nonEmpty(&ing.DLQTopic)},
+	}
+	ingestOpts := []option{
+		{"group", "REBATE_KAFKA_GROUP", "consumer group", stringValue(&ing.Group), nonEmpty(&ing.Group)},
+		{"batch-rows", "REBATE_INGEST_BATCH_ROWS", "flush a batch at this many events", intValue(&ing.BatchRows), between(&ing.BatchRows, 1, 10_000_000)},
+		{"batch-bytes", "REBATE_INGEST_BATCH_BYTES", "flush a batch at this many record bytes", intValue(&ing.BatchBytes), between(&ing.BatchBytes, 1024, 1<<31-1)},
+		{"flush-interval", "REBATE_INGEST_FLUSH_INTERVAL", "flush a batch once its first record waited this long", durationValue(&ing.FlushInterval), positive(&ing.FlushInterval)},
+		{"retry-max", "REBATE_INGEST_RETRY_MAX", "longest wait between retries of a failed flush", durationValue(&ing.RetryMax), positive(&ing.RetryMax)},
+		{"metrics-listen", "REBATE_METRICS_LISTEN", "address of /metrics (empty: none)", stringValue(&c.MetricsListen), optionalHostPort(&c.MetricsListen)},
+	}
 	switch cmd {
+	case "ingest":
+		return append(append(append(common, store...), kafkaOpts...), ingestOpts...)
 	case "chlocal":
 		return append(common, engine...)
 	case "migrate":
@@ -131,6 +167,13 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 			return nil, fmt.Errorf("config: --%s (%s) = %s: %w", o.flag, o.env, o.value.String(), err)
 		}
 	}
+	c.Kafka.Brokers = nil
+	for _, b := range strings.Split(c.KafkaBrokers, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			c.Kafka.Brokers = append(c.Kafka.Brokers, b)
+		}
+	}
+	c.Ingest.ShutdownTimeout = c.ShutdownTimeout
 	return c, nil
 }
 
@@ -255,6 +298,27 @@ func between(p *int, lo, hi int) func() error {
 			return fmt.Errorf("want %d..%d", lo, hi)
 		}
 		return nil
+	}
+}
+
+func hostPorts(p *string) func() error {
+	return func() error {
+		for _, hp := range strings.Split(*p, ",") {
+			if _, port, err := net.SplitHostPort(strings.TrimSpace(hp)); err != nil || port == "" {
+				return fmt.Errorf("want host:port[,host:port...], like 127.0.0.1:9092")
+			}
+		}
+		return nil
+	}
+}
+
+func optionalHostPort(p *string) func() error {
+	check := hostPort(p)
+	return func() error {
+		if *p == "" {
+			return nil
+		}
+		return check()
 	}
 }
 

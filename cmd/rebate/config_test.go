@@ -47,17 +47,29 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		args []string
 		env  func(string) string
 		want []string
+		cmd  string
 	}{
-		{nil, env("REBATE_CHLOCAL_CONNS", "many"), []string{"REBATE_CHLOCAL_CONNS", "not an integer"}},
-		{nil, env("REBATE_CHLOCAL_CONNS", "0"), []string{"--conns", "REBATE_CHLOCAL_CONNS", "1..64"}},
-		{[]string{"--listen", "nohost"}, env(), []string{"--listen", "REBATE_CHLOCAL_LISTEN", "host:port"}},
-		{[]string{"--path", " "}, env(), []string{"--path", "must not be empty"}},
-		{nil, env("REBATE_LOG_LEVEL", "loud"), []string{"REBATE_LOG_LEVEL"}},
-		{nil, env("REBATE_LOG_FORMAT", "xml"), []string{"--log-format", "text, json"}},
-		{nil, env("REBATE_SHUTDOWN_TIMEOUT", "soon"), []string{"REBATE_SHUTDOWN_TIMEOUT", "duration"}},
-		{[]string{"extra"}, env(), []string{"unexpected argument"}},
+		{nil, env("REBATE_KAFKA_BROKERS", "127.0.0.1:9092,nohost"), []string{"--kafka-brokers", "REBATE_KAFKA_BROKERS", "host:port"}, "ingest"},
+		{nil, env("REBATE_INGEST_FLUSH_INTERVAL", "0s"), []string{"--flush-interval", "REBATE_INGEST_FLUSH_INTERVAL", "positive"}, "ingest"},
+		{nil, env("REBATE_INGEST_BATCH_ROWS", "0"), []string{"--batch-rows", "REBATE_INGEST_BATCH_ROWS"}, "ingest"},
+		{nil, env("REBATE_KAFKA_SASL_MECHANISM", "kerberos"), []string{"--kafka-sasl-mechanism", "scram-sha-512"}, "ingest"},
+		{nil, env("REBATE_CLICKHOUSE_COMPRESSION", "snappy"), []string{"--clickhouse-compression", "lz4"}, "migrate"},
+		{nil, env("REBATE_LEADERBOARD_REFRESH", "1500ms"), []string{"--leaderboard-refresh", "whole seconds"}, "migrate"},
+		{[]string{"--clickhouse-password", "secret", "--clickhouse-addr", "x"}, env(), []string{"--clickhouse-addr"}, "migrate"},
+		{nil, env("REBATE_CHLOCAL_CONNS", "many"), []string{"REBATE_CHLOCAL_CONNS", "not an integer"}, ""},
+		{nil, env("REBATE_CHLOCAL_CONNS", "0"), []string{"--conns", "REBATE_CHLOCAL_CONNS", "1..64"}, ""},
+		{[]string{"--listen", "nohost"}, env(), []string{"--listen", "REBATE_CHLOCAL_LISTEN", "host:port"}, ""},
+		{[]string{"--path", " "}, env(), []string{"--path", "must not be empty"}, ""},
+		{nil, env("REBATE_LOG_LEVEL", "loud"), []string{"REBATE_LOG_LEVEL"}, ""},
+		{nil, env("REBATE_LOG_FORMAT", "xml"), []string{"--log-format", "text, json"}, ""},
+		{nil, env("REBATE_SHUTDOWN_TIMEOUT", "soon"), []string{"REBATE_SHUTDOWN_TIMEOUT", "duration"}, ""},
+		{[]string{"extra"}, env(), []string{"unexpected argument"}, ""},
 	} {
-		_, err := loadConfig("chlocal", tc.args, tc.env, io.Discard)
+		cmd := tc.cmd
+		if cmd == "" {
+			cmd = "chlocal"
+		}
+		_, err := loadConfig(cmd, tc.args, tc.env, io.Discard)
 		if err == nil {
 			t.Errorf("%v: no error", tc.args)
 			continue
@@ -66,6 +78,9 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 			if !strings.Contains(err.Error(), w) {
 				t.Errorf("error %q does not mention %q", err, w)
 			}
+		}
+		if strings.Contains(err.Error(), "secret") {
+			t.Errorf("error %q shows a password", err)
 		}
 	}
 }

@@ -31,6 +31,7 @@ func commands() []command {
 	return []command{
 		{"chlocal", "serve the embedded ClickHouse engine over ClickHouse's HTTP interface", nil, runCHLocal},
 		{"migrate", "apply (up), revert (down) or show (version) the ClickHouse schema", []string{"up", "down", "version"}, runMigrate},
+		{"ingest", "consume the events topic into ClickHouse", nil, runIngest},
 		{"version", "print the version", nil, runVersion},
 	}
 }

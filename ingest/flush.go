@@ -1,0 +1,173 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	kerr2 "github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/kafka"
+)
+
+// errKafka marks a failure to produce dead letters: Kafka is the store of
+// record, so it is always worth waiting for.
+type errKafka struct{ err error }
+
+func (e errKafka) Error() string { return e.err.Error() }
+func (e errKafka) Unwrap() error { return e.err }
+
+// flushRetrying flushes the batch until it works. While it does not, fetching
+// is paused (memory stays bounded by the batch and the client's buffer) and
+// rebalances may proceed. It returns an error for a fatal failure, a crash
+// hook, or ctx ending; the batch is then not committed.
+func (in *Ingester) flushRetrying(ctx context.Context, reason string) error {
+	backoff := in.cfg.RetryMin
+	unknowns := 0
+	for attempt := 1; ; attempt++ {
+		in.mu.Lock()
+		err := in.flushLocked(ctx, reason)
+		in.mu.Unlock()
+		if err == nil {
+			in.resume()
+			return nil
+		}
+		var crash errCrash
+		if errors.As(err, &crash) || ctx.Err() != nil {
+			return err
+		}
+		c := classify(err)
+		var kerr errKafka
+		if errors.As(err, &kerr) {
+			c = retryable
+			if errors.Is(err, kerr2.MessageTooLarge) || errors.Is(err, kerr2.RecordListTooLarge) {
+				// The dead-letter topic refuses a record its source topic
+				// took: a configuration error no retry fixes.
+				c = fatal
+			}
+		}
+		if c == unknown {
+			if unknowns++; unknowns > in.cfg.UnknownRetries {
+				c = fatal
+			}
+		}
+		if c == fatal {
+			in.m.fatal.Inc()
+			in.log.Error("cannot store events; stopping without committing (nothing is lost: the records stay in Kafka)",
+				"err", err, "attempts", attempt)
+			return fmt.Errorf("ingest: fatal error storing events: %w", err)
+		}
+		in.m.retries.WithLabelValues(c.String()).Inc()
+		in.log.Warn("flush failed; retrying", "class", c.String(), "attempt", attempt, "backoff", backoff, "err", err)
+		in.pause()
+		// Do not hold the group while waiting: the revoke callback stores or
+		// drops what belongs to partitions that move.
+		in.cl.AllowRebalance()
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		backoff = min(2*backoff, in.cfg.RetryMax)
+	}
+}
+
+// flushLocked sends the rejects to the dead-letter topic, stores the events,
+// then commits the batch's offsets. Each step is recorded, so a retry after a
+// failure redoes only what is left; a retried insert carries the same
+// deduplication token, so ClickHouse keeps one copy.
+func (in *Ingester) flushLocked(ctx context.Context, reason string) error {
+	b := in.b
+	if b.empty() {
+		return nil
+	}
+	if !b.dlqDone {
+		if err := in.deadLetter(ctx, b.rejects); err != nil {
+			return err
+		}
+		b.dlqDone = true
+	}
+	if !b.inserted && len(b.events) > 0 {
+		t0 := time.Now()
+		refused, err := in.insert(ctx, b, 0, len(b.events), b.token())
+		if err != nil {
+			return err
+		}
+		if err := in.deadLetter(ctx, refused); err != nil {
+			return err
+		}
+		b.inserted = true
+		in.m.insertSecs.Observe(time.Since(t0).Seconds())
+		in.m.inserted.Add(float64(len(b.events) - len(refused)))
+		in.m.batchRows.Observe(float64(len(b.events)))
+		if !b.oldest.IsZero() {
+			in.m.freshness.Observe(time.Since(b.oldest).Seconds())
+		}
+	}
+	if in.hooks.AfterInsert != nil {
+		if err := in.hooks.AfterInsert(len(b.events)); err != nil {
+			return errCrash{err}
+		}
+	}
+	if err := in.cl.CommitRecords(ctx, b.commits()...); err != nil {
+		// The events are stored; an uncommitted offset only means they may
+		// be read and stored again, which changes no figure.
+		in.log.Warn("could not commit offsets; the stored records may be read again", "err", err)
+	}
+	if in.hooks.AfterCommit != nil {
+		if err := in.hooks.AfterCommit(len(b.events)); err != nil {
+			return errCrash{err}
+		}
+	}
+	in.m.flushes.WithLabelValues(reason).Inc()
+	in.m.batchBytes.Observe(float64(b.bytes))
+	in.b = newBatch()
+	in.m.buffered.Set(0)
+	return nil
+}
+
+// insert stores events [lo, hi) of the batch. A row ClickHouse refuses
+// (poison) is found by halving and returned as a reject, so one bad row
+// never blocks a partition; any other error fails the whole insert.
+func (in *Ingester) insert(ctx context.Context, b *batch, lo, hi int, token string) ([]reject, error) {
+	err := in.sink.InsertEvents(ctx, b.events[lo:hi], sources(b.recs[lo:hi]), clickhouse.InsertOptions{DedupToken: token})
+	if err == nil {
+		return nil, nil
+	}
+	if classify(err) != poison {
+		return nil, fmt.Errorf("insert %d events: %w", hi-lo, err)
+	}
+	if hi-lo == 1 {
+		in.log.Warn("ClickHouse refused an event; sending it to the dead-letter topic", "event_id", b.events[lo].ID, "err", err)
+		return []reject{{rec: b.recs[lo], reason: "clickhouse: " + err.Error(), field: "clickhouse"}}, nil
+	}
+	mid := lo + (hi-lo)/2
+	left, err := in.insert(ctx, b, lo, mid, token+"/l")
+	if err != nil {
+		return nil, err
+	}
+	right, err := in.insert(ctx, b, mid, hi, token+"/r")
+	return append(left, right...), err
+}
+
+// deadLetter produces rejects to the dead-letter topic and waits for every
+// in-sync replica to have them.
+func (in *Ingester) deadLetter(ctx context.Context, rejects []reject) error {
+	if len(rejects) == 0 {
+		return nil
+	}
+	recs := make([]*kgo.Record, len(rejects))
+	for i, r := range rejects {
+		recs[i] = kafka.DeadLetter(in.cfg.DLQTopic, r.rec, r.reason, r.field)
+	}
+	if err := in.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		return errKafka{fmt.Errorf("send %d records to %s: %w", len(recs), in.cfg.DLQTopic, err)}
+	}
+	for _, r := range rejects {
+		in.m.deadLetters.WithLabelValues(r.field).Inc()
+	}
+	return nil
+}

@@ -1,0 +1,196 @@
+package ingest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/ingest"
+	"github.com/rebatehq/rebate/kafka"
+)
+
+const (
+	topic = kafka.DefaultTopic
+	dlq   = kafka.DefaultDLQTopic
+	group = kafka.DefaultGroup
+)
+
+// newCluster starts an in-process Kafka with both topics, 4 partitions each.
+func newCluster(t testing.TB) kafka.Config {
+	t.Helper()
+	// Records up to 2 MB, like a topic configured for large events; the
+	// dead-letter topic takes whatever the events topic takes.
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, topic, dlq),
+		kfake.BrokerConfigs(map[string]string{"message.max.bytes": "2097152"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return kafka.Config{Brokers: c.ListenAddrs()}
+}
+
+func client(t testing.TB, kc kafka.Config, extra ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	opts, err := kc.Opts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(append(opts, extra...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}
+
+// key is the partitioning key docs/events.md recommends.
+func key(e rebate.Event) []byte {
+	switch {
+	case e.Type.IsOrder():
+		return []byte(e.OrderID)
+	case e.Type.IsWithdrawal():
+		return []byte(e.WithdrawalID)
+	case e.Type == rebate.ProductUpdated:
+		return []byte(strconv.FormatUint(e.ProductID, 10))
+	}
+	return []byte(strconv.FormatUint(e.UserID, 10))
+}
+
+func records(events []rebate.Event) []*kgo.Record {
+	out := make([]*kgo.Record, len(events))
+	for i, e := range events {
+		out[i] = &kgo.Record{Topic: topic, Key: key(e), Value: rebate.AppendJSON(nil, e)}
+	}
+	return out
+}
+
+func produce(t testing.TB, kc kafka.Config, recs []*kgo.Record) {
+	t.Helper()
+	cl := client(t, kc, kgo.ProducerLinger(5*time.Millisecond), kgo.ProducerBatchMaxBytes(2<<20))
+	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type running struct {
+	in   *ingest.Ingester
+	reg  *prometheus.Registry
+	done chan error
+	stop context.CancelFunc
+}
+
+// start runs an ingester until the test ends or stop is called.
+func start(t *testing.T, kc kafka.Config, sink ingest.Sink, cfg ingest.Config, hooks ingest.Hooks) *running {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	in, err := ingest.New(cfg, kc, sink, nil, reg, hooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{in: in, reg: reg, done: make(chan error, 1), stop: cancel}
+	go func() { r.done <- in.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+	})
+	return r
+}
+
+// wait returns Run's result, failing the test if it takes longer than d.
+func (r *running) wait(t *testing.T, d time.Duration) error {
+	t.Helper()
+	select {
+	case err := <-r.done:
+		r.done <- err // for the cleanup
+		return err
+	case <-time.After(d):
+		t.Fatalf("ingester still running after %s", d)
+		return nil
+	}
+}
+
+// waitCommitted polls until the group has committed every record of the
+// topic, or fails after the deadline.
+func waitCommitted(t testing.TB, kc kafka.Config, d time.Duration) {
+	t.Helper()
+	adm := kadm.NewClient(client(t, kc))
+	ctx := context.Background()
+	deadline := time.Now().Add(d)
+	var last string
+	for time.Now().Before(deadline) {
+		ends, err := adm.ListEndOffsets(ctx, topic)
+		if err == nil {
+			var committed kadm.OffsetResponses
+			committed, err = adm.FetchOffsets(ctx, group)
+			if err == nil {
+				behind := 0
+				ends.Each(func(o kadm.ListedOffset) {
+					c, ok := committed.Lookup(topic, o.Partition)
+					if !ok || c.At < o.Offset {
+						behind++
+					}
+				})
+				if behind == 0 {
+					return
+				}
+				last = fmt.Sprintf("%d partitions behind", behind)
+			}
+		}
+		if err != nil {
+			last = err.Error()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("group did not commit the whole topic within %s: %s", d, last)
+}
+
+// deadLetters reads the whole dead-letter topic.
+func deadLetters(t *testing.T, kc kafka.Config, want int) []*kgo.Record {
+	t.Helper()
+	cl := client(t, kc, kgo.ConsumeTopics(dlq), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out []*kgo.Record
+	for len(out) < want {
+		fs := cl.PollFetches(ctx)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			t.Fatalf("%d dead letters, want %d", len(out), want)
+		}
+		out = append(out, fs.Records()...)
+	}
+	return out
+}
+
+// waitMembers polls until the group has n members, each with partitions.
+func waitMembers(t *testing.T, kc kafka.Config, n int) {
+	t.Helper()
+	adm := kadm.NewClient(client(t, kc))
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		groups, err := adm.DescribeGroups(context.Background(), group)
+		if err == nil {
+			g := groups[group]
+			assigned := 0
+			for _, m := range g.Members {
+				if ca, ok := m.Assigned.AsConsumer(); ok && len(ca.Topics) > 0 {
+					assigned++
+				}
+			}
+			if g.State == "Stable" && assigned == n {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("group never had %d members with partitions", n)
+}

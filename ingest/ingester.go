@@ -1,0 +1,265 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/kafka"
+)
+
+// maxDeadLetterBytes is above any broker's message size limit.
+const maxDeadLetterBytes = 64 << 20
+
+// Sink stores events; *clickhouse.DB is one.
+type Sink interface {
+	InsertEvents(ctx context.Context, events []rebate.Event, sources []clickhouse.Source, opts clickhouse.InsertOptions) error
+}
+
+// Hooks let tests stop the ingester where a crash could: an error from a hook
+// ends Run at once, with nothing more stored or committed.
+type Hooks struct {
+	AfterInsert func(events int) error // stored, offsets not committed yet
+	AfterCommit func(events int) error
+}
+
+// errCrash marks an error from a hook.
+type errCrash struct{ err error }
+
+func (e errCrash) Error() string { return "stopped by hook: " + e.err.Error() }
+func (e errCrash) Unwrap() error { return e.err }
+
+// Ingester consumes the events topic into a Sink.
+type Ingester struct {
+	cfg   Config
+	cl    *kgo.Client
+	sink  Sink
+	log   *slog.Logger
+	m     *metrics
+	hooks Hooks
+
+	// mu guards the batch, which the rebalance callbacks flush or trim.
+	mu      sync.Mutex
+	b       *batch
+	paused  bool
+	stopped bool // after a crash hook: callbacks must not store or commit
+}
+
+// New builds an ingester; Run starts it.
+func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometheus.Registerer, hooks Hooks) (*Ingester, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	in := &Ingester{cfg: cfg, sink: sink, log: log, m: m, hooks: hooks, b: newBatch()}
+	opts, err := kcfg.Opts()
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts,
+		kgo.ConsumerGroup(cfg.Group),
+		kgo.ConsumeTopics(cfg.Topic),
+		// Offsets are committed by hand, after ClickHouse took the batch.
+		kgo.DisableAutoCommit(),
+		// A rebalance waits while polled records are processed, so the
+		// revoke callback sees every record this member holds.
+		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsRevoked(in.onRevoked),
+		kgo.OnPartitionsLost(in.onLost),
+		// A new group starts from the oldest record: nothing is skipped.
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxBytes(cfg.FetchMaxBytes),
+		kgo.MaxConcurrentFetches(2),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		// A dead letter is as big as the record it carries; the broker, not
+		// this client, decides what is too big.
+		kgo.ProducerBatchMaxBytes(maxDeadLetterBytes),
+		kgo.WithLogger(kgoLogger{log}),
+	)
+	if in.cl, err = kgo.NewClient(opts...); err != nil {
+		return nil, fmt.Errorf("kafka client: %w", err)
+	}
+	return in, nil
+}
+
+// Run consumes until ctx ends, then flushes what it holds, commits and
+// leaves the group. It returns an error only when it had to stop for one
+// (a fatal ClickHouse error); the records it had not committed stay in Kafka.
+func (in *Ingester) Run(ctx context.Context) error {
+	in.log.Info("ingester started", "topic", in.cfg.Topic, "group", in.cfg.Group, "batch_rows", in.cfg.BatchRows,
+		"batch_bytes", in.cfg.BatchBytes, "flush_interval", in.cfg.FlushInterval)
+	for {
+		if ctx.Err() != nil {
+			return in.shutdown()
+		}
+		in.mu.Lock()
+		room := max(1, in.cfg.BatchRows-in.b.records())
+		pctx, cancel := ctx, context.CancelFunc(func() {})
+		if !in.b.empty() {
+			pctx, cancel = context.WithDeadline(ctx, in.b.started.Add(in.cfg.FlushInterval))
+		}
+		in.mu.Unlock()
+		fetches := in.cl.PollRecords(pctx, room)
+		cancel()
+		if fetches.IsClientClosed() {
+			return nil
+		}
+		fetches.EachError(func(topic string, p int32, err error) {
+			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+				in.log.Warn("fetch failed; the client retries", "topic", topic, "partition", p, "err", err)
+			}
+		})
+		now := time.Now()
+		in.mu.Lock()
+		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+			for _, r := range p.Records {
+				in.take(r, now)
+			}
+			if n := len(p.Records); n > 0 {
+				in.m.lag.WithLabelValues(p.Topic, strconv.Itoa(int(p.Partition))).Set(float64(p.HighWatermark - p.Records[n-1].Offset - 1))
+			}
+		})
+		reason := in.flushReason(time.Now())
+		in.m.buffered.Set(float64(in.b.bytes))
+		in.mu.Unlock()
+		if reason != "" {
+			if err := in.flushRetrying(ctx, reason); err != nil {
+				var crash errCrash
+				if errors.As(err, &crash) {
+					in.close()
+					return err
+				}
+				if ctx.Err() != nil {
+					return in.shutdown()
+				}
+				in.close()
+				return err
+			}
+		}
+		in.cl.AllowRebalance()
+	}
+}
+
+// take files one record: an event for the batch or a reject.
+func (in *Ingester) take(r *kgo.Record, now time.Time) {
+	in.m.consumed.Inc()
+	e, err := rebate.Decode(r.Value)
+	if err != nil {
+		var ve *rebate.ValidationError
+		field := ""
+		if errors.As(err, &ve) {
+			field = ve.Field
+		}
+		in.b.reject(r, err.Error(), field, now)
+		return
+	}
+	in.b.add(r, e, now)
+}
+
+func (in *Ingester) flushReason(now time.Time) string {
+	switch {
+	case in.b.empty():
+		return ""
+	case in.b.records() >= in.cfg.BatchRows:
+		return "rows"
+	case in.b.bytes >= in.cfg.BatchBytes:
+		return "bytes"
+	case now.Sub(in.b.started) >= in.cfg.FlushInterval:
+		return "interval"
+	}
+	return ""
+}
+
+// onRevoked stores and commits what the member holds before its partitions
+// move, so their next owner starts after it. If that fails, the records of
+// the revoked partitions are dropped: the next owner reads them again.
+func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.stopped || in.b.empty() {
+		return
+	}
+	if err := in.flushLocked(ctx, "revoke"); err != nil {
+		in.log.Warn("could not store the batch before a rebalance; the partitions' next owner reads it again",
+			"revoked", revoked, "err", err)
+		in.b.drop(revoked)
+	}
+}
+
+// onLost drops what the member held of partitions it lost without a
+// rebalance (its session expired): it may no longer commit for them.
+func (in *Ingester) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.log.Warn("partitions lost; their next owner reads them again", "lost", lost)
+	in.b.drop(lost)
+}
+
+func (in *Ingester) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), in.cfg.ShutdownTimeout)
+	defer cancel()
+	in.mu.Lock()
+	err := in.flushLocked(ctx, "shutdown")
+	in.mu.Unlock()
+	if err != nil {
+		in.log.Warn("could not store the last batch; Kafka keeps it for the next start", "err", err)
+	}
+	in.cl.AllowRebalance()
+	in.cl.Close()
+	in.log.Info("ingester stopped")
+	return nil
+}
+
+// close leaves the group without storing or committing anything more.
+func (in *Ingester) close() {
+	in.mu.Lock()
+	in.stopped = true
+	in.mu.Unlock()
+	in.cl.AllowRebalance()
+	in.cl.Close()
+}
+
+func (in *Ingester) pause() {
+	if !in.paused {
+		in.cl.PauseFetchTopics(in.cfg.Topic)
+		in.paused = true
+		in.m.paused.Set(1)
+	}
+}
+
+func (in *Ingester) resume() {
+	if in.paused {
+		in.cl.ResumeFetchTopics(in.cfg.Topic)
+		in.paused = false
+		in.m.paused.Set(0)
+		in.log.Info("flushing works again; fetching resumed")
+	}
+}
+
+// kgoLogger sends franz-go's warnings and errors to slog.
+type kgoLogger struct{ log *slog.Logger }
+
+func (l kgoLogger) Level() kgo.LogLevel { return kgo.LogLevelWarn }
+
+func (l kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
+	lv := slog.LevelWarn
+	if level == kgo.LogLevelError {
+		lv = slog.LevelError
+	}
+	l.log.Log(context.Background(), lv, "kafka: "+msg, keyvals...)
+}

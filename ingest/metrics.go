@@ -1,0 +1,68 @@
+package ingest
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	consumed    prometheus.Counter
+	inserted    prometheus.Counter
+	deadLetters *prometheus.CounterVec // by field ("" for the record as a whole, clickhouse for poison rows)
+	batchRows   prometheus.Histogram
+	batchBytes  prometheus.Histogram
+	insertSecs  prometheus.Histogram
+	flushes     *prometheus.CounterVec // by reason: rows, bytes, interval, revoke, shutdown
+	retries     *prometheus.CounterVec // by class
+	fatal       prometheus.Counter
+	lag         *prometheus.GaugeVec // by topic and partition
+	paused      prometheus.Gauge
+	buffered    prometheus.Gauge
+	freshness   prometheus.Histogram
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	const ns = "rebate_ingest_"
+	m := &metrics{
+		consumed: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "records_consumed_total",
+			Help: "Kafka records read from the events topic."}),
+		inserted: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "events_inserted_total",
+			Help: "Valid events ClickHouse accepted (replays included)."}),
+		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "dead_letters_total",
+			Help: "Records sent to the dead-letter topic, by the field that broke the contract."}, []string{"field"}),
+		batchRows: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "batch_rows",
+			Help: "Events per inserted batch.", Buckets: prometheus.ExponentialBuckets(1, 4, 10)}),
+		batchBytes: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "batch_bytes",
+			Help: "Record bytes per flushed batch.", Buckets: prometheus.ExponentialBuckets(256, 4, 10)}),
+		insertSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "insert_seconds",
+			Help: "Time to insert one batch into ClickHouse.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
+		flushes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "flushes_total",
+			Help: "Flushed batches, by what triggered them."}, []string{"reason"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "retries_total",
+			Help: "Failed flush attempts that will be retried, by error class."}, []string{"class"}),
+		fatal: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "fatal_errors_total",
+			Help: "Errors that stopped the ingester without committing."}),
+		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: ns + "consumer_lag",
+			Help: "Records between the high watermark and what this member has read, by partition."}, []string{"topic", "partition"}),
+		paused: prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "paused",
+			Help: "1 while fetching is paused because flushing fails."}),
+		buffered: prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "buffered_bytes",
+			Help: "Record bytes held in the current batch."}),
+		freshness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "freshness_seconds",
+			Help: "From a record's Kafka timestamp to ClickHouse accepting it.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.consumed, m.inserted, m.deadLetters, m.batchRows, m.batchBytes,
+		m.insertSecs, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness} {
+		if err := reg.Register(c); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if !errors.As(err, &are) {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}
