@@ -102,6 +102,7 @@ type MerchantStats struct {
 	GMV        Money
 	Commission Money
 	Rebate     Money
+	AsOf       time.Time // newest event time included; zero if none
 }
 
 // Conversion is orders per click, 0 without clicks.
@@ -120,6 +121,12 @@ type MinuteKPI struct {
 	GMV        Money
 	Commission Money
 	Rebate     Money
+}
+
+// Minutely is a series of minutes and how fresh it is.
+type Minutely struct {
+	Minutes []MinuteKPI
+	AsOf    time.Time // newest event time included; zero if none
 }
 
 // Product is a product's latest update (by ts, ties by greater event_id).

@@ -104,3 +104,34 @@ func formatFixed(v int64, places int) string {
 	}
 	return s
 }
+
+// MarshalText makes Money a JSON string like "12.30": exact, never a float.
+func (m Money) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText reads a decimal like "12.30"; figures such as an available
+// balance may be negative, so a leading minus is taken.
+func (m *Money) UnmarshalText(b []byte) error {
+	s, neg := strings.CutPrefix(string(b), "-")
+	v, err := ParseMoney(s)
+	if err != nil {
+		return err
+	}
+	if neg {
+		v = -v
+	}
+	*m = v
+	return nil
+}
+
+// MarshalText makes Rate a JSON string like "0.0350".
+func (r Rate) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads a decimal like "0.0350".
+func (r *Rate) UnmarshalText(b []byte) error {
+	v, err := ParseRate(string(b))
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
+}

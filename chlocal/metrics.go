@@ -1,9 +1,9 @@
 package chlocal
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rebatehq/rebate/internal/prom"
 )
 
 type metrics struct {
@@ -33,16 +33,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Statements running or waiting for an engine connection.",
 		}),
 	}
-	if reg == nil {
-		return m, nil
-	}
-	for _, c := range []prometheus.Collector{m.statements, m.seconds, m.insertBytes, m.inFlight} {
-		if err := reg.Register(c); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return nil, err
-			}
-		}
+	if err := prom.Register(reg, m.statements, m.seconds, m.insertBytes, m.inFlight); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

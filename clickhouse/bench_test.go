@@ -13,6 +13,7 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/clickhouse/clickhousetest"
 	"github.com/rebatehq/rebate/eventgen"
 )
 
@@ -27,10 +28,9 @@ var benchData struct {
 }
 
 const (
-	benchUsers     = 100_000
-	benchMerchants = 300
-	benchProducts  = 50_000
-	benchChunk     = 100_000
+	benchUsers     = clickhousetest.BenchUsers
+	benchMerchants = clickhousetest.BenchMerchants
+	benchProducts  = clickhousetest.BenchProducts
 )
 
 // BenchmarkQueries loads REBATE_BENCH_EVENTS events (default 10,000,000)
@@ -54,7 +54,7 @@ func BenchmarkQueries(b *testing.B) {
 		call func() error
 	}{
 		{"get_balance", func() error { _, err := st.Balance(ctx, user()); return err }},
-		{"list_user_orders/limit=20", func() error { _, err := st.Orders(ctx, user(), clickhouse.FirstPage, 20); return err }},
+		{"list_user_orders/limit=20", func() error { _, _, err := st.Orders(ctx, user(), clickhouse.FirstPage, 20); return err }},
 		{"get_leaderboard/24h/limit=10", func() error { _, err := st.Leaderboard(ctx, rebate.WindowDay, 10); return err }},
 		{"get_leaderboard/all/limit=100", func() error { _, err := st.Leaderboard(ctx, rebate.WindowAll, 100); return err }},
 		{"get_user_rank/all/neighbors=5", func() error { _, err := st.Rank(ctx, user(), rebate.WindowAll, 5); return err }},
@@ -100,50 +100,14 @@ func loadBench(b *testing.B) error {
 	total := 10_000_000
 	if s := os.Getenv("REBATE_BENCH_EVENTS"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < benchChunk {
-			return fmt.Errorf("REBATE_BENCH_EVENTS=%q: want an integer >= %d", s, benchChunk)
+		if err != nil || n < 100_000 {
+			return fmt.Errorf("REBATE_BENCH_EVENTS=%q: want an integer >= 100000", s)
 		}
 		total = n
 	}
-	ctx := context.Background()
 	db, st := openStore(b, migrated(b))
 	benchData.st = st
 	benchData.now = time.Now().UTC().Truncate(time.Millisecond)
-	gen := eventgen.NewTraffic(42, benchUsers, benchMerchants, benchProducts)
-	chunks := total / benchChunk
-	span := 30 * 24 * time.Hour
-	width := span / time.Duration(chunks)
-	start := time.Now()
-	loaded := 0
-	for chunk := 0; loaded < total; chunk++ {
-		events := gen.Chunk(benchChunk, benchData.now.Add(-span+time.Duration(chunk)*width), width)
-		if err := db.InsertEvents(ctx, events, nil, clickhouse.InsertOptions{}); err != nil {
-			return err
-		}
-		loaded += len(events)
-	}
-	insert := time.Since(start)
-	// Measure the steady state, not a backlog of unmerged parts.
-	settle := time.Now()
-	for quiet := 0; quiet < 3 && time.Since(settle) < 5*time.Minute; {
-		var merges uint64
-		if err := db.Conn().QueryRow(ctx, "SELECT count() FROM system.merges WHERE database = currentDatabase()").Scan(&merges); err != nil {
-			return err
-		}
-		if merges == 0 {
-			quiet++
-		} else {
-			quiet = 0
-		}
-		time.Sleep(time.Second)
-	}
-	if err := st.RefreshLeaderboard(ctx); err != nil {
-		return err
-	}
-	var orders, parts uint64
-	_ = db.Conn().QueryRow(ctx, "SELECT count() FROM orders_by_user FINAL").Scan(&orders)
-	_ = db.Conn().QueryRow(ctx, "SELECT count() FROM system.parts WHERE database = currentDatabase() AND active").Scan(&parts)
-	benchData.loadLog = fmt.Sprintf("loaded %d events in %s (%.0f events/s, all views), merges settled in %s; %d orders, %d active parts",
-		loaded, insert.Round(time.Millisecond), float64(loaded)/insert.Seconds(), time.Since(settle).Round(time.Second), orders, parts)
+	benchData.loadLog = clickhousetest.LoadTraffic(b, db, st, total, benchData.now)
 	return nil
 }

@@ -65,7 +65,7 @@ func checkSeed(t *testing.T, seed uint64) {
 	t.Logf("%d events (%d distinct) in %d batches; %d users, %d merchants, %d products",
 		len(stream.Events), distinct(stream.Events), len(batches), len(want.Users()), len(want.Merchants()), len(want.Products()))
 
-	clickhousetest.CompareFigures(t, st, want, now, rng)
+	clickhousetest.CompareFigures(t, clickhousetest.StoreFigures{Store: st}, want, now, rng)
 }
 
 func distinct(events []rebate.Event) int {

@@ -21,6 +21,10 @@ type Query struct {
 	SQL         string  // the statement, comment included
 	Params      []Param // in order of first use
 	ReadOnly    bool    // a SELECT: may run for analysts under readonly=1
+	// Settings come from a "-- settings: name = value, ..." line of the
+	// leading comment. They are sent with the request rather than written
+	// as a SETTINGS clause, which readonly=1 would refuse.
+	Settings map[string]string
 }
 
 // Param is a declared parameter: its name and ClickHouse type.
@@ -74,8 +78,17 @@ func parseQuery(name, text string) (*Query, error) {
 	body := q.SQL
 	for strings.HasPrefix(body, "--") {
 		line, rest, _ := strings.Cut(body, "\n")
-		desc = append(desc, strings.TrimSpace(strings.TrimPrefix(line, "--")))
+		text := strings.TrimSpace(strings.TrimPrefix(line, "--"))
 		body = strings.TrimSpace(rest)
+		if list, ok := strings.CutPrefix(text, "settings:"); ok {
+			settings, err := parseSettings(list)
+			if err != nil {
+				return nil, err
+			}
+			q.Settings = settings
+			continue
+		}
+		desc = append(desc, text)
 	}
 	q.Description = strings.Join(desc, " ")
 	if body == "" {
@@ -100,6 +113,22 @@ func parseQuery(name, text string) (*Query, error) {
 		q.Params = append(q.Params, Param{Name: pname, Type: ptype})
 	}
 	return q, nil
+}
+
+var settingRe = regexp.MustCompile(`^\s*([a-z_][a-z0-9_]*)\s*=\s*([A-Za-z0-9_.']+)\s*$`)
+
+// parseSettings reads "name = value, ..." up to an optional "(why)".
+func parseSettings(list string) (map[string]string, error) {
+	list, _, _ = strings.Cut(list, "(")
+	out := map[string]string{}
+	for _, item := range strings.Split(list, ",") {
+		m := settingRe.FindStringSubmatch(item)
+		if m == nil {
+			return nil, fmt.Errorf("settings line: %q is not name = value", strings.TrimSpace(item))
+		}
+		out[m[1]] = strings.Trim(m[2], "'")
+	}
+	return out, nil
 }
 
 // Get returns the named query.
@@ -143,7 +172,7 @@ func (qs *Queries) Validate(ctx context.Context, conn driver.Conn) error {
 		if q.ReadOnly {
 			explain = "EXPLAIN PLAN "
 		}
-		rows, err := conn.Query(ch.Context(ctx, ch.WithParameters(params)), explain+q.SQL)
+		rows, err := conn.Query(ch.Context(ctx, ch.WithParameters(params), ch.WithSettings(q.settings(nil))), explain+q.SQL)
 		if err == nil {
 			for rows.Next() {
 			}
@@ -171,4 +200,16 @@ func sampleValue(typ string) string {
 		return "[]"
 	}
 	return "1"
+}
+
+// settings are the query's own settings plus extra, as clickhouse-go takes them.
+func (q *Query) settings(extra ch.Settings) ch.Settings {
+	out := ch.Settings{}
+	for k, v := range q.Settings {
+		out[k] = v
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
 }

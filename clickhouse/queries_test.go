@@ -40,6 +40,9 @@ func TestQueryFiles(t *testing.T) {
 	if len(bal.Params) != 1 || bal.Params[0] != (clickhouse.Param{Name: "user_id", Type: "UInt64"}) {
 		t.Errorf("get_balance params: %+v", bal.Params)
 	}
+	if bal.Settings["max_threads"] != "1" || strings.Contains(bal.Description, "settings:") {
+		t.Errorf("get_balance settings %v, description %q", bal.Settings, bal.Description)
+	}
 	// Every query plans against the migrated schema.
 	cfg := migrated(t)
 	db, _ := openStore(t, cfg)
@@ -57,6 +60,7 @@ func TestQueryFileErrors(t *testing.T) {
 		"no statement":      {fstest.MapFS{"get_x.sql": {Data: []byte("-- only a comment\n")}}, "no statement"},
 		"no description":    {fstest.MapFS{"get_x.sql": {Data: []byte("SELECT 1")}}, "leading comment"},
 		"conflicting types": {fstest.MapFS{"get_x.sql": {Data: []byte("-- x\nSELECT {a:UInt8}, {a:String}")}}, "declared as both"},
+		"bad settings line": {fstest.MapFS{"get_x.sql": {Data: []byte("-- x\n-- settings: max_threads\nSELECT 1")}}, "not name = value"},
 	} {
 		_, err := clickhouse.LoadQueries(tc.files)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

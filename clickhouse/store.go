@@ -65,7 +65,7 @@ func (s *Store) bind(ctx context.Context, name string, args map[string]any) (con
 	if len(args) != len(q.Params) {
 		return nil, nil, fmt.Errorf("query %s: %d arguments for %d parameters", name, len(args), len(q.Params))
 	}
-	return ch.Context(ctx, ch.WithParameters(params)), q, nil
+	return ch.Context(ctx, ch.WithParameters(params), ch.WithSettings(q.settings(nil))), q, nil
 }
 
 func (s *Store) query(ctx context.Context, name string, args map[string]any) (driver.Rows, error) {
@@ -124,9 +124,14 @@ type OrderCursor struct {
 // FirstPage starts before every order.
 var FirstPage = OrderCursor{PlacedAt: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
 
-// Orders lists up to limit of a user's orders after cursor, newest first.
-func (s *Store) Orders(ctx context.Context, userID uint64, after OrderCursor, limit uint32) ([]rebate.Order, error) {
+// Ping checks that ClickHouse answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
+
+// Orders lists up to limit of a user's orders after cursor, newest first,
+// and the newest event time they include.
+func (s *Store) Orders(ctx context.Context, userID uint64, after OrderCursor, limit uint32) ([]rebate.Order, time.Time, error) {
 	var out []rebate.Order
+	var newest time.Time
 	args := map[string]any{"user_id": userID, "before_placed_at": after.PlacedAt, "before_order_id": after.OrderID, "limit": limit}
 	err := s.each(ctx, "list_user_orders", args, func(r driver.Rows) error {
 		o := rebate.Order{UserID: userID}
@@ -137,13 +142,16 @@ func (s *Store) Orders(ctx context.Context, userID uint64, after OrderCursor, li
 			return err
 		}
 		o.State, o.PlacedAt = rebate.OrderState(state), o.PlacedAt.UTC()
+		if at.After(newest) {
+			newest = at.UTC()
+		}
 		if err := moneys([]*rebate.Money{&o.Amount, &o.Commission, &o.Rebate}, amount, commission, reb); err != nil {
 			return err
 		}
 		out = append(out, o)
 		return nil
 	})
-	return out, err
+	return out, newest, err
 }
 
 // Leaderboard is the top limit users of a window, as of the last refresh.
@@ -212,25 +220,30 @@ func (s *Store) MerchantStats(ctx context.Context, merchantID uint64, w rebate.W
 		if err := r.Scan(&st.MerchantID, &st.Clicks, &st.Orders, &gmv, &commission, &reb, &conversion, &at); err != nil {
 			return err
 		}
+		st.AsOf = asOf(at)
 		return moneys([]*rebate.Money{&st.GMV, &st.Commission, &st.Rebate}, gmv, commission, reb)
 	})
 	return st, err
 }
 
 // Minutely are the figures of the minutes whole minutes ending with now's.
-func (s *Store) Minutely(ctx context.Context, now time.Time, minutes uint16) ([]rebate.MinuteKPI, error) {
-	var out []rebate.MinuteKPI
+func (s *Store) Minutely(ctx context.Context, now time.Time, minutes uint16) (rebate.Minutely, error) {
+	var out rebate.Minutely
 	err := s.each(ctx, "list_minutely_kpis", map[string]any{"now": now, "minutes": minutes}, func(r driver.Rows) error {
 		var k rebate.MinuteKPI
 		var gmv, commission, reb decimal.Decimal
-		if err := r.Scan(&k.Minute, &k.Clicks, &k.Orders, &gmv, &commission, &reb); err != nil {
+		var at time.Time
+		if err := r.Scan(&k.Minute, &k.Clicks, &k.Orders, &gmv, &commission, &reb, &at); err != nil {
 			return err
 		}
 		k.Minute = k.Minute.UTC()
 		if err := moneys([]*rebate.Money{&k.GMV, &k.Commission, &k.Rebate}, gmv, commission, reb); err != nil {
 			return err
 		}
-		out = append(out, k)
+		if at = asOf(at); at.After(out.AsOf) {
+			out.AsOf = at
+		}
+		out.Minutes = append(out.Minutes, k)
 		return nil
 	})
 	return out, err

@@ -47,7 +47,7 @@ func TestPutRule(t *testing.T) {
 	if err := db.InsertEvents(ctx, events, nil, clickhouse.InsertOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.Orders(ctx, 9, clickhouse.FirstPage, 10)
+	got, _, err := st.Orders(ctx, 9, clickhouse.FirstPage, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestStringParamsRoundTrip(t *testing.T) {
 	var seen []string
 	cur := clickhouse.FirstPage
 	for range len(ids) + 1 {
-		page, err := st.Orders(ctx, 3, cur, 1)
+		page, _, err := st.Orders(ctx, 3, cur, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,7 +44,7 @@ func newScenario(t *testing.T, seed uint64) *scenario {
 
 func (s *scenario) check(t *testing.T, seed uint64) {
 	t.Helper()
-	clickhousetest.CompareFigures(t, s.st, oracle.New(s.stream.Events, s.stream.Rules), s.now, rand.New(rand.NewPCG(seed, 1)))
+	clickhousetest.CompareFigures(t, clickhousetest.StoreFigures{Store: s.st}, oracle.New(s.stream.Events, s.stream.Rules), s.now, rand.New(rand.NewPCG(seed, 1)))
 }
 
 // small batches make many flushes, commits and tokens in a short stream.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
@@ -52,23 +51,12 @@ func client(t testing.TB, kc kafka.Config, extra ...kgo.Opt) *kgo.Client {
 	return cl
 }
 
-// key is the partitioning key docs/events.md recommends.
-func key(e rebate.Event) []byte {
-	switch {
-	case e.Type.IsOrder():
-		return []byte(e.OrderID)
-	case e.Type.IsWithdrawal():
-		return []byte(e.WithdrawalID)
-	case e.Type == rebate.ProductUpdated:
-		return []byte(strconv.FormatUint(e.ProductID, 10))
-	}
-	return []byte(strconv.FormatUint(e.UserID, 10))
-}
+func key(e rebate.Event) []byte { return kafka.Key(e) }
 
 func records(events []rebate.Event) []*kgo.Record {
 	out := make([]*kgo.Record, len(events))
 	for i, e := range events {
-		out[i] = &kgo.Record{Topic: topic, Key: key(e), Value: rebate.AppendJSON(nil, e)}
+		out[i] = kafka.Record(topic, e)
 	}
 	return out
 }

@@ -1,9 +1,9 @@
 package ingest
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rebatehq/rebate/internal/prom"
 )
 
 type metrics struct {
@@ -52,17 +52,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		freshness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "freshness_seconds",
 			Help: "From a record's Kafka timestamp to ClickHouse accepting it.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
 	}
-	if reg == nil {
-		return m, nil
-	}
-	for _, c := range []prometheus.Collector{m.consumed, m.inserted, m.deadLetters, m.batchRows, m.batchBytes,
-		m.insertSecs, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness} {
-		if err := reg.Register(c); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return nil, err
-			}
-		}
+	if err := prom.Register(reg, m.consumed, m.inserted, m.deadLetters, m.batchRows, m.batchBytes,
+		m.insertSecs, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -4,7 +4,8 @@ CREATE TABLE IF NOT EXISTS clicks_minutely
 (
     minute      DateTime('UTC'),
     merchant_id UInt64,
-    clicks      AggregateFunction(uniqExact, String)
+    clicks      AggregateFunction(uniqExact, String),
+    max_ts      SimpleAggregateFunction(max, DateTime64(3, 'UTC')) -- freshness
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(minute)

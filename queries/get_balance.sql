@@ -2,6 +2,7 @@
 -- orders, completed (withdrawn) and requested (frozen) withdrawals, what is
 -- available (confirmed - withdrawn - frozen, may be negative), order counts
 -- by state, and the newest event time included (as_of).
+-- settings: max_threads = 1 (a point lookup: one thread answers sooner than several would start)
 SELECT
     {user_id:UInt64} AS user_id,
     sum(part_pending) AS pending,
@@ -37,5 +38,3 @@ FROM
     FROM withdrawals FINAL
     WHERE user_id = {user_id:UInt64}
 )
--- A point lookup: one thread answers sooner than several would start.
-SETTINGS max_threads = 1

@@ -1,4 +1,5 @@
 -- A product's latest update: by ts, ties by the greater event_id.
+-- settings: max_threads = 1 (a point lookup: one thread answers sooner than several would start)
 SELECT
     product_id,
     latest.1 AS merchant_id,
@@ -13,5 +14,3 @@ FROM
     WHERE product_id = {product_id:UInt64}
     GROUP BY product_id
 )
--- A point lookup: one thread answers sooner than several would start.
-SETTINGS max_threads = 1

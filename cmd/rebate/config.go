@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rebatehq/rebate/api"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/ingest"
 	"github.com/rebatehq/rebate/kafka"
@@ -40,6 +41,11 @@ type Config struct {
 	Ingest        ingest.Config
 	MetricsListen string // where /metrics is served; "" for nowhere
 
+	// The API.
+	API         api.Config
+	APIKeys     string // name:role:secret,...; parsed into API.Keys
+	CORSOrigins string // comma-separated; parsed into API.CORSOrigins
+
 	ShutdownTimeout time.Duration
 }
 
@@ -64,7 +70,11 @@ func defaultConfig() *Config {
 			BatchRows: 100_000, BatchBytes: 32 << 20, FlushInterval: 250 * time.Millisecond,
 			RetryMin: 100 * time.Millisecond, RetryMax: 10 * time.Second,
 		},
-		MetricsListen:      "127.0.0.1:9464",
+		MetricsListen: "127.0.0.1:9464",
+		API: api.Config{
+			Listen: "127.0.0.1:8080", RatePerKey: 50, Burst: 100, RequestTimeout: 10 * time.Second,
+			QueryTimeout: 5 * time.Second, QueryMaxRows: 10_000, MaxEventsBytes: 5 << 20, MaxEvents: 10_000,
+		},
 		LeaderboardRefresh: 2 * time.Second,
 		ShutdownTimeout:    30 * time.Second,
 	}
@@ -124,7 +134,30 @@ func (c *Config) options(cmd string) []option {
 		{"retry-max", "REBATE_INGEST_RETRY_MAX", "longest wait between retries of a failed flush", durationValue(&ing.RetryMax), positive(&ing.RetryMax)},
 		{"metrics-listen", "REBATE_METRICS_LISTEN", "address of /metrics (empty: none)", stringValue(&c.MetricsListen), optionalHostPort(&c.MetricsListen)},
 	}
+	a := &c.API
+	apiOpts := []option{
+		{"api-listen", "REBATE_API_LISTEN", "address of the API", stringValue(&a.Listen), func() error {
+			if err := hostPort(&a.Listen)(); err != nil {
+				return err
+			}
+			if strings.TrimSpace(c.APIKeys) == "" && !isLoopback(a.Listen) {
+				return fmt.Errorf("not loopback, and no API keys are set (REBATE_API_KEYS): an open API serves this machine only")
+			}
+			return nil
+		}},
+		{"api-keys", "REBATE_API_KEYS", "API keys as name:role:secret,... (roles app, analyst, admin); none: open, loopback only",
+			secretValue(&c.APIKeys), func() error { _, err := api.ParseKeys(c.APIKeys); return err }},
+		{"api-cors-origins", "REBATE_API_CORS_ORIGINS", "comma-separated browser origins allowed to call the API", stringValue(&c.CORSOrigins), nil},
+		{"api-rate", "REBATE_API_RATE", "requests/s per key (per client address when open)", floatValue(&a.RatePerKey), positiveFloat(&a.RatePerKey)},
+		{"api-burst", "REBATE_API_BURST", "requests a key may send at once", intValue(&a.Burst), between(&a.Burst, 1, 1_000_000)},
+		{"api-request-timeout", "REBATE_API_REQUEST_TIMEOUT", "longest a request may take", durationValue(&a.RequestTimeout), positive(&a.RequestTimeout)},
+		{"api-query-timeout", "REBATE_API_QUERY_TIMEOUT", "time limit of a named query", durationValue(&a.QueryTimeout), atLeast(&a.QueryTimeout, time.Second)},
+		{"api-query-max-rows", "REBATE_API_QUERY_MAX_ROWS", "rows a named query returns at most", intValue(&a.QueryMaxRows), between(&a.QueryMaxRows, 1, 10_000_000)},
+		{"api-max-events-bytes", "REBATE_API_MAX_EVENTS_BYTES", "largest POST /v1/events body", int64Value(&a.MaxEventsBytes), nil},
+	}
 	switch cmd {
+	case "api":
+		return append(append(append(common, store...), kafkaOpts...), apiOpts...)
 	case "ingest":
 		return append(append(append(common, store...), kafkaOpts...), ingestOpts...)
 	case "chlocal":
@@ -174,6 +207,13 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 		}
 	}
 	c.Ingest.ShutdownTimeout = c.ShutdownTimeout
+	c.API.Keys, _ = api.ParseKeys(c.APIKeys) // checked above
+	c.API.CORSOrigins = nil
+	for _, o := range strings.Split(c.CORSOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.API.CORSOrigins = append(c.API.CORSOrigins, o)
+		}
+	}
 	return c, nil
 }
 
@@ -243,6 +283,35 @@ func intValue(p *int) value[int] {
 	}, strconv.Itoa}
 }
 
+func floatValue(p *float64) value[float64] {
+	return value[float64]{p, func(s string) (float64, error) {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return 0, errors.New("not a number")
+		}
+		return f, nil
+	}, func(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }}
+}
+
+func int64Value(p *int64) value[int64] {
+	return value[int64]{p, func(s string) (int64, error) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			return 0, errors.New("not a positive integer")
+		}
+		return n, nil
+	}, func(n int64) string { return strconv.FormatInt(n, 10) }}
+}
+
+func positiveFloat(p *float64) func() error {
+	return func() error {
+		if *p <= 0 {
+			return fmt.Errorf("must be positive")
+		}
+		return nil
+	}
+}
+
 func durationValue(p *time.Duration) value[time.Duration] {
 	return value[time.Duration]{p, func(s string) (time.Duration, error) {
 		d, err := time.ParseDuration(s)
@@ -299,6 +368,12 @@ func between(p *int, lo, hi int) func() error {
 		}
 		return nil
 	}
+}
+
+func isLoopback(addr string) bool {
+	host, _, _ := net.SplitHostPort(addr)
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 func hostPorts(p *string) func() error {

@@ -32,6 +32,7 @@ func commands() []command {
 		{"chlocal", "serve the embedded ClickHouse engine over ClickHouse's HTTP interface", nil, runCHLocal},
 		{"migrate", "apply (up), revert (down) or show (version) the ClickHouse schema", []string{"up", "down", "version"}, runMigrate},
 		{"ingest", "consume the events topic into ClickHouse", nil, runIngest},
+		{"api", "serve the HTTP API (balances, leaderboards, named queries, event collection)", nil, runAPI},
 		{"version", "print the version", nil, runVersion},
 	}
 }

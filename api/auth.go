@@ -1,0 +1,124 @@
+package api
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+)
+
+// Role is what a key may do.
+type Role string
+
+const (
+	RoleApp     Role = "app"     // the app's reads and event collection
+	RoleAnalyst Role = "analyst" // reads, named queries and rules
+	RoleAdmin   Role = "admin"   // everything, rules included
+)
+
+// Key is an API key and its role.
+type Key struct {
+	Name   string // shown in logs instead of the secret
+	Secret string
+	Role   Role
+}
+
+// ParseKeys reads REBATE_API_KEYS: comma-separated name:role:secret.
+func ParseKeys(s string) ([]Key, error) {
+	var keys []Key
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		f := strings.SplitN(part, ":", 3)
+		if len(f) != 3 || f[0] == "" || f[2] == "" {
+			return nil, fmt.Errorf("API key %q: want name:role:secret", redact(part))
+		}
+		r := Role(f[1])
+		if r != RoleApp && r != RoleAnalyst && r != RoleAdmin {
+			return nil, fmt.Errorf("API key %s: role %q: want app, analyst or admin", f[0], f[1])
+		}
+		if len(f[2]) < 16 {
+			return nil, fmt.Errorf("API key %s: secret shorter than 16 characters", f[0])
+		}
+		keys = append(keys, Key{Name: f[0], Role: r, Secret: f[2]})
+	}
+	return keys, nil
+}
+
+func redact(s string) string {
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		return s[:i+1] + "…"
+	}
+	return "…"
+}
+
+const (
+	keyName = "api.key"  // echo context: the key's name
+	keyRole = "api.role" // echo context: its role
+)
+
+// authenticate takes the key from "Authorization: Bearer" or X-API-Key.
+// Without configured keys every caller is an admin (loopback only).
+func (s *Server) authenticate() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if len(s.cfg.Keys) == 0 {
+				c.Set(keyRole, RoleAdmin)
+				return next(c)
+			}
+			secret := c.Request().Header.Get("X-API-Key")
+			if auth := c.Request().Header.Get("Authorization"); secret == "" && strings.HasPrefix(auth, "Bearer ") {
+				secret = strings.TrimPrefix(auth, "Bearer ")
+			}
+			if secret == "" {
+				return echo.NewHTTPError(http.StatusUnauthorized, "an API key is required: Authorization: Bearer <key> or X-API-Key")
+			}
+			for _, k := range s.cfg.Keys {
+				if subtle.ConstantTimeCompare([]byte(k.Secret), []byte(secret)) == 1 {
+					c.Set(keyName, k.Name)
+					c.Set(keyRole, k.Role)
+					return next(c)
+				}
+			}
+			return echo.NewHTTPError(http.StatusUnauthorized, "unknown API key")
+		}
+	}
+}
+
+func requireRole(roles ...Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r, _ := c.Get(keyRole).(Role)
+			if r == RoleAdmin || slices.Contains(roles, r) {
+				return next(c)
+			}
+			return echo.NewHTTPError(http.StatusForbidden, fmt.Sprintf("role %q may not call this; it needs %v", r, roles))
+		}
+	}
+}
+
+// rateLimit is a token bucket per key, or per client address when open.
+func (s *Server) rateLimit() echo.MiddlewareFunc {
+	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Limit(s.cfg.RatePerKey), Burst: s.cfg.Burst,
+	})
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: store,
+		IdentifierExtractor: func(c echo.Context) (string, error) {
+			if k, ok := c.Get(keyName).(string); ok {
+				return "key:" + k, nil
+			}
+			return "ip:" + c.RealIP(), nil
+		},
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return echo.NewHTTPError(http.StatusTooManyRequests, fmt.Sprintf("more than %g requests/s (burst %d) for this key", s.cfg.RatePerKey, s.cfg.Burst))
+		},
+	})
+}

@@ -1,0 +1,206 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rebatehq/rebate"
+)
+
+func (s *Server) getBalance(c echo.Context) error {
+	user, err := pathID(c, "user_id")
+	if err != nil {
+		return err
+	}
+	b, err := s.store.Balance(c.Request().Context(), user)
+	if err != nil {
+		return err
+	}
+	return fresh(c, b.AsOf, balanceJSON{UserID: user, Pending: b.Pending, Confirmed: b.Confirmed, Withdrawn: b.Withdrawn,
+		Frozen: b.Frozen, Available: b.Available, AsOf: asOf(b.AsOf),
+		Orders: countsJSON{Paid: b.Orders.Paid, Settled: b.Orders.Settled, Void: b.Orders.Void}})
+}
+
+func (s *Server) listOrders(c echo.Context) error {
+	user, err := pathID(c, "user_id")
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", 20, 1, 100)
+	if err != nil {
+		return err
+	}
+	after, err := decodeCursor(c.QueryParam("cursor"))
+	if err != nil {
+		return err
+	}
+	orders, at, err := s.store.Orders(c.Request().Context(), user, after, uint32(limit))
+	if err != nil {
+		return err
+	}
+	out := ordersJSON{UserID: user, Orders: make([]orderJSON, 0, len(orders)), AsOf: asOf(at)}
+	for _, o := range orders {
+		out.Orders = append(out.Orders, orderJSON{OrderID: o.OrderID, State: o.State.String(), Amount: o.Amount,
+			Commission: o.Commission, Rebate: o.Rebate, PlacedAt: stamp(o.PlacedAt), MerchantID: o.MerchantID, ProductID: o.ProductID})
+	}
+	if len(orders) == limit {
+		next := encodeCursor(orders[len(orders)-1])
+		out.NextCursor = &next
+	}
+	return fresh(c, at, out)
+}
+
+func (s *Server) getRank(c echo.Context) error {
+	user, err := pathID(c, "user_id")
+	if err != nil {
+		return err
+	}
+	w, err := queryWindow(c)
+	if err != nil {
+		return err
+	}
+	n, err := queryInt(c, "neighbors", 5, 0, 50)
+	if err != nil {
+		return err
+	}
+	lb, err := s.store.Rank(c.Request().Context(), user, w, uint32(n))
+	if err != nil {
+		return err
+	}
+	out := rankJSON{Window: w, UserID: user, Entries: entries(lb), AsOf: asOf(lb.AsOf)}
+	for _, e := range lb.Entries {
+		if e.UserID == user {
+			r := e.Rank
+			out.Rank = &r
+		}
+	}
+	return fresh(c, lb.AsOf, out)
+}
+
+func (s *Server) getLeaderboard(c echo.Context) error {
+	w, err := queryWindow(c)
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", 10, 1, 1000)
+	if err != nil {
+		return err
+	}
+	lb, err := s.store.Leaderboard(c.Request().Context(), w, uint32(limit))
+	if err != nil {
+		return err
+	}
+	return fresh(c, lb.AsOf, leaderboardJSON{Window: w, Entries: entries(lb), AsOf: asOf(lb.AsOf)})
+}
+
+func (s *Server) getMerchantStats(c echo.Context) error {
+	m, err := pathID(c, "merchant_id")
+	if err != nil {
+		return err
+	}
+	w, err := queryWindow(c)
+	if err != nil {
+		return err
+	}
+	st, err := s.store.MerchantStats(c.Request().Context(), m, w, s.cfg.Now().UTC().Truncate(1e6))
+	if err != nil {
+		return err
+	}
+	return fresh(c, st.AsOf, merchantJSON{MerchantID: m, Window: w, Clicks: st.Clicks, Orders: st.Orders, GMV: st.GMV,
+		Commission: st.Commission, Rebate: st.Rebate, Conversion: st.Conversion(), AsOf: asOf(st.AsOf)})
+}
+
+func (s *Server) getProduct(c echo.Context) error {
+	id, err := pathID(c, "product_id")
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Product(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return fresh(c, p.UpdatedAt, productJSON{ProductID: p.ProductID, MerchantID: p.MerchantID, Price: p.Price, Stock: p.Stock,
+		CommissionRate: p.CommissionRate, UpdatedAt: stamp(p.UpdatedAt), AsOf: asOf(p.UpdatedAt)})
+}
+
+func (s *Server) listMinutely(c echo.Context) error {
+	n, err := queryInt(c, "minutes", 60, 1, 1440)
+	if err != nil {
+		return err
+	}
+	m, err := s.store.Minutely(c.Request().Context(), s.cfg.Now().UTC().Truncate(1e6), uint16(n))
+	if err != nil {
+		return err
+	}
+	out := make([]minuteJSON, 0, len(m.Minutes))
+	for _, k := range m.Minutes {
+		out = append(out, minuteJSON{Minute: stamp(k.Minute), Clicks: k.Clicks, Orders: k.Orders, GMV: k.GMV,
+			Commission: k.Commission, Rebate: k.Rebate})
+	}
+	return fresh(c, m.AsOf, out)
+}
+
+func (s *Server) listRules(c echo.Context) error {
+	rules, err := s.store.Rules(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]ruleJSON, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, ruleJSON{MerchantID: r.MerchantID, Share: r.Share, EffectiveFrom: stamp(r.EffectiveFrom)})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"rules": out})
+}
+
+// putRuleBody is PUT /v1/rules/{merchant_id}'s body.
+type putRuleBody struct {
+	Share         *rebate.Rate `json:"share"`
+	EffectiveFrom string       `json:"effective_from"`
+}
+
+func (s *Server) putRule(c echo.Context) error {
+	m, err := pathIDAllowZero(c, "merchant_id")
+	if err != nil {
+		return err
+	}
+	var body putRuleBody
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	if body.Share == nil {
+		return rebate.Errorf(rebate.EINVALID, "share", "required: a decimal from 0 to 1 with at most 4 places, like \"0.3500\"")
+	}
+	from, err := parseRFC3339(body.EffectiveFrom, "effective_from")
+	if err != nil {
+		return err
+	}
+	rule := rebate.Rule{MerchantID: m, EffectiveFrom: from, Share: *body.Share}
+	if err := s.store.PutRule(c.Request().Context(), rule, s.cfg.Now()); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ruleJSON{MerchantID: m, Share: rule.Share, EffectiveFrom: stamp(rule.EffectiveFrom)})
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx := c.Request().Context()
+	checks := map[string]string{"clickhouse": "ok", "kafka": "ok"}
+	code := http.StatusOK
+	if err := s.store.Ping(ctx); err != nil {
+		checks["clickhouse"], code = err.Error(), http.StatusServiceUnavailable
+	}
+	if s.producer == nil {
+		checks["kafka"] = "not configured"
+	} else if err := s.producer.Ping(ctx); err != nil {
+		checks["kafka"], code = err.Error(), http.StatusServiceUnavailable
+	}
+	status := "ok"
+	if code != http.StatusOK {
+		status = "unavailable"
+	}
+	return c.JSON(code, map[string]any{"status": status, "checks": checks})
+}

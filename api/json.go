@@ -1,0 +1,131 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rebatehq/rebate"
+)
+
+// The answers' JSON: money as decimal strings, times as RFC 3339 UTC.
+
+type ordersJSON struct {
+	UserID     uint64      `json:"user_id"`
+	Orders     []orderJSON `json:"orders"`
+	NextCursor *string     `json:"next_cursor"`
+	AsOf       *string     `json:"as_of"`
+}
+
+type orderJSON struct {
+	OrderID    string       `json:"order_id"`
+	State      string       `json:"state"`
+	Amount     rebate.Money `json:"amount"`
+	Commission rebate.Money `json:"commission"`
+	Rebate     rebate.Money `json:"rebate"`
+	PlacedAt   string       `json:"placed_at"`
+	MerchantID uint64       `json:"merchant_id"`
+	ProductID  uint64       `json:"product_id"`
+}
+
+type balanceJSON struct {
+	UserID    uint64       `json:"user_id"`
+	Pending   rebate.Money `json:"pending"`
+	Confirmed rebate.Money `json:"confirmed"`
+	Withdrawn rebate.Money `json:"withdrawn"`
+	Frozen    rebate.Money `json:"frozen"`
+	Available rebate.Money `json:"available"`
+	Orders    countsJSON   `json:"orders"`
+	AsOf      *string      `json:"as_of"`
+}
+
+type countsJSON struct {
+	Paid    uint64 `json:"paid"`
+	Settled uint64 `json:"settled"`
+	Void    uint64 `json:"void"`
+}
+
+type entryJSON struct {
+	Rank   uint64       `json:"rank"`
+	UserID uint64       `json:"user_id"`
+	Rebate rebate.Money `json:"rebate"`
+}
+
+type leaderboardJSON struct {
+	Window  rebate.Window `json:"window"`
+	Entries []entryJSON   `json:"entries"`
+	AsOf    *string       `json:"as_of"`
+}
+
+type rankJSON struct {
+	Window  rebate.Window `json:"window"`
+	UserID  uint64        `json:"user_id"`
+	Rank    *uint64       `json:"rank"`
+	Entries []entryJSON   `json:"entries"`
+	AsOf    *string       `json:"as_of"`
+}
+
+type merchantJSON struct {
+	MerchantID uint64        `json:"merchant_id"`
+	Window     rebate.Window `json:"window"`
+	Clicks     uint64        `json:"clicks"`
+	Orders     uint64        `json:"orders"`
+	GMV        rebate.Money  `json:"gmv"`
+	Commission rebate.Money  `json:"commission"`
+	Rebate     rebate.Money  `json:"rebate"`
+	Conversion float64       `json:"conversion"`
+	AsOf       *string       `json:"as_of"`
+}
+
+type minuteJSON struct {
+	Minute     string       `json:"minute"`
+	Clicks     uint64       `json:"clicks"`
+	Orders     uint64       `json:"orders"`
+	GMV        rebate.Money `json:"gmv"`
+	Commission rebate.Money `json:"commission"`
+	Rebate     rebate.Money `json:"rebate"`
+}
+
+type productJSON struct {
+	ProductID      uint64       `json:"product_id"`
+	MerchantID     uint64       `json:"merchant_id"`
+	Price          rebate.Money `json:"price"`
+	Stock          uint32       `json:"stock"`
+	CommissionRate rebate.Rate  `json:"commission_rate"`
+	UpdatedAt      string       `json:"updated_at"`
+	AsOf           *string      `json:"as_of"`
+}
+
+type ruleJSON struct {
+	MerchantID    uint64      `json:"merchant_id"`
+	Share         rebate.Rate `json:"share"`
+	EffectiveFrom string      `json:"effective_from"`
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// asOf is a freshness for JSON: null when the answer includes no event.
+func asOf(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := stamp(t)
+	return &s
+}
+
+// fresh answers v with its freshness in X-Data-As-Of as well.
+func fresh(c echo.Context, at time.Time, v any) error {
+	if !at.IsZero() {
+		c.Response().Header().Set("X-Data-As-Of", stamp(at))
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func entries(lb rebate.Leaderboard) []entryJSON {
+	out := make([]entryJSON, 0, len(lb.Entries))
+	for _, e := range lb.Entries {
+		out = append(out, entryJSON{Rank: e.Rank, UserID: e.UserID, Rebate: e.Rebate})
+	}
+	return out
+}

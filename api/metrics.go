@@ -1,0 +1,53 @@
+package api
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rebatehq/rebate/internal/prom"
+)
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	seconds  *prometheus.HistogramVec
+	accepted prometheus.Counter
+	rejected prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rebate_api_requests_total",
+			Help: "API requests by route, method and status."}, []string{"route", "method", "status"}),
+		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "rebate_api_request_seconds",
+			Help: "API request latency by route and method.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"route", "method"}),
+		accepted: prometheus.NewCounter(prometheus.CounterOpts{Name: "rebate_api_events_accepted_total",
+			Help: "Events POST /v1/events validated and produced to Kafka."}),
+		rejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "rebate_api_events_rejected_total",
+			Help: "Events POST /v1/events refused for breaking the contract."}),
+	}
+	if err := prom.Register(reg, m.requests, m.seconds, m.accepted, m.rejected); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// measure counts and times requests by the route's template, so a label
+// never holds an id.
+func (s *Server) measure(route string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err) // writes the status, so it can be counted
+			}
+			method := c.Request().Method
+			s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(c.Response().Status)).Inc()
+			s.metrics.seconds.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+			return nil
+		}
+	}
+}

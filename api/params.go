@@ -1,0 +1,70 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/clickhouse"
+)
+
+// pathID reads a path ID: an integer >= 1.
+func pathID(c echo.Context, name string) (uint64, error) {
+	v, err := strconv.ParseUint(c.Param(name), 10, 64)
+	if err != nil || v == 0 {
+		return 0, rebate.Errorf(rebate.EINVALID, name, "%q is not an id (an integer >= 1)", c.Param(name))
+	}
+	return v, nil
+}
+
+// queryInt reads an optional integer query parameter within [lo, hi].
+func queryInt(c echo.Context, name string, def, lo, hi int) (int, error) {
+	s := c.QueryParam(name)
+	if s == "" {
+		return def, nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < lo || v > hi {
+		return 0, rebate.Errorf(rebate.EINVALID, name, "%q: want an integer from %d to %d", s, lo, hi)
+	}
+	return v, nil
+}
+
+// queryWindow reads ?window=, 24h when absent.
+func queryWindow(c echo.Context) (rebate.Window, error) {
+	s := c.QueryParam("window")
+	if s == "" {
+		return rebate.WindowDay, nil
+	}
+	return rebate.ParseWindow(s)
+}
+
+// cursor is what an opaque page cursor holds.
+type cursor struct {
+	PlacedAt int64  `json:"p"` // Unix milliseconds
+	OrderID  string `json:"o"`
+}
+
+func encodeCursor(o rebate.Order) string {
+	b, _ := json.Marshal(cursor{PlacedAt: o.PlacedAt.UnixMilli(), OrderID: o.OrderID})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (clickhouse.OrderCursor, error) {
+	if s == "" {
+		return clickhouse.FirstPage, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	var cur cursor
+	if err == nil {
+		err = json.Unmarshal(b, &cur)
+	}
+	if err != nil || cur.OrderID == "" {
+		return clickhouse.OrderCursor{}, rebate.Errorf(rebate.EINVALID, "cursor", "not a cursor this API gave out")
+	}
+	return clickhouse.OrderCursor{PlacedAt: time.UnixMilli(cur.PlacedAt).UTC(), OrderID: cur.OrderID}, nil
+}

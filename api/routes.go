@@ -1,0 +1,95 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// route is one endpoint: how it is served and how OpenAPI describes it.
+type route struct {
+	method, path string
+	roles        []Role // nil: public, no key needed
+	handler      echo.HandlerFunc
+	op           op
+}
+
+type op struct {
+	id, summary, tag string
+	params           []param
+	body             schema // request body, nil for none
+	status           int    // success status
+	resp             schema
+	fresh            bool // answers carry X-Data-As-Of
+}
+
+type param struct {
+	name, in, desc string
+	schema         schema
+	required       bool
+}
+
+type schema = map[string]any
+
+func (s *Server) routes() []route {
+	app := []Role{RoleApp, RoleAnalyst}
+	analyst := []Role{RoleAnalyst}
+	admin := []Role{RoleAdmin}
+	userID := param{"user_id", "path", "a user id (an integer >= 1)", idSchema, true}
+	window := param{"window", "query", "1h, 24h, 7d, 30d or all; ends now (default 24h)", windowSchema, false}
+	return []route{
+		{http.MethodGet, "/v1/users/:user_id/balance", app, s.getBalance, op{id: "getBalance", tag: "users",
+			summary: "A user's pending, confirmed, withdrawn, frozen and available money, and orders by state; zeros for a user with no events",
+			params:  []param{userID}, status: 200, resp: ref("Balance"), fresh: true}},
+		{http.MethodGet, "/v1/users/:user_id/orders", app, s.listOrders, op{id: "listUserOrders", tag: "users",
+			summary: "A user's orders, newest placed_at first, a page at a time",
+			params: []param{userID, {"limit", "query", "orders per page, 1..100 (default 20)", intSchema(1, 100), false},
+				{"cursor", "query", "next_cursor of the previous page", schema{"type": "string"}, false}},
+			status: 200, resp: ref("Orders"), fresh: true}},
+		{http.MethodGet, "/v1/users/:user_id/rank", app, s.getRank, op{id: "getUserRank", tag: "users",
+			summary: "A user's rank in a window's leaderboard and their neighbours; rank is null when not ranked",
+			params:  []param{userID, window, {"neighbors", "query", "users each side, 0..50 (default 5)", intSchema(0, 50), false}},
+			status:  200, resp: ref("Rank"), fresh: true}},
+		{http.MethodGet, "/v1/leaderboard", app, s.getLeaderboard, op{id: "getLeaderboard", tag: "leaderboard",
+			summary: "Users ranked by the rebates of their paid or settled orders placed in the window; ties by user id",
+			params:  []param{window, {"limit", "query", "entries, 1..1000 (default 10)", intSchema(1, 1000), false}},
+			status:  200, resp: ref("Leaderboard"), fresh: true}},
+		{http.MethodGet, "/v1/merchants/:merchant_id/stats", app, s.getMerchantStats, op{id: "getMerchantStats", tag: "merchants",
+			summary: "A merchant's clicks, non-void orders, GMV, commission, rebate and conversion over a window",
+			params:  []param{{"merchant_id", "path", "a merchant id (an integer >= 1)", idSchema, true}, window},
+			status:  200, resp: ref("MerchantStats"), fresh: true}},
+		{http.MethodGet, "/v1/products/:product_id", app, s.getProduct, op{id: "getProduct", tag: "products",
+			summary: "A product's latest price, stock and commission rate; 404 if never updated",
+			params:  []param{{"product_id", "path", "a product id (an integer >= 1)", idSchema, true}},
+			status:  200, resp: ref("Product"), fresh: true}},
+		{http.MethodGet, "/v1/stats/minutely", app, s.listMinutely, op{id: "listMinutely", tag: "stats",
+			summary: "Per-minute clicks, orders, GMV, commission and rebate for the last N whole minutes, oldest first",
+			params:  []param{{"minutes", "query", "1..1440 (default 60)", intSchema(1, 1440), false}},
+			status:  200, resp: schema{"type": "array", "items": ref("Minute")}, fresh: true}},
+		{http.MethodGet, "/v1/rules", analyst, s.listRules, op{id: "listRules", tag: "rules",
+			summary: "Every rebate rule: merchant (0 is the default), share and effective_from",
+			status:  200, resp: obj(schema{"rules": schema{"type": "array", "items": ref("Rule")}}, "rules")}},
+		{http.MethodPut, "/v1/rules/:merchant_id", admin, s.putRule, op{id: "putRule", tag: "rules",
+			summary: "Store a merchant's rule (0: the default); 409 when effective_from is in the past",
+			params:  []param{{"merchant_id", "path", "a merchant id, 0 for the default rule", schema{"type": "integer", "minimum": 0}, true}},
+			body:    obj(schema{"share": rateSchema, "effective_from": tsSchema}, "share", "effective_from"),
+			status:  200, resp: ref("Rule")}},
+		{http.MethodGet, "/v1/queries", analyst, s.listQueries, op{id: "listQueries", tag: "queries",
+			summary: "The named queries of queries/ and their typed parameters",
+			status:  200, resp: obj(schema{"queries": schema{"type": "array", "items": ref("QueryInfo")}}, "queries")}},
+		{http.MethodGet, "/v1/queries/:name", analyst, s.runQuery, op{id: "runQuery", tag: "queries",
+			summary: "Run a named query, read-only with a time limit and a row cap; parameters are the URL's query parameters (Accept: text/csv for CSV)",
+			params:  []param{{"name", "path", "the query's name", schema{"type": "string"}, true}},
+			status:  200, resp: ref("QueryResult")}},
+		{http.MethodPost, "/v1/events", []Role{RoleApp}, s.postEvents, op{id: "postEvents", tag: "events",
+			summary: "Collect events (a JSON array or NDJSON): valid ones go to Kafka; 202 when all were accepted, 422 listing the rejected",
+			body:    schema{"type": "array", "items": schema{"type": "object"}},
+			status:  202, resp: ref("Collected")}},
+		{http.MethodGet, "/healthz", nil, s.healthz, op{id: "healthz", tag: "operations", summary: "The process is up",
+			status: 200, resp: obj(schema{"status": schema{"type": "string"}}, "status")}},
+		{http.MethodGet, "/readyz", nil, s.readyz, op{id: "readyz", tag: "operations", summary: "ClickHouse and Kafka answer (503 otherwise)",
+			status: 200, resp: ref("Ready")}},
+		{http.MethodGet, "/openapi.json", nil, s.openapi, op{id: "openapi", tag: "operations", summary: "This document",
+			status: 200, resp: schema{"type": "object"}}},
+	}
+}

@@ -1,0 +1,214 @@
+// Package api is the service's HTTP API (Echo): what the app and analysts
+// call. Every data answer says how fresh it is (as_of and X-Data-As-Of).
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/clickhouse"
+)
+
+// Store answers the figures; *clickhouse.Store is one.
+type Store interface {
+	Balance(ctx context.Context, user uint64) (rebate.Balance, error)
+	Orders(ctx context.Context, user uint64, after clickhouse.OrderCursor, limit uint32) ([]rebate.Order, time.Time, error)
+	Leaderboard(ctx context.Context, w rebate.Window, limit uint32) (rebate.Leaderboard, error)
+	Rank(ctx context.Context, user uint64, w rebate.Window, n uint32) (rebate.Leaderboard, error)
+	MerchantStats(ctx context.Context, merchant uint64, w rebate.Window, now time.Time) (rebate.MerchantStats, error)
+	Minutely(ctx context.Context, now time.Time, minutes uint16) (rebate.Minutely, error)
+	Product(ctx context.Context, id uint64) (rebate.Product, error)
+	Rules(ctx context.Context) ([]rebate.Rule, error)
+	PutRule(ctx context.Context, r rebate.Rule, now time.Time) error
+	Queries() *clickhouse.Queries
+	RunNamed(ctx context.Context, name string, args map[string]string, lim clickhouse.Limits) (*clickhouse.Result, error)
+	Ping(ctx context.Context) error
+}
+
+// Producer sends events to Kafka; *kafka.Producer is one.
+type Producer interface {
+	Produce(ctx context.Context, events []rebate.Event) error
+	Ping(ctx context.Context) error
+}
+
+// Config of the API. Zero values take the defaults noted.
+type Config struct {
+	Listen         string        // where it serves; keys are required beyond loopback
+	Keys           []Key         // API keys and their roles; none: open, loopback only
+	RatePerKey     float64       // requests/s per key (or per client address when open); default 50
+	Burst          int           // default 100
+	CORSOrigins    []string      // allowed browser origins; none: no CORS headers
+	RequestTimeout time.Duration // default 10s
+	// Named queries run with these limits whatever the caller asks.
+	QueryTimeout time.Duration // default 5s
+	QueryMaxRows int           // default 10,000
+	// POST /v1/events takes at most this many bytes and events.
+	MaxEventsBytes int64 // default 5 MiB
+	MaxEvents      int   // default 10,000
+	// Now is the clock (tests pin it); default time.Now.
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() error {
+	if c.RatePerKey == 0 {
+		c.RatePerKey = 50
+	}
+	if c.Burst == 0 {
+		c.Burst = 100
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = 10 * time.Second
+	}
+	if c.QueryTimeout == 0 {
+		c.QueryTimeout = 5 * time.Second
+	}
+	if c.QueryMaxRows == 0 {
+		c.QueryMaxRows = 10_000
+	}
+	if c.MaxEventsBytes == 0 {
+		c.MaxEventsBytes = 5 << 20
+	}
+	if c.MaxEvents == 0 {
+		c.MaxEvents = 10_000
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if len(c.Keys) == 0 && c.Listen != "" && !loopback(c.Listen) {
+		return fmt.Errorf("api config: Listen %q is not loopback and no API keys are set (REBATE_API_KEYS): refusing to serve an open API beyond this machine", c.Listen)
+	}
+	return nil
+}
+
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Server is the API.
+type Server struct {
+	cfg      Config
+	store    Store
+	producer Producer
+	log      *slog.Logger
+	echo     *echo.Echo
+	metrics  *metrics
+}
+
+// New builds the API; Handler serves it.
+func New(cfg Config, store Store, producer Producer, log *slog.Logger, reg prometheus.Registerer, gather prometheus.Gatherer) (*Server, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: store, producer: producer, log: log, metrics: m}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(middleware.RequestID())
+	e.Use(middleware.Recover())
+	e.Use(s.accessLog())
+	if len(cfg.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{AllowOrigins: cfg.CORSOrigins,
+			AllowHeaders: []string{"Authorization", "X-API-Key", "Content-Type"}, ExposeHeaders: []string{"X-Data-As-Of", "X-Request-Id"}}))
+	}
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))
+	e.Use(strictQuery)
+	auth := s.authenticate()
+	limit := s.rateLimit()
+	for _, r := range s.routes() {
+		mw := []echo.MiddlewareFunc{s.measure(r.path)}
+		if r.roles != nil {
+			mw = append(mw, auth, limit, requireRole(r.roles...), s.timeout())
+		}
+		e.Add(r.method, r.path, r.handler, mw...)
+	}
+	if gather != nil {
+		e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gather, promhttp.HandlerOpts{})))
+	}
+	s.echo = e
+	if len(cfg.Keys) == 0 {
+		log.Warn("no API keys configured (REBATE_API_KEYS): the API is open, and serves on loopback only")
+	}
+	return s, nil
+}
+
+// Routes lists what the server registered, for checking the OpenAPI document.
+func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
+
+// Handler is the API's http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// strictQuery refuses a malformed query string rather than reading it as
+// if the broken parameters were absent.
+func strictQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if _, err := url.ParseQuery(c.Request().URL.RawQuery); err != nil {
+			return rebate.Errorf(rebate.EINVALID, "query", "malformed query string: %v", err)
+		}
+		return next(c)
+	}
+}
+
+// timeout bounds each request's context.
+func (s *Server) timeout() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
+			err := next(c)
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) && err != nil {
+				return rebate.Errorf(rebate.EUNAVAIL, "", "the request took longer than %s", s.cfg.RequestTimeout)
+			}
+			return err
+		}
+	}
+}
+
+// accessLog writes one line per request.
+func (s *Server) accessLog() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			attrs := []any{"method", v.Method, "path", v.URIPath, "status", v.Status, "latency", v.Latency, "request_id", v.RequestID}
+			if key, ok := c.Get(keyName).(string); ok {
+				attrs = append(attrs, "key", key)
+			}
+			if v.Error != nil && v.Status >= 500 {
+				attrs = append(attrs, "err", v.Error)
+			}
+			s.log.Log(c.Request().Context(), level, "request", attrs...)
+			return nil
+		},
+	})
+}
