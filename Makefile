@@ -9,7 +9,7 @@ BIN := bin/rebate
 
 ## run: the whole product on this machine, embedded (engine installed on first use)
 run: engine build
-	./$(BIN) chlocal
+	./$(BIN) up
 
 ## test: vet, every test with the race detector against the real engine,
 ## then a short fuzz run of each parser that reads untrusted input

@@ -12,11 +12,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/api"
@@ -392,8 +394,15 @@ func TestOperations(t *testing.T) {
 	if a.header.Get("Content-Encoding") != "gzip" {
 		t.Errorf("no gzip on a large answer: %v", a.header)
 	}
-	m := e.get(t, "/metrics")
+	// Enough series that the compressed answer passes the gzip threshold:
+	// the exposition must still be compressed once, not twice.
+	many := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "test_series_total", Help: "padding"}, []string{"n"})
+	e.reg.MustRegister(many)
+	for i := range 2000 {
+		many.WithLabelValues(strconv.Itoa(i * 7919)).Add(float64(i))
+	}
+	m := e.get(t, "/metrics") // the client asks for gzip and undoes one layer
 	if !bytes.Contains(m.body, []byte(`rebate_api_requests_total{method="GET",route="/v1/leaderboard",status="200"}`)) {
-		t.Errorf("metrics lack the route counter")
+		t.Errorf("metrics lack the route counter, or are compressed twice: %q", m.body[:min(len(m.body), 40)])
 	}
 }

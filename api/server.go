@@ -149,7 +149,8 @@ func New(cfg Config, store Store, producer Producer, log *slog.Logger, reg prome
 		e.Add(r.method, r.path, r.handler, mw...)
 	}
 	if gather != nil {
-		e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gather, promhttp.HandlerOpts{})))
+		// The gzip middleware compresses every answer; promhttp must not as well.
+		e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gather, promhttp.HandlerOpts{DisableCompression: true})))
 	}
 	s.echo = e
 	if len(cfg.Keys) == 0 {

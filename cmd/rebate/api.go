@@ -19,7 +19,11 @@ import (
 func runAPI(ctx context.Context, cfg *Config, env *environment) error {
 	log := cfg.logger(env.stderr)
 	reg := newRegistry()
-	srv, stop, err := startAPI(ctx, cfg, log, reg)
+	ln, err := listen(cfg.API.Listen, "--api-listen, REBATE_API_LISTEN")
+	if err != nil {
+		return err
+	}
+	srv, stop, err := startAPI(ctx, cfg, log, reg, ln)
 	if err != nil {
 		return err
 	}
@@ -28,13 +32,18 @@ func runAPI(ctx context.Context, cfg *Config, env *environment) error {
 	return stop()
 }
 
+// listen claims addr, naming the setting when it is taken.
+func listen(addr, setting string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (%s): %w", addr, setting, err)
+	}
+	return ln, nil
+}
+
 // startAPI connects the API's dependencies and serves it; it fails at once
 // on a taken port, an unreachable ClickHouse or a broken query file.
-func startAPI(ctx context.Context, cfg *Config, log *slog.Logger, reg *prometheus.Registry) (addr string, stop func() error, err error) {
-	ln, err := net.Listen("tcp", cfg.API.Listen)
-	if err != nil {
-		return "", nil, fmt.Errorf("api: listen on %s (--api-listen, REBATE_API_LISTEN): %w", cfg.API.Listen, err)
-	}
+func startAPI(ctx context.Context, cfg *Config, log *slog.Logger, reg *prometheus.Registry, ln net.Listener) (addr string, stop func() error, err error) {
 	defer func() {
 		if err != nil {
 			ln.Close()

@@ -48,34 +48,62 @@ func binary(t *testing.T) string {
 
 type proc struct {
 	cmd    *exec.Cmd
-	stderr *strings.Builder
+	stderr *syncBuffer
+	stdout io.Reader
+	out    *syncBuffer // stdout, when a test keeps it
 	url    string
 	done   chan error
 }
 
+// syncBuffer lets a test read a process's output while it is written.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 var addrRe = regexp.MustCompile(`http://(127\.0\.0\.1:\d+)`)
 
-// startCHLocal runs `rebate chlocal` and waits until it answers /ping.
-func startCHLocal(t *testing.T, lib, path string) *proc {
+// startProc runs the rebate binary with args and the engine at lib; the
+// process is killed when the test ends if it is still running.
+func startProc(t *testing.T, lib string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary(t), "chlocal", "--path", path, "--listen", "127.0.0.1:0")
+	cmd := exec.Command(binary(t), args...)
 	cmd.Env = append(os.Environ(), "REBATE_CHDB_LIB="+lib)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, stderr: &strings.Builder{}, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, stderr: &syncBuffer{}, stdout: stdout, done: make(chan error, 1)}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { p.done <- cmd.Wait() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	return p
+}
+
+// startCHLocal runs `rebate chlocal` and waits until it answers /ping.
+func startCHLocal(t *testing.T, lib, path string) *proc {
+	t.Helper()
+	p := startProc(t, lib, "chlocal", "--path", path, "--listen", "127.0.0.1:0")
+	line, err := bufio.NewReader(p.stdout).ReadString('\n')
 	if err != nil {
 		t.Fatalf("read address: %v; stderr: %s", err, p.stderr)
 	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	go func() { _, _ = io.Copy(io.Discard, p.stdout) }()
 	m := addrRe.FindStringSubmatch(line)
 	if m == nil {
 		t.Fatalf("no address in %q", line)

@@ -41,12 +41,25 @@ type Config struct {
 	Ingest        ingest.Config
 	MetricsListen string // where /metrics is served; "" for nowhere
 
+	// The simulator.
+	SimRate     float64
+	SimDuration time.Duration
+	SimSeed     uint64
+	SimBadRate  float64
+
+	// rebate up: everything in one process.
+	DataDir         string
+	KafkaListen     string
+	KafkaPartitions int
+
 	// The API.
 	API         api.Config
 	APIKeys     string // name:role:secret,...; parsed into API.Keys
 	CORSOrigins string // comma-separated; parsed into API.CORSOrigins
 
 	ShutdownTimeout time.Duration
+
+	ProbeURL string // rebate probe
 }
 
 func defaultConfig() *Config {
@@ -77,6 +90,11 @@ func defaultConfig() *Config {
 		},
 		LeaderboardRefresh: 2 * time.Second,
 		ShutdownTimeout:    30 * time.Second,
+		SimRate:            200,
+		SimBadRate:         0.01,
+		DataDir:            "data",
+		KafkaListen:        "127.0.0.1:9092",
+		KafkaPartitions:    6,
 	}
 }
 
@@ -140,7 +158,8 @@ func (c *Config) options(cmd string) []option {
 			if err := hostPort(&a.Listen)(); err != nil {
 				return err
 			}
-			if strings.TrimSpace(c.APIKeys) == "" && !isLoopback(a.Listen) {
+			// rebate up makes a key itself rather than refuse.
+			if cmd != "up" && strings.TrimSpace(c.APIKeys) == "" && !isLoopback(a.Listen) {
 				return fmt.Errorf("not loopback, and no API keys are set (REBATE_API_KEYS): an open API serves this machine only")
 			}
 			return nil
@@ -155,13 +174,53 @@ func (c *Config) options(cmd string) []option {
 		{"api-query-max-rows", "REBATE_API_QUERY_MAX_ROWS", "rows a named query returns at most", intValue(&a.QueryMaxRows), between(&a.QueryMaxRows, 1, 10_000_000)},
 		{"api-max-events-bytes", "REBATE_API_MAX_EVENTS_BYTES", "largest POST /v1/events body", int64Value(&a.MaxEventsBytes), nil},
 	}
+	simOpts := []option{
+		{"rate", "REBATE_SIMULATE_RATE", "events/s the simulator sends (rebate up: 0 runs without it)", floatValue(&c.SimRate), nonNegativeFloat(&c.SimRate)},
+		{"seed", "REBATE_SIMULATE_SEED", "simulator seed; the same seed and rate make the same events (0: from the clock)", uint64Value(&c.SimSeed), nil},
+		{"bad-rate", "REBATE_SIMULATE_BAD_RATE", "share of malformed records, 0..1", floatValue(&c.SimBadRate), fraction(&c.SimBadRate)},
+	}
+	upOpts := []option{
+		{"data", "REBATE_DATA_DIR", "folder of every part's data (kafka/, clickhouse/); it survives restarts", stringValue(&c.DataDir), nonEmpty(&c.DataDir)},
+		{"kafka-listen", "REBATE_KAFKA_LISTEN", "address of the in-process Kafka broker", stringValue(&c.KafkaListen), hostPort(&c.KafkaListen)},
+		{"kafka-partitions", "REBATE_KAFKA_PARTITIONS", "partitions of each topic the broker creates", intValue(&c.KafkaPartitions), between(&c.KafkaPartitions, 1, 256)},
+		{"listen", "REBATE_CHLOCAL_LISTEN", "address of the embedded ClickHouse HTTP interface", stringValue(&c.EngineListen), hostPort(&c.EngineListen)},
+	}
+	// rebate up names its simulator rate --simulate-rate, as the README does.
+	upSim := []option{
+		{"simulate-rate", "REBATE_SIMULATE_RATE", "events/s the simulator sends; 0 runs without it", floatValue(&c.SimRate), nonNegativeFloat(&c.SimRate)},
+		simOpts[1], simOpts[2],
+		{"simulate-duration", "REBATE_SIMULATE_DURATION", "how long the simulator sends (0: until stopped)", durationValue(&c.SimDuration), nil},
+	}
 	switch cmd {
+	case "simulate":
+		return append(append(append(common, kafkaOpts...), simOpts...),
+			option{"duration", "REBATE_SIMULATE_DURATION", "how long to send (0: until stopped)", durationValue(&c.SimDuration), nil})
+	case "up":
+		ups := append(append(append(common, upOpts...), upSim...), apiOpts...)
+		for _, o := range ingestOpts {
+			if o.flag != "metrics-listen" && o.flag != "group" { // up serves /metrics on the API
+				ups = append(ups, o)
+			}
+		}
+		for _, o := range store {
+			if o.flag == "clickhouse-database" {
+				ups = append(ups, o)
+			}
+		}
+		return ups
 	case "api":
 		return append(append(append(common, store...), kafkaOpts...), apiOpts...)
 	case "ingest":
 		return append(append(append(common, store...), kafkaOpts...), ingestOpts...)
 	case "chlocal":
 		return append(common, engine...)
+	case "probe":
+		return []option{{"url", "REBATE_PROBE_URL", "URL to GET; the exit status is 0 when it answers 2xx", stringValue(&c.ProbeURL), func() error {
+			if !strings.HasPrefix(c.ProbeURL, "http://") && !strings.HasPrefix(c.ProbeURL, "https://") {
+				return errors.New("want an http:// or https:// URL")
+			}
+			return nil
+		}}}
 	case "migrate":
 		return append(append(common, store...),
 			option{"events-retention-days", "REBATE_EVENTS_RETENTION_DAYS", "days raw events are kept (0: forever)",
@@ -233,9 +292,8 @@ type value[T any] struct {
 }
 
 func (v value[T]) String() string {
-	if v.p == nil { // flag's zero-value probe
-		var zero T
-		return v.format(zero)
+	if v.p == nil { // flag's zero-value probe: a bare value[T]{}
+		return ""
 	}
 	return v.format(*v.p)
 }
@@ -301,6 +359,34 @@ func int64Value(p *int64) value[int64] {
 		}
 		return n, nil
 	}, func(n int64) string { return strconv.FormatInt(n, 10) }}
+}
+
+func uint64Value(p *uint64) value[uint64] {
+	return value[uint64]{p, func(s string) (uint64, error) {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, errors.New("not a non-negative integer")
+		}
+		return n, nil
+	}, func(n uint64) string { return strconv.FormatUint(n, 10) }}
+}
+
+func nonNegativeFloat(p *float64) func() error {
+	return func() error {
+		if *p < 0 {
+			return fmt.Errorf("must not be negative")
+		}
+		return nil
+	}
+}
+
+func fraction(p *float64) func() error {
+	return func() error {
+		if *p < 0 || *p > 1 {
+			return fmt.Errorf("want 0..1")
+		}
+		return nil
+	}
 }
 
 func positiveFloat(p *float64) func() error {

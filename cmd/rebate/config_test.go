@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"io"
 	"log/slog"
 	"strings"
@@ -93,5 +95,23 @@ func TestRunUnknownCommand(t *testing.T) {
 	}
 	if err := run(t.Context(), nil, env(), io.Discard, io.Discard); err == nil {
 		t.Error("no command: want an error")
+	}
+}
+
+// TestHelp prints every command's flags: each names its variable and
+// default, and none trips over flag's zero-value probe.
+func TestHelp(t *testing.T) {
+	for _, c := range commands() {
+		if c.name == "version" { // takes no flags
+			continue
+		}
+		var out strings.Builder
+		_, err := loadConfig(c.name, []string{"-h"}, env(), &out)
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("%s -h: %v", c.name, err)
+		}
+		if strings.Contains(out.String(), "panic") || !strings.Contains(out.String(), "(env REBATE_") {
+			t.Errorf("%s -h:\n%s", c.name, out.String())
+		}
 	}
 }

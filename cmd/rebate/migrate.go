@@ -17,13 +17,7 @@ func runMigrate(ctx context.Context, cfg *Config, env *environment) error {
 	defer m.Close()
 	switch env.action {
 	case "up":
-		if err := m.Up(); err != nil {
-			return err
-		}
-		if err := m.SetRetention(ctx, cfg.EventsRetentionDays); err != nil {
-			return err
-		}
-		if err := m.SetLeaderboardRefresh(ctx, cfg.LeaderboardRefresh); err != nil {
+		if err := applySchema(ctx, m, cfg); err != nil {
 			return err
 		}
 	case "down":
@@ -41,4 +35,16 @@ func runMigrate(ctx context.Context, cfg *Config, env *environment) error {
 	}
 	_, err = fmt.Fprintf(env.stdout, "schema version %d (%s) in %s/%s\n", v, state, cfg.ClickHouse.Addr, cfg.ClickHouse.Database)
 	return err
+}
+
+// applySchema applies every migration, then the settings the schema takes
+// from the configuration.
+func applySchema(ctx context.Context, m *clickhouse.Migrator, cfg *Config) error {
+	if err := m.Up(); err != nil {
+		return err
+	}
+	if err := m.SetRetention(ctx, cfg.EventsRetentionDays); err != nil {
+		return err
+	}
+	return m.SetLeaderboardRefresh(ctx, cfg.LeaderboardRefresh)
 }

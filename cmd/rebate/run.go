@@ -29,10 +29,13 @@ type environment struct {
 
 func commands() []command {
 	return []command{
+		{"up", "run everything on this machine: Kafka, ClickHouse, migrations, ingester, API, simulator", nil, runUp},
 		{"chlocal", "serve the embedded ClickHouse engine over ClickHouse's HTTP interface", nil, runCHLocal},
 		{"migrate", "apply (up), revert (down) or show (version) the ClickHouse schema", []string{"up", "down", "version"}, runMigrate},
 		{"ingest", "consume the events topic into ClickHouse", nil, runIngest},
 		{"api", "serve the HTTP API (balances, leaderboards, named queries, event collection)", nil, runAPI},
+		{"simulate", "send realistic traffic to a Kafka cluster", nil, runSimulate},
+		{"probe", "GET a URL and exit non-zero unless it answers 2xx (container health checks)", nil, runProbe},
 		{"version", "print the version", nil, runVersion},
 	}
 }

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/api"
+	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+)
+
+// TestUpCommand runs the README's main job as a user would: the real binary,
+// simulator on, bad records included. Every figure the app shows fills in,
+// malformed records reach the dead-letter topic, Ctrl-C stops it cleanly,
+// and a second start on the same data, simulator off, shows the same figures.
+func TestUpCommand(t *testing.T) {
+	lib := chlocaltest.LibPath(t)
+	data := t.TempDir()
+	chAddr, apiAddr := freeAddr(t), freeAddr(t)
+	args := []string{"up", "--data", data, "--kafka-listen", freeAddr(t), "--listen", chAddr, "--api-listen", apiAddr}
+
+	p := startUp(t, lib, apiAddr, append(args, "--simulate-rate", "500", "--bad-rate", "0.05", "--seed", "7", "--simulate-duration", "6s")...)
+	sent := waitFinished(t, p)
+	poll(t, p, "the ingester consumed every record sent", func() bool {
+		return metric(t, apiAddr, "rebate_ingest_records_consumed_total") == float64(sent)
+	})
+	if dl := metric(t, apiAddr, "rebate_ingest_dead_letters_total"); dl == 0 {
+		t.Errorf("no dead letters from a 5%% malformed stream")
+	}
+	tryPrinted(t, p, chAddr)
+	before := snapshot(t, p, apiAddr, chAddr, time.Now())
+	if !strings.Contains(before.events, "click\t") || len(before.leaders.Entries) == 0 || len(before.minutes) == 0 {
+		t.Fatalf("figures did not fill in: %+v", before)
+	}
+	for _, b := range before.balances {
+		if b.Pending == 0 && b.Confirmed == 0 {
+			t.Errorf("leader %d has a zero balance: %+v", b.UserID, b)
+		}
+	}
+	p.stop(t, syscall.SIGINT)
+
+	p = startUp(t, lib, apiAddr, append(args, "--simulate-rate", "0")...)
+	after := snapshot(t, p, apiAddr, chAddr, time.Now())
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("figures changed across a restart:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if n := metric(t, apiAddr, "rebate_ingest_events_inserted_total"); n != 0 {
+		t.Errorf("restart inserted %v events again: offsets were not committed", n)
+	}
+	p.stop(t, syscall.SIGTERM)
+}
+
+func startUp(t *testing.T, lib, apiAddr string, args ...string) *proc {
+	t.Helper()
+	p := startProc(t, lib, args...)
+	p.out = &syncBuffer{}
+	go func() { _, _ = io.Copy(p.out, p.stdout) }()
+	p.url = "http://" + apiAddr
+	poll(t, p, "/readyz answers 200", func() bool {
+		resp, err := http.Get(p.url + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return p
+}
+
+// poll waits up to a minute for ok, failing with the process's log.
+func poll(t *testing.T, p *proc, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		select {
+		case err := <-p.done:
+			t.Fatalf("exited (%v) while waiting until %s; stderr:\n%s", err, what, p.stderr)
+		default:
+		}
+		if ok() {
+			return
+		}
+	}
+	t.Fatalf("not true within a minute: %s; stderr:\n%s", what, p.stderr)
+}
+
+var finishedRe = regexp.MustCompile(`simulate: finished: (\d+) records`)
+
+func waitFinished(t *testing.T, p *proc) int {
+	t.Helper()
+	var m []string
+	poll(t, p, "the simulator finished", func() bool {
+		m = finishedRe.FindStringSubmatch(p.stderr.String())
+		return m != nil
+	})
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// metric sums every series of name on the API's /metrics.
+func metric(t *testing.T, apiAddr, name string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + apiAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	sum := 0.0
+	for _, l := range strings.Split(string(body), "\n") {
+		if rest, ok := strings.CutPrefix(l, name); ok && (strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "{")) {
+			f, _ := strconv.ParseFloat(l[strings.LastIndexByte(l, ' ')+1:], 64)
+			sum += f
+		}
+	}
+	return sum
+}
+
+type figures struct {
+	events   string // counts by type, from ClickHouse
+	leaders  rebate.Leaderboard
+	balances []rebate.Balance
+	minutes  []rebate.MinuteKPI
+}
+
+// snapshot reads the figures once the leaderboard has been recomputed after
+// since, leaving out the as-of times that a restart rightly changes.
+func snapshot(t *testing.T, p *proc, apiAddr, chAddr string, since time.Time) figures {
+	t.Helper()
+	ctx := context.Background()
+	c := &api.Client{BaseURL: "http://" + apiAddr}
+	var f figures
+	poll(t, p, "the leaderboard is recomputed", func() bool {
+		lb, err := c.Leaderboard(ctx, rebate.WindowAll, 20)
+		f.leaders = lb
+		return err == nil && lb.AsOf.After(since)
+	})
+	f.leaders.AsOf = time.Time{}
+	for _, e := range f.leaders.Entries[:min(5, len(f.leaders.Entries))] {
+		b, err := c.Balance(ctx, e.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.AsOf = time.Time{}
+		f.balances = append(f.balances, b)
+	}
+	ms, err := c.Minutely(ctx, time.Time{}, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms.Minutes {
+		if m.Clicks > 0 || m.Orders > 0 {
+			f.minutes = append(f.minutes, m)
+		}
+	}
+	f.events = sql(t, "http://"+chAddr+"?database=rebate", "SELECT type, count() FROM events GROUP BY type ORDER BY type")
+	return f
+}
+
+// tryPrinted runs the example command lines the summary prints, as a user
+// would paste them: each must succeed, and the event the kcat line produces
+// must reach ClickHouse.
+func tryPrinted(t *testing.T, p *proc, chAddr string) {
+	t.Helper()
+	var lines []string
+	for _, l := range strings.Split(p.out.String(), "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "curl ") || strings.Contains(l, "| kcat ") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 4 {
+		t.Fatalf("want 3 curl lines and a kcat line in the summary:\n%s", p.out)
+	}
+	if _, err := exec.LookPath("kcat"); err != nil && os.Getenv("CI") != "true" {
+		t.Logf("kcat missing (make test-deps installs it): %v", err)
+		return
+	}
+	var id string
+	for _, l := range lines {
+		out, err := exec.Command("sh", "-c", l+" --fail-with-body 2>&1").CombinedOutput()
+		if strings.Contains(l, "| kcat ") {
+			out, err = exec.Command("sh", "-c", l).CombinedOutput()
+			id = regexp.MustCompile(`"event_id":"([^"]+)"`).FindStringSubmatch(l)[1]
+		}
+		if err != nil {
+			t.Errorf("%s: %v\n%s", l, err, out)
+		}
+	}
+	poll(t, p, "the event from the kcat line is stored", func() bool {
+		return sql(t, "http://"+chAddr+"?database=rebate", "SELECT count() FROM events WHERE event_id = '"+id+"'") == "1\n"
+	})
+}
+
+// TestUpPortTaken: each address up listens on, when taken, is named in the
+// error with the setting that moves it, and nothing is left running.
+func TestUpPortTaken(t *testing.T) {
+	lib := chlocaltest.LibPath(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	taken := ln.Addr().String()
+	for flag, setting := range map[string]string{"--kafka-listen": "REBATE_KAFKA_LISTEN",
+		"--listen": "REBATE_CHLOCAL_LISTEN", "--api-listen": "REBATE_API_LISTEN"} {
+		addrs := map[string]string{"--kafka-listen": freeAddr(t), "--listen": freeAddr(t), "--api-listen": freeAddr(t)}
+		addrs[flag] = taken
+		args := []string{"up", "--data", t.TempDir(), "--simulate-rate", "0"}
+		for f, a := range addrs {
+			args = append(args, f, a)
+		}
+		cmd := exec.Command(binary(t), args...)
+		cmd.Env = append(os.Environ(), "REBATE_CHDB_LIB="+lib)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), taken) || !strings.Contains(string(out), setting) {
+			t.Errorf("%s taken: err %v, output:\n%s", flag, err, out)
+		}
+	}
+}

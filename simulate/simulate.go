@@ -1,0 +1,326 @@
+// Package simulate makes realistic traffic for the events topic: users and
+// merchants with skewed popularity, clicks that sometimes convert, order
+// lifecycles with delays, withdrawals against the balance users have,
+// product updates, and a small share of duplicates, late deliveries and,
+// on request, malformed records.
+//
+// The content depends only on the seed and the rate: a logical clock
+// (one event per 1/rate seconds) drives every choice and delay, and the
+// wall clock only paces the sending.
+package simulate
+
+import (
+	"container/heap"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/kafka"
+)
+
+// Config shapes the traffic. Zero values take the defaults noted.
+type Config struct {
+	Seed          uint64
+	Rate          float64 // events/s (default 200)
+	Users         int     // default 5,000
+	Merchants     int     // default 60
+	Products      int     // default 2,000
+	Conversion    float64 // share of clicks that become an order (default 0.08)
+	DuplicateRate float64 // share of events sent twice (default 0.01)
+	LateRate      float64 // share of events delivered seconds late (default 0.02)
+	BadRate       float64 // share of malformed records (default 0)
+	// Delays in simulated time, between a click and its order and between
+	// an order and its outcome: minutes, not days, so a demo shows them.
+	ConvertAfter time.Duration // default 20s
+	SettleAfter  time.Duration // default 90s
+	Topic        string        // default rebate-events
+}
+
+func (c *Config) setDefaults() error {
+	def(&c.Users, 5000)
+	def(&c.Merchants, 60)
+	def(&c.Products, 2000)
+	def(&c.Rate, 200)
+	def(&c.Conversion, 0.08)
+	def(&c.DuplicateRate, 0.01)
+	def(&c.LateRate, 0.02)
+	def(&c.ConvertAfter, 20*time.Second)
+	def(&c.SettleAfter, 90*time.Second)
+	def(&c.Topic, kafka.DefaultTopic)
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"Conversion", c.Conversion}, {"DuplicateRate", c.DuplicateRate}, {"LateRate", c.LateRate}, {"BadRate", c.BadRate}} {
+		if r.v < 0 || r.v > 1 {
+			return fmt.Errorf("simulate config: %s=%g: want 0..1", r.name, r.v)
+		}
+	}
+	if c.Rate < 0 || c.Users < 2 || c.Merchants < 2 || c.Products < 1 {
+		return fmt.Errorf("simulate config: Rate=%g Users=%d Merchants=%d Products=%d: want rate >= 0 and at least 2 users and merchants",
+			c.Rate, c.Users, c.Merchants, c.Products)
+	}
+	return nil
+}
+
+// def sets *p to v when it is the zero value.
+func def[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
+	}
+}
+
+// Stats count what was made.
+type Stats struct {
+	Events, Duplicates, Late, Malformed int64
+}
+
+// due is something to send at a simulated time.
+type due struct {
+	at  time.Duration
+	seq int
+	rec *kgo.Record
+	run func() // or an action to take, such as an order's outcome
+}
+
+type queue []due
+
+func (q queue) Len() int { return len(q) }
+func (q queue) Less(i, j int) bool {
+	if q[i].at != q[j].at {
+		return q[i].at < q[j].at
+	}
+	return q[i].seq < q[j].seq
+}
+func (q queue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *queue) Push(x any)   { *q = append(*q, x.(due)) }
+func (q *queue) Pop() any     { old := *q; x := old[len(old)-1]; *q = old[:len(old)-1]; return x }
+func (q queue) peek() *due    { return &q[0] }
+
+// user is what the simulator knows of a user's money, to withdraw only what
+// they have: confirmed rebates (at the default share) minus withdrawals.
+type user struct{ available rebate.Money }
+
+// Simulator makes events on a logical clock.
+type Simulator struct {
+	cfg       Config
+	rng       *rand.Rand
+	users     *rand.Zipf
+	merchants *rand.Zipf
+	start     time.Time // wall time of simulated zero, for timestamps
+	clock     time.Duration
+	seq       int
+	ids       int
+	pending   queue
+	people    map[uint64]*user
+	out       []*kgo.Record
+	Stats     Stats
+}
+
+// New seeds a simulator whose simulated zero is start.
+func New(cfg Config, start time.Time) (*Simulator, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed))
+	return &Simulator{
+		cfg:       cfg,
+		rng:       rng,
+		users:     rand.NewZipf(rng, 1.07, 20, uint64(cfg.Users-1)),
+		merchants: rand.NewZipf(rng, 1.2, 3, uint64(cfg.Merchants-1)),
+		start:     start.UTC(),
+		people:    map[uint64]*user{},
+	}, nil
+}
+
+// Next makes the next n actions and returns every record due by then.
+func (s *Simulator) Next(n int) []*kgo.Record {
+	s.out = s.out[:0]
+	step := time.Duration(float64(time.Second) / s.cfg.Rate)
+	for range n {
+		s.clock += step
+		s.flushDue()
+		s.act()
+	}
+	s.flushDue()
+	return s.out
+}
+
+// Drain returns every record still waiting (late deliveries and copies),
+// without taking any pending action, so a stopping run sends what it owes.
+func (s *Simulator) Drain() []*kgo.Record {
+	var out []*kgo.Record
+	for s.pending.Len() > 0 {
+		if d := heap.Pop(&s.pending).(due); d.rec != nil {
+			out = append(out, d.rec)
+		}
+	}
+	return out
+}
+
+func (s *Simulator) flushDue() {
+	for s.pending.Len() > 0 && s.pending.peek().at <= s.clock {
+		d := heap.Pop(&s.pending).(due)
+		if d.run != nil {
+			d.run()
+		} else {
+			s.out = append(s.out, d.rec)
+		}
+	}
+}
+
+func (s *Simulator) later(after time.Duration, rec *kgo.Record, run func()) {
+	s.seq++
+	heap.Push(&s.pending, due{at: s.clock + after, seq: s.seq, rec: rec, run: run})
+}
+
+func (s *Simulator) now() time.Time { return s.start.Add(s.clock).Truncate(time.Millisecond) }
+
+func (s *Simulator) id(kind string) string {
+	s.ids++
+	return fmt.Sprintf("sim%d-%s-%d", s.cfg.Seed, kind, s.ids)
+}
+
+// jitter is a delay of mean d, exponentially distributed as waiting times
+// between a click and a purchase are: most come soon, a few much later.
+// A demo thus shows orders and settlements in its first seconds.
+func (s *Simulator) jitter(d time.Duration) time.Duration {
+	return time.Duration(min(s.rng.ExpFloat64(), 6) * float64(d))
+}
+
+// emit sends e now, or late, maybe twice.
+func (s *Simulator) emit(e rebate.Event) {
+	rec := kafka.Record(s.cfg.Topic, e)
+	s.Stats.Events++
+	if s.rng.Float64() < s.cfg.LateRate {
+		s.Stats.Late++
+		s.later(time.Duration(1+s.rng.IntN(8))*time.Second, rec, nil)
+	} else {
+		s.out = append(s.out, rec)
+	}
+	if s.rng.Float64() < s.cfg.DuplicateRate {
+		s.Stats.Duplicates++
+		s.later(time.Duration(s.rng.IntN(30))*time.Second, kafka.Record(s.cfg.Topic, e), nil)
+	}
+}
+
+func (s *Simulator) act() {
+	if s.cfg.BadRate > 0 && s.rng.Float64() < s.cfg.BadRate {
+		s.Stats.Malformed++
+		s.out = append(s.out, &kgo.Record{Topic: s.cfg.Topic, Value: malformed(s.rng, s.now())})
+		return
+	}
+	switch r := s.rng.Float64(); {
+	case r < 0.03:
+		if s.withdraw() {
+			return
+		}
+	case r < 0.10:
+		s.updateProduct()
+		return
+	}
+	s.click()
+}
+
+func (s *Simulator) merchantProduct() (uint64, uint64) {
+	m := s.merchants.Uint64() + 1
+	per := max(1, s.cfg.Products/s.cfg.Merchants)
+	return m, (m-1)*uint64(per) + uint64(s.rng.IntN(per)) + 1
+}
+
+func (s *Simulator) click() {
+	u := s.users.Uint64() + 1
+	m, p := s.merchantProduct()
+	s.emit(rebate.Event{ID: s.id("c"), Type: rebate.Click, TS: s.now(), UserID: u, MerchantID: m, ProductID: p})
+	if s.rng.Float64() < s.cfg.Conversion {
+		s.later(s.jitter(s.cfg.ConvertAfter), nil, func() { s.order(u, m, p) })
+	}
+}
+
+func (s *Simulator) order(u, m, p uint64) {
+	amount := rebate.Money(500 + s.rng.Int64N(80_000))
+	commission := amount * rebate.Money(2+s.rng.IntN(12)) / 100
+	o := rebate.Event{ID: s.id("op"), Type: rebate.OrderPaid, TS: s.now(), OrderID: s.id("o"), UserID: u, MerchantID: m,
+		ProductID: p, Amount: amount, Commission: commission, PlacedAt: s.now()}
+	s.emit(o)
+	s.later(s.jitter(s.cfg.SettleAfter), nil, func() {
+		switch r := s.rng.Float64(); {
+		case r < 0.80:
+			s.emit(outcome(o, rebate.OrderSettled, s.id("os"), s.now()))
+			s.person(u).available += rebate.Rebate(commission, rebate.RateOne/2)
+			if s.rng.Float64() < 0.03 { // a return weeks later, here minutes
+				s.later(s.jitter(3*s.cfg.SettleAfter), nil, func() {
+					s.emit(outcome(o, rebate.OrderReversed, s.id("or"), s.now()))
+					s.person(u).available -= rebate.Rebate(commission, rebate.RateOne/2)
+				})
+			}
+		case r < 0.95:
+			s.emit(outcome(o, rebate.OrderCancelled, s.id("oc"), s.now()))
+		}
+	})
+}
+
+func outcome(o rebate.Event, t rebate.EventType, id string, at time.Time) rebate.Event {
+	o.ID, o.Type, o.TS = id, t, at
+	return o
+}
+
+func (s *Simulator) person(u uint64) *user {
+	p := s.people[u]
+	if p == nil {
+		p = &user{}
+		s.people[u] = p
+	}
+	return p
+}
+
+// withdraw has a user with money take part of it out.
+func (s *Simulator) withdraw() bool {
+	u := s.users.Uint64() + 1
+	p := s.person(u)
+	if p.available < 100 {
+		return false
+	}
+	amount := 100 + rebate.Money(s.rng.Int64N(int64(p.available-99)))
+	p.available -= amount
+	w := rebate.Event{ID: s.id("wr"), Type: rebate.WithdrawalRequested, TS: s.now(), WithdrawalID: s.id("w"), UserID: u, Amount: amount}
+	s.emit(w)
+	s.later(s.jitter(s.cfg.SettleAfter/2), nil, func() {
+		if s.rng.Float64() < 0.9 {
+			s.emit(outcome(w, rebate.WithdrawalCompleted, s.id("wc"), s.now()))
+			return
+		}
+		s.emit(outcome(w, rebate.WithdrawalFailed, s.id("wf"), s.now()))
+		p.available += amount
+	})
+	return true
+}
+
+func (s *Simulator) updateProduct() {
+	m, p := s.merchantProduct()
+	s.emit(rebate.Event{ID: s.id("p"), Type: rebate.ProductUpdated, TS: s.now(), ProductID: p, MerchantID: m,
+		Price: rebate.Money(100 + s.rng.Int64N(200_000)), Stock: uint32(s.rng.IntN(5000)),
+		CommissionRate: rebate.Rate(100 + s.rng.IntN(1500))})
+}
+
+// malformed is a record that breaks the contract in one of the ways real
+// producers do.
+func malformed(rng *rand.Rand, at time.Time) []byte {
+	ts := at.Format(time.RFC3339)
+	switch rng.IntN(6) {
+	case 0:
+		return []byte(`{"event_id":"bad-` + ts + `","type":"click","ts":"` + ts) // cut short
+	case 1:
+		return []byte(`{"event_id":"bad","type":"click","ts":"` + ts + `","user_id":1,"merchant_id":1}`) // no product_id
+	case 2:
+		return []byte(`{"event_id":"bad","type":"withdrawal_requested","ts":"` + ts + `","withdrawal_id":"w","user_id":1,"amount":"-5.00"}`)
+	case 3:
+		return []byte(`{"event_id":"bad","type":"order_paid","ts":"` + ts + `","order_id":"o","user_id":1,"merchant_id":1,"product_id":1,"amount":0.30000000000000004,"commission":"0.01","placed_at":"` + ts + `"}`)
+	case 4:
+		return []byte(`{"event_id":"bad","type":"refund","ts":"` + ts + `"}`)
+	}
+	return []byte("{\"event_id\":\"bad\xff\",\"type\":\"click\"}") // not UTF-8
+}
