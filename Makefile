@@ -11,12 +11,14 @@ BIN := bin/rebate
 run: engine build
 	./$(BIN) up
 
-## test: vet, every test with the race detector against the real engine,
-## then a short fuzz run of each parser that reads untrusted input
+## test: vet, every test with the race detector against the real engine and
+## a real browser (screenshots land in test-output/), then a short fuzz run of
+## each parser that reads untrusted input
 test: engine test-deps
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 20m ./...
+	@mkdir -p test-output
+	$(GO) test -race -count=1 -timeout 20m -artifacts -outputdir $(CURDIR)/test-output ./...
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
 
 FUZZTIME ?= 15s
@@ -25,7 +27,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzParseStatement$$' -fuzztime $(FUZZTIME) ./chlocal/
 
-## test-deps: Debian packages the tests use (kcat)
+## test-deps: Debian packages the tests use (kcat, chromium)
 test-deps:
 	@bash scripts/install-test-deps.sh
 
@@ -43,4 +45,4 @@ bench: engine
 	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -timeout 30m ./ingest/
 
 clean:
-	rm -rf bin data
+	rm -rf bin data test-output

@@ -310,8 +310,8 @@ func TestOpenAPI(t *testing.T) {
 	}
 	var registered []string
 	for _, r := range e.srv.Routes() {
-		if r.Path == "/metrics" {
-			continue // Prometheus' own format
+		if r.Path == "/metrics" || r.Path == "/" || strings.HasPrefix(r.Path, "/assets/") {
+			continue // Prometheus' own format; the live page
 		}
 		registered = append(registered, r.Method+" "+api.OpenAPIPath(r.Path))
 	}
@@ -404,5 +404,44 @@ func TestOperations(t *testing.T) {
 	m := e.get(t, "/metrics") // the client asks for gzip and undoes one layer
 	if !bytes.Contains(m.body, []byte(`rebate_api_requests_total{method="GET",route="/v1/leaderboard",status="200"}`)) {
 		t.Errorf("metrics lack the route counter, or are compressed twice: %q", m.body[:min(len(m.body), 40)])
+	}
+}
+
+// TestLivePage: the page and its assets are served from the binary, public
+// even when the API needs keys, with a policy that loads nothing from
+// elsewhere, and revalidated cheaply.
+func TestLivePage(t *testing.T) {
+	e := newEnv(t, api.Config{Keys: []api.Key{{Name: "app", Role: api.RoleApp, Secret: "0123456789abcdef0123"}}}, nil)
+	page := e.get(t, "/")
+	if page.status != 200 || !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /: %d %v", page.status, page.header)
+	}
+	if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("CSP %q", csp)
+	}
+	refs := regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllStringSubmatch(string(page.body), -1)
+	if len(refs) < 2 {
+		t.Fatalf("the page loads no assets: %s", page.body)
+	}
+	for _, m := range refs {
+		ref := m[1]
+		if strings.Contains(ref, "//") {
+			t.Errorf("the page loads %s from elsewhere", ref)
+			continue
+		}
+		a := e.get(t, ref)
+		if a.status != 200 || len(a.body) == 0 {
+			t.Errorf("%s: %d", ref, a.status)
+		}
+		if !strings.HasPrefix(ref, "/assets/") {
+			continue
+		}
+		again := e.do(t, "GET", ref, "", map[string]string{"If-None-Match": a.header.Get("ETag")})
+		if again.status != http.StatusNotModified {
+			t.Errorf("%s with its ETag: %d, want 304", ref, again.status)
+		}
+	}
+	if a := e.get(t, "/v1/leaderboard"); a.status != http.StatusUnauthorized {
+		t.Errorf("data without a key: %d", a.status)
 	}
 }

@@ -148,6 +148,9 @@ func New(cfg Config, store Store, producer Producer, log *slog.Logger, reg prome
 		}
 		e.Add(r.method, r.path, r.handler, mw...)
 	}
+	if err := addPage(e); err != nil {
+		return nil, err
+	}
 	if gather != nil {
 		// The gzip middleware compresses every answer; promhttp must not as well.
 		e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(gather, promhttp.HandlerOpts{DisableCompression: true})))

@@ -137,6 +137,10 @@ func TestRebalanceMidStream(t *testing.T) {
 	waitFor(t, 20*time.Second, "a flush on revoke", func() bool {
 		return metricValue(t, a, "rebate_ingest_flushes_total") >= 1
 	})
+	// The lag of the partitions a handed over is b's to report now.
+	if n := seriesCount(t, a, "rebate_ingest_consumer_lag"); n >= 4 {
+		t.Errorf("the first member still reports lag for %d partitions after giving some away", n)
+	}
 	produce(t, kc, records(s.stream.Events[half:]))
 	waitFor(t, 20*time.Second, "the second member consuming", func() bool {
 		return metricValue(t, b, "rebate_ingest_records_consumed_total") > 0
@@ -255,4 +259,19 @@ func waitConsumed(t *testing.T, r *running, n int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("ingester did not consume %d records", n)
+}
+
+// seriesCount is how many label sets name has in r's registry.
+func seriesCount(t *testing.T, r *running, name string) int {
+	t.Helper()
+	fams, err := r.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() == name {
+			return len(f.GetMetric())
+		}
+	}
+	return 0
 }

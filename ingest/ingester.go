@@ -191,6 +191,7 @@ func (in *Ingester) flushReason(now time.Time) string {
 func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	in.forgetLag(revoked)
 	if in.stopped || in.b.empty() {
 		return
 	}
@@ -207,7 +208,18 @@ func (in *Ingester) onLost(_ context.Context, _ *kgo.Client, lost map[string][]i
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.log.Warn("partitions lost; their next owner reads them again", "lost", lost)
+	in.forgetLag(lost)
 	in.b.drop(lost)
+}
+
+// forgetLag removes the lag of partitions this member no longer reads, so
+// that summing the gauge over every member counts each partition once.
+func (in *Ingester) forgetLag(parts map[string][]int32) {
+	for topic, ps := range parts {
+		for _, p := range ps {
+			in.m.lag.DeleteLabelValues(topic, strconv.Itoa(int(p)))
+		}
+	}
 }
 
 func (in *Ingester) shutdown() error {

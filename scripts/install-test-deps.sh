@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use, when they are missing:
-#   kcat  a Kafka client written elsewhere (librdkafka), producing to the
-#         in-process broker in the ingester's tests.
+#   kcat      a Kafka client written elsewhere (librdkafka), producing to the
+#             in-process broker in the ingester's tests.
+#   chromium  a real browser for the live page's test (headless), with a font
+#             so that its screenshots show text.
 # Needs root and apt-get; without them it says what is missing and the tests
 # that need it skip (under CI=true they fail instead).
 set -euo pipefail
 
 missing=()
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 if [[ "$(id -u)" != "0" ]] || ! command -v apt-get >/dev/null 2>&1; then

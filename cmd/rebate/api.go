@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -70,7 +71,11 @@ func startAPI(ctx context.Context, cfg *Config, log *slog.Logger, reg *prometheu
 		return "", nil, err
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	go func() { _ = hs.Serve(ln) }()
+	go func() {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("API stopped serving", "err", err)
+		}
+	}()
 	log.Info("API ready", "addr", ln.Addr().String(), "keys", len(cfg.API.Keys))
 	return ln.Addr().String(), func() error {
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)

@@ -10,7 +10,7 @@ import (
 func runCHLocal(ctx context.Context, cfg *Config, env *environment) error {
 	log := cfg.logger(env.stderr)
 	reg := newRegistry()
-	eng, err := startEngine(cfg, env, log, reg)
+	eng, err := startEngine(cfg, env, log, reg, nil)
 	if err != nil {
 		return err
 	}

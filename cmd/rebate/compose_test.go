@@ -197,12 +197,25 @@ func TestCompose(t *testing.T) {
 	if !regexp.MustCompile(`^grafana-clickhouse-datasource@\d+\.\d+\.\d+$`).MatchString(g.Environment["GF_PLUGINS_PREINSTALL_SYNC"]) {
 		t.Errorf("ClickHouse plugin not pinned: %q", g.Environment["GF_PLUGINS_PREINSTALL_SYNC"])
 	}
-	for _, v := range append(g.Volumes, svc["prometheus"].Volumes...) {
-		if src, _, _ := strings.Cut(v, ":"); strings.HasPrefix(src, "./") {
-			if _, err := os.Stat(filepath.Join(root, src)); err != nil {
-				t.Errorf("mounted %s: %v", src, err)
+	for name, s := range svc {
+		for _, v := range s.Volumes {
+			if src, _, _ := strings.Cut(v, ":"); strings.HasPrefix(src, "./") {
+				if _, err := os.Stat(filepath.Join(root, src)); err != nil {
+					t.Errorf("%s mounts %s: %v", name, src, err)
+				}
 			}
 		}
+	}
+	if logs := kafkaEnv["KAFKA_LOG_DIRS"]; !slices.Contains(svc["kafka"].Volumes, "kafka-data:"+logs) {
+		t.Errorf("Kafka keeps its log in %q, not on its volume %v", logs, svc["kafka"].Volumes)
+	}
+	if u := g.Environment["GRAFANA_CLICKHOUSE_USER"]; u == "" || u != svc["clickhouse"].Environment["GRAFANA_CLICKHOUSE_USER"] {
+		t.Errorf("Grafana reads ClickHouse as %q, which the server's init does not create", u)
+	}
+	if home, ok := strings.CutPrefix(g.Environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"], "/var/lib/grafana/dashboards/"); !ok {
+		t.Error("no home dashboard from dashboards/")
+	} else if _, err := os.Stat(filepath.Join(root, "dashboards", home)); err != nil {
+		t.Errorf("home dashboard: %v", err)
 	}
 	var ds struct {
 		Datasources []struct {

@@ -25,11 +25,14 @@ type engine struct {
 	log  *slog.Logger
 }
 
-// startEngine listens first, so a taken port fails before the engine loads.
-func startEngine(cfg *Config, env *environment, log *slog.Logger, reg *prometheus.Registry) (*engine, error) {
-	ln, err := net.Listen("tcp", cfg.EngineListen)
-	if err != nil {
-		return nil, fmt.Errorf("embedded ClickHouse: listen on %s (--listen, REBATE_CHLOCAL_LISTEN): %w", cfg.EngineListen, err)
+// startEngine serves the engine on ln, or listens on cfg.EngineListen when
+// ln is nil; it listens first, so a taken port fails before the engine loads.
+func startEngine(cfg *Config, env *environment, log *slog.Logger, reg *prometheus.Registry, ln net.Listener) (*engine, error) {
+	if ln == nil {
+		var err error
+		if ln, err = listen(cfg.EngineListen, "--listen, REBATE_CHLOCAL_LISTEN"); err != nil {
+			return nil, fmt.Errorf("embedded ClickHouse: %w", err)
+		}
 	}
 	libPath, err := chdb.Find(env.getenv)
 	if err != nil {

@@ -50,6 +50,16 @@ func runUp(ctx context.Context, cfg *Config, env *environment) error {
 		return err
 	}
 	stack = append(stack, func() { apiLn.Close() })
+	engineLn, err := listen(cfg.EngineListen, "--listen, REBATE_CHLOCAL_LISTEN")
+	if err != nil {
+		return err
+	}
+	stack = append(stack, func() { engineLn.Close() })
+	for _, a := range []struct{ addr, setting string }{{cfg.KafkaListen, "--kafka-listen"}, {cfg.EngineListen, "--listen"}} {
+		if !isLoopback(a.addr) {
+			log.Warn("serving without authentication beyond this machine: anyone who reaches it can read and write", "addr", a.addr, "setting", a.setting)
+		}
+	}
 	madeKey := ""
 	if len(cfg.API.Keys) == 0 && !isLoopback(cfg.API.Listen) {
 		var b [16]byte
@@ -69,7 +79,7 @@ func runUp(ctx context.Context, cfg *Config, env *environment) error {
 	cfg.Kafka.Brokers = cluster.ListenAddrs()
 
 	cfg.EnginePath = filepath.Join(cfg.DataDir, "clickhouse")
-	eng, err := startEngine(cfg, env, log, reg)
+	eng, err := startEngine(cfg, env, log, reg, engineLn)
 	if err != nil {
 		return err
 	}
@@ -130,6 +140,9 @@ func runUp(ctx context.Context, cfg *Config, env *environment) error {
 		log.Info("stopping: simulator, API, ingester (flushing what it consumed), Kafka, ClickHouse")
 	case err := <-ingestDone:
 		ingestDone <- err // for the stop function
+		if err == nil {
+			err = errors.New("its Kafka client closed")
+		}
 		return fmt.Errorf("ingester stopped: %w", err)
 	case err := <-eng.failed():
 		return fmt.Errorf("embedded ClickHouse: serve: %w", err)

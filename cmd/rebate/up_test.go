@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -15,9 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/api"
 	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+	"github.com/rebatehq/rebate/kafka"
 )
 
 // TestUpCommand runs the README's main job as a user would: the real binary,
@@ -28,7 +33,8 @@ func TestUpCommand(t *testing.T) {
 	lib := chlocaltest.LibPath(t)
 	data := t.TempDir()
 	chAddr, apiAddr := freeAddr(t), freeAddr(t)
-	args := []string{"up", "--data", data, "--kafka-listen", freeAddr(t), "--listen", chAddr, "--api-listen", apiAddr}
+	kafkaAddr := freeAddr(t)
+	args := []string{"up", "--data", data, "--kafka-listen", kafkaAddr, "--listen", chAddr, "--api-listen", apiAddr}
 
 	p := startUp(t, lib, apiAddr, append(args, "--simulate-rate", "500", "--bad-rate", "0.05", "--seed", "7", "--simulate-duration", "6s")...)
 	sent := waitFinished(t, p)
@@ -37,6 +43,11 @@ func TestUpCommand(t *testing.T) {
 	})
 	if dl := metric(t, apiAddr, "rebate_ingest_dead_letters_total"); dl == 0 {
 		t.Errorf("no dead letters from a 5%% malformed stream")
+	}
+	for _, name := range dashboardMetrics(t) {
+		if !hasMetric(t, apiAddr, name) {
+			t.Errorf("a dashboard charts %s, which the service does not export", name)
+		}
 	}
 	tryPrinted(t, p, chAddr)
 	before := snapshot(t, p, apiAddr, chAddr, time.Now())
@@ -55,8 +66,24 @@ func TestUpCommand(t *testing.T) {
 	if !reflect.DeepEqual(before, after) {
 		t.Errorf("figures changed across a restart:\nbefore %+v\nafter  %+v", before, after)
 	}
-	if n := metric(t, apiAddr, "rebate_ingest_events_inserted_total"); n != 0 {
-		t.Errorf("restart inserted %v events again: offsets were not committed", n)
+	// One new event after the restart: once it is stored, the ingester has
+	// caught up, and it must have read that event only, not the old ones
+	// again (which deduplication would hide from the figures).
+	marker := rebate.Event{ID: "after-restart", Type: rebate.Click, TS: time.Now().UTC().Truncate(time.Millisecond), UserID: 1, MerchantID: 1, ProductID: 1}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.ProduceSync(context.Background(), kafka.Record(kafka.DefaultTopic, marker)).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, p, "the event sent after the restart is stored and counted", func() bool {
+		return sql(t, "http://"+chAddr+"?database=rebate", "SELECT count() FROM events WHERE event_id = 'after-restart'") == "1\n" &&
+			metric(t, apiAddr, "rebate_ingest_events_inserted_total") >= 1
+	})
+	if c, n := metric(t, apiAddr, "rebate_ingest_records_consumed_total"), metric(t, apiAddr, "rebate_ingest_events_inserted_total"); c != 1 || n != 1 {
+		t.Errorf("after the restart the ingester consumed %v records and inserted %v events, want 1 and 1: offsets were not committed", c, n)
 	}
 	p.stop(t, syscall.SIGTERM)
 }
@@ -107,8 +134,8 @@ func waitFinished(t *testing.T, p *proc) int {
 	return n
 }
 
-// metric sums every series of name on the API's /metrics.
-func metric(t *testing.T, apiAddr, name string) float64 {
+// scrape reads the API's /metrics.
+func scrape(t *testing.T, apiAddr string) string {
 	t.Helper()
 	resp, err := http.Get("http://" + apiAddr + "/metrics")
 	if err != nil {
@@ -116,8 +143,14 @@ func metric(t *testing.T, apiAddr, name string) float64 {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
+
+// metric sums every series of name on the API's /metrics.
+func metric(t *testing.T, apiAddr, name string) float64 {
+	t.Helper()
 	sum := 0.0
-	for _, l := range strings.Split(string(body), "\n") {
+	for _, l := range strings.Split(scrape(t, apiAddr), "\n") {
 		if rest, ok := strings.CutPrefix(l, name); ok && (strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "{")) {
 			f, _ := strconv.ParseFloat(l[strings.LastIndexByte(l, ' ')+1:], 64)
 			sum += f
@@ -187,11 +220,12 @@ func tryPrinted(t *testing.T, p *proc, chAddr string) {
 	}
 	var id string
 	for _, l := range lines {
-		out, err := exec.Command("sh", "-c", l+" --fail-with-body 2>&1").CombinedOutput()
+		cmd := l + " --fail-with-body" // curl: a 4xx or 5xx fails
 		if strings.Contains(l, "| kcat ") {
-			out, err = exec.Command("sh", "-c", l).CombinedOutput()
+			cmd = l
 			id = regexp.MustCompile(`"event_id":"([^"]+)"`).FindStringSubmatch(l)[1]
 		}
+		out, err := exec.Command("sh", "-c", cmd).CombinedOutput()
 		if err != nil {
 			t.Errorf("%s: %v\n%s", l, err, out)
 		}
@@ -202,7 +236,7 @@ func tryPrinted(t *testing.T, p *proc, chAddr string) {
 }
 
 // TestUpPortTaken: each address up listens on, when taken, is named in the
-// error with the setting that moves it, and nothing is left running.
+// error with the setting that moves it, and up exits.
 func TestUpPortTaken(t *testing.T) {
 	lib := chlocaltest.LibPath(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -226,4 +260,43 @@ func TestUpPortTaken(t *testing.T) {
 			t.Errorf("%s taken: err %v, output:\n%s", flag, err, out)
 		}
 	}
+}
+
+// dashboardMetrics lists the metric names the dashboards' PromQL reads.
+func dashboardMetrics(t *testing.T) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join("..", "..", "dashboards", "*.json"))
+	seen := map[string]bool{}
+	var names []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d struct {
+			Panels []struct{ Targets []struct{ Expr string } }
+		}
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, p := range d.Panels {
+			for _, tg := range p.Targets {
+				for _, n := range regexp.MustCompile(`\brebate_[a-z_]+`).FindAllString(tg.Expr, -1) {
+					if !seen[n] {
+						seen[n] = true
+						names = append(names, n)
+					}
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("no PromQL in the dashboards")
+	}
+	return names
+}
+
+func hasMetric(t *testing.T, apiAddr, name string) bool {
+	t.Helper()
+	return regexp.MustCompile(`(?m)^` + name + `[{ ]`).MatchString(scrape(t, apiAddr))
 }

@@ -1,0 +1,326 @@
+// The dashboards are JSON for Grafana; these tests run every ClickHouse
+// panel's SQL, macros expanded as the plugin does, against the real engine
+// with data loaded, so a dashboard that names a missing table or column, or
+// returns other columns than its panel shows, fails the suite.
+package dashboards_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+	"github.com/rebatehq/rebate/clickhouse/clickhousetest"
+)
+
+func TestMain(m *testing.M) { chlocaltest.Main(m) }
+
+type target struct {
+	RefID      string `json:"refId"`
+	Datasource struct{ Type, UID string }
+	RawSQL     string `json:"rawSql"`
+	Format     *int   `json:"format"`
+	QueryType  string `json:"queryType"`
+	Expr       string `json:"expr"`
+}
+
+type panel struct {
+	ID          int
+	Type        string
+	Title       string
+	Description string
+	Interval    string
+	GridPos     struct{ X, Y, W, H int }
+	Targets     []target
+	Panels      []panel // of a row
+}
+
+type dashboard struct {
+	UID, Title string
+	Panels     []panel
+	file       string
+}
+
+func load(t *testing.T) []dashboard {
+	t.Helper()
+	files, err := filepath.Glob("*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no dashboards: %v", err)
+	}
+	var out []dashboard
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d dashboard
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		d.file = f
+		out = append(out, d)
+	}
+	return out
+}
+
+// each calls fn for every panel, rows' panels included.
+func (d dashboard) each(fn func(p panel)) {
+	var walk func([]panel)
+	walk = func(ps []panel) {
+		for _, p := range ps {
+			fn(p)
+			walk(p.Panels)
+		}
+	}
+	walk(d.Panels)
+}
+
+// Expected columns, in order, of every ClickHouse panel. A new panel needs a
+// line here: what it shows is part of its contract.
+var columns = map[string][]string{
+	"rebate-business/GMV":                                   {"gmv"},
+	"rebate-business/Orders":                                {"orders"},
+	"rebate-business/Commission":                            {"commission"},
+	"rebate-business/Rebate":                                {"rebate"},
+	"rebate-business/Conversion":                            {"conversion"},
+	"rebate-business/Void rate":                             {"void_rate"},
+	"rebate-business/GMV, commission and rebate per minute": {"time", "gmv", "commission", "rebate"},
+	"rebate-business/Orders and clicks per minute":          {"time", "clicks", "orders"},
+	"rebate-business/Conversion (series)":                   {"time", "conversion"},
+	"rebate-business/Refund (void) rate":                    {"time", "void_rate"},
+	"rebate-business/Order state mix":                       {"order_state", "orders"},
+	"rebate-business/Top users by rebate":                   {"user_id", "orders", "gmv", "rebate"},
+	"rebate-business/Top merchants by GMV":                  {"merchant_id", "orders", "gmv", "commission", "clicks", "conversion"},
+	"rebate-business/Withdrawals":                           {"time", "completed", "failed", "requested"},
+	"rebate-business/Withdrawals by state":                  {"withdrawal_state", "withdrawals", "amount", "users"},
+	"rebate-pipeline/Events stored per minute, by type":     {"time", "clicks", "order_events", "withdrawal_events", "product_updates"},
+	"rebate-pipeline/Ingestion delay in ClickHouse":         {"events", "p50_seconds", "p99_seconds", "last_insert"},
+}
+
+// The conversion time series and the conversion stat share a title.
+func key(d dashboard, p panel) string {
+	k := d.UID + "/" + p.Title
+	if p.Type == "timeseries" && p.Title == "Conversion" {
+		return k + " (series)"
+	}
+	return k
+}
+
+// TestStructure checks what Grafana needs to show a dashboard: unique uids
+// and panel ids, panels inside the 24-column grid, datasources that
+// provisioning creates, a description on every panel.
+func TestStructure(t *testing.T) {
+	uids := map[string]bool{}
+	for _, d := range load(t) {
+		if d.UID == "" || uids[d.UID] || d.Title == "" {
+			t.Errorf("%s: uid %q (duplicate: %v), title %q", d.file, d.UID, uids[d.UID], d.Title)
+		}
+		uids[d.UID] = true
+		ids := map[int]bool{}
+		d.each(func(p panel) {
+			if ids[p.ID] {
+				t.Errorf("%s: panel id %d twice", d.file, p.ID)
+			}
+			ids[p.ID] = true
+			if p.GridPos.W <= 0 || p.GridPos.H <= 0 || p.GridPos.X < 0 || p.GridPos.X+p.GridPos.W > 24 {
+				t.Errorf("%s/%s: outside the grid: %+v", d.file, p.Title, p.GridPos)
+			}
+			if p.Type != "row" && (p.Description == "" || len(p.Targets) == 0) {
+				t.Errorf("%s/%s: no description or no query", d.file, p.Title)
+			}
+			for _, tg := range p.Targets {
+				switch {
+				case tg.Datasource.Type == "grafana-clickhouse-datasource" && tg.Datasource.UID == "clickhouse":
+					if tg.RawSQL == "" || tg.Format == nil || (*tg.Format == 0) != (tg.QueryType == "timeseries") {
+						t.Errorf("%s/%s: ClickHouse target without SQL or with a format (%v) that disagrees with %q", d.file, p.Title, tg.Format, tg.QueryType)
+					}
+				case tg.Datasource.Type == "prometheus" && tg.Datasource.UID == "prometheus":
+					if tg.Expr == "" {
+						t.Errorf("%s/%s: Prometheus target without expr", d.file, p.Title)
+					}
+				default:
+					t.Errorf("%s/%s: datasource %+v is not one provisioning creates", d.file, p.Title, tg.Datasource)
+				}
+			}
+		})
+	}
+}
+
+// expand does what the ClickHouse plugin does to a panel's SQL for the range
+// [from, to] at the given interval (pkg/macros of grafana/clickhouse-datasource).
+func expand(sql string, from, to time.Time, interval time.Duration) (string, error) {
+	dt := func(t time.Time) string { return fmt.Sprintf("toDateTime(%d)", t.Unix()) }
+	dt64 := func(t time.Time) string { return fmt.Sprintf("fromUnixTimestamp64Milli(%d)", t.UnixMilli()) }
+	date := func(t time.Time) string { return fmt.Sprintf("toDate('%s')", t.UTC().Format("2006-01-02")) }
+	secs := max(int(interval.Seconds()), 1)
+	fns := map[string]func(args []string) string{
+		"timeFilter":    func(a []string) string { return fmt.Sprintf("%s >= %s AND %s <= %s", a[0], dt(from), a[0], dt(to)) },
+		"timeFilter_ms": func(a []string) string { return fmt.Sprintf("%s >= %s AND %s <= %s", a[0], dt64(from), a[0], dt64(to)) },
+		"dateFilter":    func(a []string) string { return fmt.Sprintf("%s >= %s AND %s <= %s", a[0], date(from), a[0], date(to)) },
+		"timeInterval": func(a []string) string {
+			return fmt.Sprintf("toStartOfInterval(toDateTime(%s), INTERVAL %d second)", a[0], secs)
+		},
+		"timeInterval_ms": func(a []string) string {
+			return fmt.Sprintf("toStartOfInterval(toDateTime64(%s, 3), INTERVAL %d millisecond)", a[0], max(interval.Milliseconds(), 1))
+		},
+	}
+	plain := map[string]string{"fromTime": dt(from), "toTime": dt(to), "fromTime_ms": dt64(from), "toTime_ms": dt64(to),
+		"interval_s": fmt.Sprint(secs)}
+	var err error
+	out := regexp.MustCompile(`\$__(\w+)(\(([^()]*)\))?`).ReplaceAllStringFunc(sql, func(m string) string {
+		sm := regexp.MustCompile(`\$__(\w+)(\(([^()]*)\))?`).FindStringSubmatch(m)
+		if fn, ok := fns[sm[1]]; ok && sm[2] != "" {
+			return fn([]string{strings.TrimSpace(sm[3])})
+		}
+		if v, ok := plain[sm[1]]; ok {
+			return v + sm[2]
+		}
+		err = fmt.Errorf("unknown macro %s", m)
+		return m
+	})
+	if err == nil && strings.Contains(out, "$") {
+		err = fmt.Errorf("a variable is left after expansion: %s", out)
+	}
+	return out, err
+}
+
+func TestExpand(t *testing.T) {
+	from, to := time.Unix(1_700_000_000, 0), time.Unix(1_700_003_600, 500_000_000)
+	got, err := expand("SELECT $__timeInterval(ts) AS t FROM x WHERE $__timeFilter_ms(ts) AND d >= $__fromTime", from, to, time.Minute)
+	want := "SELECT toStartOfInterval(toDateTime(ts), INTERVAL 60 second) AS t FROM x WHERE ts >= fromUnixTimestamp64Milli(1700000000000) AND ts <= fromUnixTimestamp64Milli(1700003600500) AND d >= toDateTime(1700000000)"
+	if err != nil || got != want {
+		t.Errorf("got %q, %v\nwant %q", got, err, want)
+	}
+	if _, err := expand("SELECT $__nope(x)", from, to, time.Minute); err == nil {
+		t.Error("unknown macro: no error")
+	}
+	if _, err := expand("SELECT $window", from, to, time.Minute); err == nil {
+		t.Error("left variable: no error")
+	}
+}
+
+// TestClickHousePanels runs every ClickHouse panel's SQL for a fixed range
+// over 300,000 events of realistic traffic.
+func TestClickHousePanels(t *testing.T) {
+	cfg := clickhousetest.Migrated(t)
+	db, st := clickhousetest.OpenStore(t, cfg)
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	t.Log(clickhousetest.LoadTraffic(t, db, st, 300_000, now))
+	// The last two of three 10-day chunks: orders of the first of them have
+	// their outcomes (settled, cancelled, reversed) in the second, and
+	// withdrawals complete or fail, so every panel has rows of every kind.
+	from, to := now.Add(-20*24*time.Hour), now
+	ctx := context.Background()
+	seen := map[string]bool{}
+	queries := map[string]string{} // expanded, by panel
+	for _, d := range load(t) {
+		d.each(func(p panel) {
+			for _, tg := range p.Targets {
+				if tg.Datasource.Type != "grafana-clickhouse-datasource" {
+					continue
+				}
+				k := key(d, p)
+				seen[k] = true
+				t.Run(k, func(t *testing.T) {
+					want, ok := columns[k]
+					if !ok {
+						t.Fatalf("no expected columns for this panel; add them to columns")
+					}
+					interval := (to.Sub(from) / 1000).Truncate(time.Second) // Grafana: range / max data points
+					if pi, err := time.ParseDuration(p.Interval); err == nil {
+						interval = max(interval, pi)
+					}
+					q, err := expand(tg.RawSQL, from, to, interval)
+					if err != nil {
+						t.Fatal(err)
+					}
+					queries[k] = q
+					rows, err := db.Conn().Query(ctx, q)
+					if err != nil {
+						t.Fatalf("%v\n%s", err, q)
+					}
+					defer rows.Close()
+					if got := rows.Columns(); !slices.Equal(got, want) {
+						t.Errorf("columns %v, want %v", got, want)
+					}
+					types := rows.ColumnTypes()
+					if tg.QueryType == "timeseries" && !strings.HasPrefix(types[0].DatabaseTypeName(), "DateTime") {
+						t.Errorf("time column of type %s", types[0].DatabaseTypeName())
+					}
+					n := 0
+					for rows.Next() {
+						n++
+					}
+					if err := rows.Err(); err != nil {
+						t.Fatal(err)
+					}
+					if n == 0 {
+						t.Errorf("no rows over 20 days of traffic:\n%s", q)
+					}
+				})
+			}
+		})
+	}
+	for k := range columns {
+		if !seen[k] {
+			t.Errorf("columns names %q, which no dashboard has", k)
+		}
+	}
+
+	// The figures agree with the store's per-minute KPIs over the same range
+	// (those are checked against the oracle in clickhouse/), and the series
+	// add up to the totals.
+	ms, err := st.Minutely(ctx, now, uint16(to.Sub(from)/time.Minute)+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct{ gmv, commission, rebate, orders, clicks int64 }
+	for _, m := range ms.Minutes {
+		want.gmv, want.commission, want.rebate = want.gmv+int64(m.GMV), want.commission+int64(m.Commission), want.rebate+int64(m.Rebate)
+		want.orders, want.clicks = want.orders+int64(m.Orders), want.clicks+int64(m.Clicks)
+	}
+	sum := func(panel, expr string) int64 {
+		t.Helper()
+		var v int64
+		q := "SELECT toInt64(sum(" + expr + ")) FROM (" + queries["rebate-business/"+panel] + ")"
+		if err := db.Conn().QueryRow(ctx, q).Scan(&v); err != nil {
+			t.Fatalf("%s: %v", panel, err)
+		}
+		return v
+	}
+	for _, c := range []struct {
+		panel, expr string
+		want        int64
+	}{
+		{"GMV", "gmv * 100", want.gmv},
+		{"Commission", "commission * 100", want.commission},
+		{"Rebate", "rebate * 100", want.rebate},
+		{"Orders", "orders", want.orders},
+		{"GMV, commission and rebate per minute", "gmv * 100", want.gmv},
+		{"GMV, commission and rebate per minute", "rebate * 100", want.rebate},
+		{"Orders and clicks per minute", "orders", want.orders},
+		{"Orders and clicks per minute", "clicks", want.clicks},
+		{"Order state mix", "if(order_state = 'void', 0, orders)", want.orders},
+		{"Order state mix", "order_state IN ('paid', 'settled', 'void')", 3},
+		{"Withdrawals by state", "withdrawal_state IN ('requested', 'failed', 'completed')", 3},
+		{"Top users by rebate", "orders", -1}, // checked below: at most the total
+	} {
+		got := sum(c.panel, c.expr)
+		if c.want >= 0 && got != c.want {
+			t.Errorf("%s: sum(%s) = %d, want %d", c.panel, c.expr, got, c.want)
+		}
+		if c.want < 0 && (got <= 0 || got > want.orders) {
+			t.Errorf("%s: sum(%s) = %d, want between 1 and %d", c.panel, c.expr, got, want.orders)
+		}
+	}
+	if want.orders == 0 || want.clicks == 0 {
+		t.Fatalf("no orders or clicks in the range: %+v", want)
+	}
+}
