@@ -200,7 +200,11 @@ func (w logWriter) Write(p []byte) (int, error) {
 func summary(w io.Writer, cfg *Config, chAddr, apiAddr string, seed uint64, madeKey string) {
 	kafkaAddr := cfg.Kafka.Brokers[0]
 	db := cfg.ClickHouse.Database
-	fmt.Fprintf(w, "rebate is up; data in %s (it survives restarts)\n", cfg.DataDir)
+	dir := cfg.DataDir
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	fmt.Fprintf(w, "rebate is up; data in %s (it survives restarts)\n", dir)
 	fmt.Fprintf(w, "  Kafka       %s   topics %s, %s (%d partitions)\n", kafkaAddr, cfg.Ingest.Topic, cfg.Ingest.DLQTopic, cfg.KafkaPartitions)
 	fmt.Fprintf(w, "  ClickHouse  http://%s   database %s\n", chAddr, db)
 	access := "open: no API keys, this machine only"
@@ -210,6 +214,7 @@ func summary(w io.Writer, cfg *Config, chAddr, apiAddr string, seed uint64, made
 		access = fmt.Sprintf("%d API keys from REBATE_API_KEYS", len(cfg.API.Keys))
 	}
 	fmt.Fprintf(w, "  API         http://%s   %s; metrics at /metrics, contract at /openapi.json\n", apiAddr, access)
+	fmt.Fprintf(w, "  live page   http://%s/\n", apiAddr)
 	if cfg.SimRate > 0 {
 		fmt.Fprintf(w, "  simulator   %g events/s, seed %d, %g%% malformed\n", cfg.SimRate, seed, 100*cfg.SimBadRate)
 	} else {
