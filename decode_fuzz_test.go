@@ -89,16 +89,10 @@ func FuzzDecode(f *testing.F) {
 		// The canonical form decodes to the same event.
 		out := rebate.AppendJSON(nil, e)
 		if !json.Valid(out) {
-			if hasUnquotableRune(e) {
-				t.Skipf("BUG: AppendJSON writes a non-printable rune above U+FFFF as \\U........, not JSON: %s", out)
-			}
 			t.Fatalf("AppendJSON wrote invalid JSON %s for %+v", out, e)
 		}
 		back, err := rebate.Decode(out)
 		if err != nil {
-			if e.Type == rebate.ProductUpdated && e.CommissionRate > rebate.RateOne {
-				t.Skipf("BUG: ParseRate accepted a commission_rate above 1 (%s): %v", e.CommissionRate, err)
-			}
 			t.Fatalf("Decode(AppendJSON(e)) = %v\n e   %+v\n out %s", err, e, out)
 		}
 		if !evEqual(back, e) {
@@ -158,7 +152,7 @@ func checkEvent(t *testing.T, e rebate.Event) {
 			t.Fatalf("zero id in %+v", e)
 		}
 		if e.CommissionRate > rebate.RateOne {
-			t.Skipf("BUG: ParseRate accepted a commission_rate above 1: %s", e.CommissionRate)
+			t.Fatalf("commission_rate above 1 accepted: %s", e.CommissionRate)
 		}
 	}
 	if e != want {
@@ -183,19 +177,6 @@ func hasControl(s string) bool {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
 			return true
-		}
-	}
-	return false
-}
-
-// hasUnquotableRune reports whether an ID holds a rune strconv.Quote writes
-// as \UXXXXXXXX.
-func hasUnquotableRune(e rebate.Event) bool {
-	for _, s := range []string{e.ID, e.OrderID, e.WithdrawalID} {
-		for _, r := range s {
-			if r > 0xFFFF && !strconv.IsPrint(r) {
-				return true
-			}
 		}
 	}
 	return false
@@ -268,9 +249,6 @@ func checkAgainstJSON(t *testing.T, data []byte, e rebate.Event) {
 		}
 		v.Mul(v, new(big.Rat).SetInt64(scale))
 		if v.Cmp(new(big.Rat).SetInt64(got)) != 0 {
-			if k == "commission_rate" && v.Cmp(new(big.Rat).SetInt64(scale)) > 0 {
-				t.Skipf("BUG: ParseRate overflow: commission_rate %s accepted as %d", m[k], got)
-			}
 			t.Fatalf("%s = %d (scaled by %d), JSON has %s", k, got, scale, m[k])
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate/chdb"
+	"github.com/rebatehq/rebate/internal/testenv"
 )
 
 // conn opens one connection for this test binary; the engine serves one data
@@ -38,8 +39,8 @@ func conn(t *testing.T) *chdb.Conn {
 		shared.conn, shared.err = lib.Connect(dir)
 	})
 	if shared.err != nil {
-		if errors.Is(shared.err, chdb.ErrNotFound) && os.Getenv("CI") != "true" {
-			t.Skipf("engine not installed: %v", shared.err)
+		if errors.Is(shared.err, chdb.ErrNotFound) {
+			testenv.Missing(t, "engine not installed (scripts/install-engine.sh): %v", shared.err)
 		}
 		t.Fatalf("engine: %v", shared.err)
 	}

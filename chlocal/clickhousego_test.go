@@ -17,6 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/testenv"
 )
 
 // typedRow holds one value of every type the schema uses.
@@ -149,9 +150,7 @@ func TestTypesRoundTrip(t *testing.T) {
 // TestMaterializedViewMillionRows inserts one batch of 1,000,000 rows into a
 // table with a view and checks the view's totals against sums made here.
 func TestMaterializedViewMillionRows(t *testing.T) {
-	if testing.Short() {
-		t.Skip("1M rows: skipped in -short")
-	}
+	testenv.Long(t, "1M rows")
 	ep := chlocaltest.Start(t)
 	db := ep.Database(t)
 	conn := ep.Open(t, db)

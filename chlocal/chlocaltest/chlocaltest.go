@@ -25,6 +25,7 @@ import (
 
 	"github.com/rebatehq/rebate/chdb"
 	"github.com/rebatehq/rebate/chlocal"
+	"github.com/rebatehq/rebate/internal/testenv"
 )
 
 // Endpoint is a running embedded ClickHouse HTTP endpoint.
@@ -66,10 +67,7 @@ func LibPath(tb testing.TB) string {
 	if err == nil {
 		return path
 	}
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("embedded ClickHouse engine unavailable under CI=true: %v", err)
-	}
-	tb.Skipf("embedded ClickHouse engine unavailable (run scripts/install-engine.sh): %v", err)
+	testenv.Missing(tb, "embedded ClickHouse engine unavailable (run scripts/install-engine.sh): %v", err)
 	return ""
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/api"
 	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/testenv"
 	"github.com/rebatehq/rebate/kafka"
 )
 
@@ -214,7 +215,7 @@ func tryPrinted(t *testing.T, p *proc, chAddr string) {
 	if len(lines) != 4 {
 		t.Fatalf("want 3 curl lines and a kcat line in the summary:\n%s", p.out)
 	}
-	if _, err := exec.LookPath("kcat"); err != nil && os.Getenv("CI") != "true" {
+	if _, err := exec.LookPath("kcat"); err != nil && !testenv.CI() {
 		t.Logf("kcat missing (make test-deps installs it): %v", err)
 		return
 	}

@@ -1,0 +1,32 @@
+// Package testenv decides what a test does when something it needs from
+// the machine is missing: skip on a laptop, fail under CI=true, where a
+// skipped engine, broker client or browser would let CI pass untested.
+package testenv
+
+import (
+	"os"
+	"testing"
+)
+
+// CI reports whether the tests run under CI=true.
+func CI() bool { return os.Getenv("CI") == "true" }
+
+// Missing ends the test for want of something the machine lacks: a skip,
+// or a failure under CI=true.
+func Missing(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	if CI() {
+		tb.Fatalf("under CI=true: "+format, args...)
+		return
+	}
+	tb.Skipf(format, args...)
+}
+
+// Long skips a long test under -short, except under CI=true, where every
+// test runs.
+func Long(tb testing.TB, why string) {
+	tb.Helper()
+	if testing.Short() && !CI() {
+		tb.Skipf("-short: %s", why)
+	}
+}
