@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,15 +12,6 @@ import (
 
 	"github.com/rebatehq/rebate"
 )
-
-// pathIDAllowZero reads a merchant id where 0 (the default rule) is allowed.
-func pathIDAllowZero(c echo.Context, name string) (uint64, error) {
-	v, err := strconv.ParseUint(c.Param(name), 10, 64)
-	if err != nil {
-		return 0, rebate.Errorf(rebate.EINVALID, name, "%q is not an id (an integer >= 0, 0 for the default rule)", c.Param(name))
-	}
-	return v, nil
-}
 
 // decodeJSON reads one small JSON object, refusing unknown fields.
 func decodeJSON(c echo.Context, v any) error {

@@ -13,10 +13,17 @@ import (
 )
 
 // pathID reads a path ID: an integer >= 1.
-func pathID(c echo.Context, name string) (uint64, error) {
+func pathID(c echo.Context, name string) (uint64, error) { return pathUint(c, name, 1, "") }
+
+// pathIDAllowZero reads a merchant id where 0 (the default rule) is allowed.
+func pathIDAllowZero(c echo.Context, name string) (uint64, error) {
+	return pathUint(c, name, 0, ", 0 for the default rule")
+}
+
+func pathUint(c echo.Context, name string, least uint64, note string) (uint64, error) {
 	v, err := strconv.ParseUint(c.Param(name), 10, 64)
-	if err != nil || v == 0 {
-		return 0, rebate.Errorf(rebate.EINVALID, name, "%q is not an id (an integer >= 1)", c.Param(name))
+	if err != nil || v < least {
+		return 0, rebate.Errorf(rebate.EINVALID, name, "%q is not an id (an integer >= %d%s)", c.Param(name), least, note)
 	}
 	return v, nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/internal/defaults"
 )
 
 // Store answers the figures; *clickhouse.Store is one.
@@ -62,37 +63,24 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() error {
-	if c.RatePerKey == 0 {
-		c.RatePerKey = 50
-	}
-	if c.Burst == 0 {
-		c.Burst = 100
-	}
-	if c.RequestTimeout == 0 {
-		c.RequestTimeout = 10 * time.Second
-	}
-	if c.QueryTimeout == 0 {
-		c.QueryTimeout = 5 * time.Second
-	}
-	if c.QueryMaxRows == 0 {
-		c.QueryMaxRows = 10_000
-	}
-	if c.MaxEventsBytes == 0 {
-		c.MaxEventsBytes = 5 << 20
-	}
-	if c.MaxEvents == 0 {
-		c.MaxEvents = 10_000
-	}
-	if c.Now == nil {
+	defaults.Set(&c.RatePerKey, 50)
+	defaults.Set(&c.Burst, 100)
+	defaults.Set(&c.RequestTimeout, 10*time.Second)
+	defaults.Set(&c.QueryTimeout, 5*time.Second)
+	defaults.Set(&c.QueryMaxRows, 10_000)
+	defaults.Set(&c.MaxEventsBytes, 5<<20)
+	defaults.Set(&c.MaxEvents, 10_000)
+	if c.Now == nil { // funcs are not comparable
 		c.Now = time.Now
 	}
-	if len(c.Keys) == 0 && c.Listen != "" && !loopback(c.Listen) {
+	if len(c.Keys) == 0 && c.Listen != "" && !Loopback(c.Listen) {
 		return fmt.Errorf("api config: Listen %q is not loopback and no API keys are set (REBATE_API_KEYS): refusing to serve an open API beyond this machine", c.Listen)
 	}
 	return nil
 }
 
-func loopback(addr string) bool {
+// Loopback reports whether addr (host:port) serves this machine only.
+func Loopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return false

@@ -174,8 +174,9 @@ func expand(sql string, from, to time.Time, interval time.Duration) (string, err
 	plain := map[string]string{"fromTime": dt(from), "toTime": dt(to), "fromTime_ms": dt64(from), "toTime_ms": dt64(to),
 		"interval_s": fmt.Sprint(secs)}
 	var err error
-	out := regexp.MustCompile(`\$__(\w+)(\(([^()]*)\))?`).ReplaceAllStringFunc(sql, func(m string) string {
-		sm := regexp.MustCompile(`\$__(\w+)(\(([^()]*)\))?`).FindStringSubmatch(m)
+	macro := regexp.MustCompile(`\$__(\w+)(\(([^()]*)\))?`)
+	out := macro.ReplaceAllStringFunc(sql, func(m string) string {
+		sm := macro.FindStringSubmatch(m)
 		if fn, ok := fns[sm[1]]; ok && sm[2] != "" {
 			return fn([]string{strings.TrimSpace(sm[3])})
 		}

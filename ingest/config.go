@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rebatehq/rebate/internal/defaults"
 	"github.com/rebatehq/rebate/kafka"
 )
 
@@ -41,38 +42,17 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() error {
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
-		}
-	}
-	def(&c.Topic, kafka.DefaultTopic)
-	def(&c.DLQTopic, kafka.DefaultDLQTopic)
-	def(&c.Group, kafka.DefaultGroup)
-	if c.BatchRows == 0 {
-		c.BatchRows = 100_000
-	}
-	if c.BatchBytes == 0 {
-		c.BatchBytes = 32 << 20
-	}
-	if c.FlushInterval == 0 {
-		c.FlushInterval = 250 * time.Millisecond
-	}
-	if c.RetryMin == 0 {
-		c.RetryMin = 100 * time.Millisecond
-	}
-	if c.RetryMax == 0 {
-		c.RetryMax = 10 * time.Second
-	}
-	if c.UnknownRetries == 0 {
-		c.UnknownRetries = 10
-	}
-	if c.FetchMaxBytes == 0 {
-		c.FetchMaxBytes = 16 << 20
-	}
-	if c.ShutdownTimeout == 0 {
-		c.ShutdownTimeout = 30 * time.Second
-	}
+	defaults.Set(&c.Topic, kafka.DefaultTopic)
+	defaults.Set(&c.DLQTopic, kafka.DefaultDLQTopic)
+	defaults.Set(&c.Group, kafka.DefaultGroup)
+	defaults.Set(&c.BatchRows, 100_000)
+	defaults.Set(&c.BatchBytes, 32<<20)
+	defaults.Set(&c.FlushInterval, 250*time.Millisecond)
+	defaults.Set(&c.RetryMin, 100*time.Millisecond)
+	defaults.Set(&c.RetryMax, 10*time.Second)
+	defaults.Set(&c.UnknownRetries, 10)
+	defaults.Set(&c.FetchMaxBytes, 16<<20)
+	defaults.Set(&c.ShutdownTimeout, 30*time.Second)
 	switch {
 	case c.Topic == c.DLQTopic:
 		return fmt.Errorf("ingest config: DLQTopic %q must differ from Topic", c.DLQTopic)

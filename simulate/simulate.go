@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/internal/defaults"
 	"github.com/rebatehq/rebate/kafka"
 )
 
@@ -40,16 +41,16 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() error {
-	def(&c.Users, 5000)
-	def(&c.Merchants, 60)
-	def(&c.Products, 2000)
-	def(&c.Rate, 200)
-	def(&c.Conversion, 0.08)
-	def(&c.DuplicateRate, 0.01)
-	def(&c.LateRate, 0.02)
-	def(&c.ConvertAfter, 20*time.Second)
-	def(&c.SettleAfter, 90*time.Second)
-	def(&c.Topic, kafka.DefaultTopic)
+	defaults.Set(&c.Users, 5000)
+	defaults.Set(&c.Merchants, 60)
+	defaults.Set(&c.Products, 2000)
+	defaults.Set(&c.Rate, 200)
+	defaults.Set(&c.Conversion, 0.08)
+	defaults.Set(&c.DuplicateRate, 0.01)
+	defaults.Set(&c.LateRate, 0.02)
+	defaults.Set(&c.ConvertAfter, 20*time.Second)
+	defaults.Set(&c.SettleAfter, 90*time.Second)
+	defaults.Set(&c.Topic, kafka.DefaultTopic)
 	for _, r := range []struct {
 		name string
 		v    float64
@@ -63,14 +64,6 @@ func (c *Config) setDefaults() error {
 			c.Rate, c.Users, c.Merchants, c.Products)
 	}
 	return nil
-}
-
-// def sets *p to v when it is the zero value.
-func def[T comparable](p *T, v T) {
-	var zero T
-	if *p == zero {
-		*p = v
-	}
 }
 
 // Stats count what was made.

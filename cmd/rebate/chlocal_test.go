@@ -173,20 +173,36 @@ func TestCHLocalPersistsAcrossRestart(t *testing.T) {
 }
 
 func TestCHLocalPortTaken(t *testing.T) {
-	lib := chlocaltest.LibPath(t)
+	taken := takenAddr(t)
+	mustFail(t, chlocaltest.LibPath(t), []string{taken, "REBATE_CHLOCAL_LISTEN"}, "chlocal", "--path", t.TempDir(), "--listen", taken)
+}
+
+// takenAddr is an address something else listens on until the test ends.
+func takenAddr(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	cmd := exec.Command(binary(t), "chlocal", "--path", t.TempDir(), "--listen", ln.Addr().String())
+	t.Cleanup(func() { ln.Close() })
+	return ln.Addr().String()
+}
+
+// mustFail runs the binary with args and the engine at lib to its end: it
+// must exit with an error whose output names everything in want.
+func mustFail(t *testing.T, lib string, want []string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
 	cmd.Env = append(os.Environ(), "REBATE_CHDB_LIB="+lib)
 	out, err := cmd.CombinedOutput()
 	if err == nil {
-		t.Fatal("started on a taken port")
+		t.Errorf("%v: started", args)
+		return
 	}
-	if !strings.Contains(string(out), ln.Addr().String()) || !strings.Contains(string(out), "REBATE_CHLOCAL_LISTEN") {
-		t.Errorf("error does not name the address and its setting: %s", out)
+	for _, w := range want {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("%v: the error does not name %s:\n%s", args, w, out)
+		}
 	}
 }
 

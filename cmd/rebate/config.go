@@ -159,7 +159,7 @@ func (c *Config) options(cmd string) []option {
 				return err
 			}
 			// rebate up makes a key itself rather than refuse.
-			if cmd != "up" && strings.TrimSpace(c.APIKeys) == "" && !isLoopback(a.Listen) {
+			if cmd != "up" && strings.TrimSpace(c.APIKeys) == "" && !api.Loopback(a.Listen) {
 				return fmt.Errorf("not loopback, and no API keys are set (REBATE_API_KEYS): an open API serves this machine only")
 			}
 			return nil
@@ -454,12 +454,6 @@ func between(p *int, lo, hi int) func() error {
 		}
 		return nil
 	}
-}
-
-func isLoopback(addr string) bool {
-	host, _, _ := net.SplitHostPort(addr)
-	ip := net.ParseIP(host)
-	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 func hostPorts(p *string) func() error {

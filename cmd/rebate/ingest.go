@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
@@ -49,9 +48,9 @@ func serveMetrics(addr string, reg *prometheus.Registry) (stop func(), err error
 	if addr == "" {
 		return func() {}, nil
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(addr, "--metrics-listen, REBATE_METRICS_LISTEN")
 	if err != nil {
-		return nil, fmt.Errorf("metrics: listen on %s (--metrics-listen, REBATE_METRICS_LISTEN): %w", addr, err)
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

@@ -35,6 +35,9 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// leader is a leaderboard row as the page holds it.
+type leader struct{ User, Rebate string }
+
 // pageFigures is what the live page shows, read from its DOM.
 type pageFigures struct {
 	Minutes    string
@@ -44,7 +47,7 @@ type pageFigures struct {
 	Clicks     string
 	Commission string
 	Rebate     string
-	Leaders    []struct{ User, Rebate string }
+	Leaders    []leader
 	AsOf       string
 	Overflow   bool // wider than the viewport
 	Errors     string
@@ -85,11 +88,11 @@ func apiFigures(ctx context.Context, c *api.Client, minutes int) (pageFigures, e
 	return f, err
 }
 
-func apiLeaders(ctx context.Context, c *api.Client, w rebate.Window) ([]struct{ User, Rebate string }, error) {
+func apiLeaders(ctx context.Context, c *api.Client, w rebate.Window) ([]leader, error) {
 	lb, err := c.Leaderboard(ctx, w, 10)
-	var out []struct{ User, Rebate string }
+	var out []leader
 	for _, e := range lb.Entries {
-		out = append(out, struct{ User, Rebate string }{fmt.Sprint(e.UserID), e.Rebate.String()})
+		out = append(out, leader{fmt.Sprint(e.UserID), e.Rebate.String()})
 	}
 	return out, err
 }

@@ -56,12 +56,12 @@ func runUp(ctx context.Context, cfg *Config, env *environment) error {
 	}
 	stack = append(stack, func() { engineLn.Close() })
 	for _, a := range []struct{ addr, setting string }{{cfg.KafkaListen, "--kafka-listen"}, {cfg.EngineListen, "--listen"}} {
-		if !isLoopback(a.addr) {
+		if !api.Loopback(a.addr) {
 			log.Warn("serving without authentication beyond this machine: anyone who reaches it can read and write", "addr", a.addr, "setting", a.setting)
 		}
 	}
 	madeKey := ""
-	if len(cfg.API.Keys) == 0 && !isLoopback(cfg.API.Listen) {
+	if len(cfg.API.Keys) == 0 && !api.Loopback(cfg.API.Listen) {
 		var b [16]byte
 		_, _ = rand.Read(b[:])
 		madeKey = hex.EncodeToString(b[:])

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -45,8 +44,9 @@ func TestUpCommand(t *testing.T) {
 	if dl := metric(t, apiAddr, "rebate_ingest_dead_letters_total"); dl == 0 {
 		t.Errorf("no dead letters from a 5%% malformed stream")
 	}
+	exported := scrape(t, apiAddr)
 	for _, name := range dashboardMetrics(t) {
-		if !hasMetric(t, apiAddr, name) {
+		if !regexp.MustCompile(`(?m)^` + name + `[{ ]`).MatchString(exported) {
 			t.Errorf("a dashboard charts %s, which the service does not export", name)
 		}
 	}
@@ -240,12 +240,7 @@ func tryPrinted(t *testing.T, p *proc, chAddr string) {
 // error with the setting that moves it, and up exits.
 func TestUpPortTaken(t *testing.T) {
 	lib := chlocaltest.LibPath(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	taken := ln.Addr().String()
+	taken := takenAddr(t)
 	for flag, setting := range map[string]string{"--kafka-listen": "REBATE_KAFKA_LISTEN",
 		"--listen": "REBATE_CHLOCAL_LISTEN", "--api-listen": "REBATE_API_LISTEN"} {
 		addrs := map[string]string{"--kafka-listen": freeAddr(t), "--listen": freeAddr(t), "--api-listen": freeAddr(t)}
@@ -254,12 +249,7 @@ func TestUpPortTaken(t *testing.T) {
 		for f, a := range addrs {
 			args = append(args, f, a)
 		}
-		cmd := exec.Command(binary(t), args...)
-		cmd.Env = append(os.Environ(), "REBATE_CHDB_LIB="+lib)
-		out, err := cmd.CombinedOutput()
-		if err == nil || !strings.Contains(string(out), taken) || !strings.Contains(string(out), setting) {
-			t.Errorf("%s taken: err %v, output:\n%s", flag, err, out)
-		}
+		mustFail(t, lib, []string{taken, setting}, args...)
 	}
 }
 
@@ -295,9 +285,4 @@ func dashboardMetrics(t *testing.T) []string {
 		t.Fatal("no PromQL in the dashboards")
 	}
 	return names
-}
-
-func hasMetric(t *testing.T, apiAddr, name string) bool {
-	t.Helper()
-	return regexp.MustCompile(`(?m)^` + name + `[{ ]`).MatchString(scrape(t, apiAddr))
 }
