@@ -25,7 +25,7 @@ FUZZTIME ?= 15s
 ## fuzz: the event decoder and the endpoint's SQL scanner, FUZZTIME each
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) .
-	$(GO) test -run '^$$' -fuzz '^FuzzParseStatement$$' -fuzztime $(FUZZTIME) ./chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseStatement$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 
 ## test-deps: Debian packages the tests use (kcat, chromium)
 test-deps:
@@ -40,7 +40,7 @@ build:
 
 ## bench: the benchmarks recorded in docs/benchmarks.md
 bench: engine
-	$(GO) test -run '^$$' -bench 'BatchInsert|EndpointInsertNative' -benchtime 20x -count 5 ./chlocal/
+	$(GO) test -run '^$$' -bench 'BatchInsert|EndpointInsertNative' -benchtime 20x -count 5 ./embedded/chlocal/
 	$(GO) test -run '^$$' -bench Queries -benchtime 1000x -timeout 60m ./clickhouse/
 	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -timeout 30m ./ingest/
 

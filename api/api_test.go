@@ -22,16 +22,17 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/api"
-	"github.com/rebatehq/rebate/clickhouse/clickhousetest"
-	"github.com/rebatehq/rebate/eventgen"
-	"github.com/rebatehq/rebate/oracle"
+	"github.com/rebatehq/rebate/internal/apiclient"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
+	"github.com/rebatehq/rebate/internal/eventgen"
+	"github.com/rebatehq/rebate/internal/oracle"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden from the current answers")
 
 // apiFigures reads figures through the API; leaderboards refresh in the store.
 type apiFigures struct {
-	*api.Client
+	*apiclient.Client
 	refresh func(context.Context) error
 }
 

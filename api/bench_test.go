@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate/api"
-	"github.com/rebatehq/rebate/clickhouse/clickhousetest"
-	"github.com/rebatehq/rebate/eventgen"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
+	"github.com/rebatehq/rebate/internal/eventgen"
 )
 
 // BenchmarkAPILoad loads REBATE_BENCH_EVENTS events (default 10,000,000),

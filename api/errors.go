@@ -9,8 +9,8 @@ import (
 	"github.com/rebatehq/rebate"
 )
 
-// errorBody is every error answer: {"error": {"code", "message", "field"?}}.
-type errorBody struct {
+// ErrorBody is every error answer: {"error": {"code", "message", "field"?}}.
+type ErrorBody struct {
 	Error struct {
 		Code      string `json:"code"`
 		Message   string `json:"message"`
@@ -57,7 +57,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	var body errorBody
+	var body ErrorBody
 	var de *rebate.Error
 	var ve *rebate.ValidationError
 	var he *echo.HTTPError

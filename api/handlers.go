@@ -17,9 +17,9 @@ func (s *Server) getBalance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return fresh(c, b.AsOf, balanceJSON{UserID: user, Pending: b.Pending, Confirmed: b.Confirmed, Withdrawn: b.Withdrawn,
+	return fresh(c, b.AsOf, BalanceJSON{UserID: user, Pending: b.Pending, Confirmed: b.Confirmed, Withdrawn: b.Withdrawn,
 		Frozen: b.Frozen, Available: b.Available, AsOf: asOf(b.AsOf),
-		Orders: countsJSON{Paid: b.Orders.Paid, Settled: b.Orders.Settled, Void: b.Orders.Void}})
+		Orders: CountsJSON{Paid: b.Orders.Paid, Settled: b.Orders.Settled, Void: b.Orders.Void}})
 }
 
 func (s *Server) listOrders(c echo.Context) error {
@@ -39,9 +39,9 @@ func (s *Server) listOrders(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := ordersJSON{UserID: user, Orders: make([]orderJSON, 0, len(orders)), AsOf: asOf(at)}
+	out := OrdersJSON{UserID: user, Orders: make([]OrderJSON, 0, len(orders)), AsOf: asOf(at)}
 	for _, o := range orders {
-		out.Orders = append(out.Orders, orderJSON{OrderID: o.OrderID, State: o.State.String(), Amount: o.Amount,
+		out.Orders = append(out.Orders, OrderJSON{OrderID: o.OrderID, State: o.State.String(), Amount: o.Amount,
 			Commission: o.Commission, Rebate: o.Rebate, PlacedAt: stamp(o.PlacedAt), MerchantID: o.MerchantID, ProductID: o.ProductID})
 	}
 	if len(orders) == limit {
@@ -68,7 +68,7 @@ func (s *Server) getRank(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := rankJSON{Window: w, UserID: user, Entries: entries(lb), AsOf: asOf(lb.AsOf)}
+	out := RankJSON{Window: w, UserID: user, Entries: entries(lb), AsOf: asOf(lb.AsOf)}
 	for _, e := range lb.Entries {
 		if e.UserID == user {
 			r := e.Rank
@@ -91,7 +91,7 @@ func (s *Server) getLeaderboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return fresh(c, lb.AsOf, leaderboardJSON{Window: w, Entries: entries(lb), AsOf: asOf(lb.AsOf)})
+	return fresh(c, lb.AsOf, LeaderboardJSON{Window: w, Entries: entries(lb), AsOf: asOf(lb.AsOf)})
 }
 
 func (s *Server) getMerchantStats(c echo.Context) error {
@@ -107,7 +107,7 @@ func (s *Server) getMerchantStats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return fresh(c, st.AsOf, merchantJSON{MerchantID: m, Window: w, Clicks: st.Clicks, Orders: st.Orders, GMV: st.GMV,
+	return fresh(c, st.AsOf, MerchantJSON{MerchantID: m, Window: w, Clicks: st.Clicks, Orders: st.Orders, GMV: st.GMV,
 		Commission: st.Commission, Rebate: st.Rebate, Conversion: st.Conversion(), AsOf: asOf(st.AsOf)})
 }
 
@@ -120,7 +120,7 @@ func (s *Server) getProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return fresh(c, p.UpdatedAt, productJSON{ProductID: p.ProductID, MerchantID: p.MerchantID, Price: p.Price, Stock: p.Stock,
+	return fresh(c, p.UpdatedAt, ProductJSON{ProductID: p.ProductID, MerchantID: p.MerchantID, Price: p.Price, Stock: p.Stock,
 		CommissionRate: p.CommissionRate, UpdatedAt: stamp(p.UpdatedAt), AsOf: asOf(p.UpdatedAt)})
 }
 
@@ -133,9 +133,9 @@ func (s *Server) listMinutely(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]minuteJSON, 0, len(m.Minutes))
+	out := make([]MinuteJSON, 0, len(m.Minutes))
 	for _, k := range m.Minutes {
-		out = append(out, minuteJSON{Minute: stamp(k.Minute), Clicks: k.Clicks, Orders: k.Orders, GMV: k.GMV,
+		out = append(out, MinuteJSON{Minute: stamp(k.Minute), Clicks: k.Clicks, Orders: k.Orders, GMV: k.GMV,
 			Commission: k.Commission, Rebate: k.Rebate})
 	}
 	return fresh(c, m.AsOf, out)
@@ -146,9 +146,9 @@ func (s *Server) listRules(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]ruleJSON, 0, len(rules))
+	out := make([]RuleJSON, 0, len(rules))
 	for _, r := range rules {
-		out = append(out, ruleJSON{MerchantID: r.MerchantID, Share: r.Share, EffectiveFrom: stamp(r.EffectiveFrom)})
+		out = append(out, RuleJSON{MerchantID: r.MerchantID, Share: r.Share, EffectiveFrom: stamp(r.EffectiveFrom)})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"rules": out})
 }
@@ -179,7 +179,7 @@ func (s *Server) putRule(c echo.Context) error {
 	if err := s.store.PutRule(c.Request().Context(), rule, s.cfg.Now()); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ruleJSON{MerchantID: m, Share: rule.Share, EffectiveFrom: stamp(rule.EffectiveFrom)})
+	return c.JSON(http.StatusOK, RuleJSON{MerchantID: m, Share: rule.Share, EffectiveFrom: stamp(rule.EffectiveFrom)})
 }
 
 func (s *Server) healthz(c echo.Context) error {

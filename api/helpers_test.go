@@ -15,7 +15,8 @@ import (
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/api"
 	"github.com/rebatehq/rebate/clickhouse"
-	"github.com/rebatehq/rebate/clickhouse/clickhousetest"
+	"github.com/rebatehq/rebate/internal/apiclient"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
 )
 
 // env is an API over a fresh migrated database, its clock pinned to now.
@@ -26,7 +27,7 @@ type env struct {
 	http   *httptest.Server
 	now    time.Time
 	reg    *prometheus.Registry
-	client *api.Client
+	client *apiclient.Client
 }
 
 type fakeProducer struct {
@@ -61,7 +62,7 @@ func newEnv(t *testing.T, cfg api.Config, producer api.Producer) *env {
 	e.srv = srv
 	e.http = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.http.Close)
-	e.client = &api.Client{BaseURL: e.http.URL}
+	e.client = &apiclient.Client{BaseURL: e.http.URL}
 	return e
 }
 

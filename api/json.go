@@ -11,14 +11,14 @@ import (
 
 // The answers' JSON: money as decimal strings, times as RFC 3339 UTC.
 
-type ordersJSON struct {
+type OrdersJSON struct {
 	UserID     uint64      `json:"user_id"`
-	Orders     []orderJSON `json:"orders"`
+	Orders     []OrderJSON `json:"orders"`
 	NextCursor *string     `json:"next_cursor"`
 	AsOf       *string     `json:"as_of"`
 }
 
-type orderJSON struct {
+type OrderJSON struct {
 	OrderID    string       `json:"order_id"`
 	State      string       `json:"state"`
 	Amount     rebate.Money `json:"amount"`
@@ -29,44 +29,44 @@ type orderJSON struct {
 	ProductID  uint64       `json:"product_id"`
 }
 
-type balanceJSON struct {
+type BalanceJSON struct {
 	UserID    uint64       `json:"user_id"`
 	Pending   rebate.Money `json:"pending"`
 	Confirmed rebate.Money `json:"confirmed"`
 	Withdrawn rebate.Money `json:"withdrawn"`
 	Frozen    rebate.Money `json:"frozen"`
 	Available rebate.Money `json:"available"`
-	Orders    countsJSON   `json:"orders"`
+	Orders    CountsJSON   `json:"orders"`
 	AsOf      *string      `json:"as_of"`
 }
 
-type countsJSON struct {
+type CountsJSON struct {
 	Paid    uint64 `json:"paid"`
 	Settled uint64 `json:"settled"`
 	Void    uint64 `json:"void"`
 }
 
-type entryJSON struct {
+type EntryJSON struct {
 	Rank   uint64       `json:"rank"`
 	UserID uint64       `json:"user_id"`
 	Rebate rebate.Money `json:"rebate"`
 }
 
-type leaderboardJSON struct {
+type LeaderboardJSON struct {
 	Window  rebate.Window `json:"window"`
-	Entries []entryJSON   `json:"entries"`
+	Entries []EntryJSON   `json:"entries"`
 	AsOf    *string       `json:"as_of"`
 }
 
-type rankJSON struct {
+type RankJSON struct {
 	Window  rebate.Window `json:"window"`
 	UserID  uint64        `json:"user_id"`
 	Rank    *uint64       `json:"rank"`
-	Entries []entryJSON   `json:"entries"`
+	Entries []EntryJSON   `json:"entries"`
 	AsOf    *string       `json:"as_of"`
 }
 
-type merchantJSON struct {
+type MerchantJSON struct {
 	MerchantID uint64        `json:"merchant_id"`
 	Window     rebate.Window `json:"window"`
 	Clicks     uint64        `json:"clicks"`
@@ -78,7 +78,7 @@ type merchantJSON struct {
 	AsOf       *string       `json:"as_of"`
 }
 
-type minuteJSON struct {
+type MinuteJSON struct {
 	Minute     string       `json:"minute"`
 	Clicks     uint64       `json:"clicks"`
 	Orders     uint64       `json:"orders"`
@@ -87,7 +87,7 @@ type minuteJSON struct {
 	Rebate     rebate.Money `json:"rebate"`
 }
 
-type productJSON struct {
+type ProductJSON struct {
 	ProductID      uint64       `json:"product_id"`
 	MerchantID     uint64       `json:"merchant_id"`
 	Price          rebate.Money `json:"price"`
@@ -97,7 +97,7 @@ type productJSON struct {
 	AsOf           *string      `json:"as_of"`
 }
 
-type ruleJSON struct {
+type RuleJSON struct {
 	MerchantID    uint64      `json:"merchant_id"`
 	Share         rebate.Rate `json:"share"`
 	EffectiveFrom string      `json:"effective_from"`
@@ -122,10 +122,10 @@ func fresh(c echo.Context, at time.Time, v any) error {
 	return c.JSON(http.StatusOK, v)
 }
 
-func entries(lb rebate.Leaderboard) []entryJSON {
-	out := make([]entryJSON, 0, len(lb.Entries))
+func entries(lb rebate.Leaderboard) []EntryJSON {
+	out := make([]EntryJSON, 0, len(lb.Entries))
 	for _, e := range lb.Entries {
-		out = append(out, entryJSON{Rank: e.Rank, UserID: e.UserID, Rebate: e.Rebate})
+		out = append(out, EntryJSON{Rank: e.Rank, UserID: e.UserID, Rebate: e.Rebate})
 	}
 	return out
 }

@@ -3,7 +3,7 @@ package api_test
 import (
 	"testing"
 
-	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
 )
 
 func TestMain(m *testing.M) { chlocaltest.Main(m) }

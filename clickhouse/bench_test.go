@@ -13,8 +13,8 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
-	"github.com/rebatehq/rebate/clickhouse/clickhousetest"
-	"github.com/rebatehq/rebate/eventgen"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
+	"github.com/rebatehq/rebate/internal/eventgen"
 )
 
 // benchData is one database loaded for the query benchmarks.

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/rebatehq/rebate/clickhouse"
-	"github.com/rebatehq/rebate/clickhouse/clickhousetest"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
 )
 
 func migrated(t testing.TB) clickhouse.Config { return clickhousetest.Migrated(t) }

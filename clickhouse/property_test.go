@@ -11,9 +11,9 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
-	"github.com/rebatehq/rebate/clickhouse/clickhousetest"
-	"github.com/rebatehq/rebate/eventgen"
-	"github.com/rebatehq/rebate/oracle"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
+	"github.com/rebatehq/rebate/internal/eventgen"
+	"github.com/rebatehq/rebate/internal/oracle"
 )
 
 // propertySeeds is how many random streams TestFiguresMatchOracle checks;

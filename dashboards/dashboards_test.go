@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rebatehq/rebate/chlocal/chlocaltest"
-	"github.com/rebatehq/rebate/clickhouse/clickhousetest"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
 )
 
 func TestMain(m *testing.M) { chlocaltest.Main(m) }

@@ -14,10 +14,10 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
-	"github.com/rebatehq/rebate/clickhouse/clickhousetest"
-	"github.com/rebatehq/rebate/eventgen"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
+	"github.com/rebatehq/rebate/internal/eventgen"
 	"github.com/rebatehq/rebate/ingest"
-	"github.com/rebatehq/rebate/oracle"
+	"github.com/rebatehq/rebate/internal/oracle"
 )
 
 // scenario is a generated stream, its rules stored in a fresh database.

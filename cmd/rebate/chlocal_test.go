@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
 )
 
 var built struct {

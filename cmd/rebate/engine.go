@@ -12,8 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/rebatehq/rebate/chdb"
-	"github.com/rebatehq/rebate/chlocal"
+	"github.com/rebatehq/rebate/embedded/chdb"
+	"github.com/rebatehq/rebate/embedded/chlocal"
 )
 
 // engine is the embedded ClickHouse endpoint running in this process.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/migrations"
 )
 

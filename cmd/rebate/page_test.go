@@ -17,8 +17,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/api"
-	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/apiclient"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/internal/testenv"
 )
 
@@ -71,7 +71,7 @@ const readPage = `(() => {
 
 // apiFigures computes, from the API, what the page should show for the same
 // minutes.
-func apiFigures(ctx context.Context, c *api.Client, minutes int) (pageFigures, error) {
+func apiFigures(ctx context.Context, c *apiclient.Client, minutes int) (pageFigures, error) {
 	var f pageFigures
 	ms, err := c.Minutely(ctx, time.Time{}, uint16(minutes))
 	if err != nil {
@@ -88,7 +88,7 @@ func apiFigures(ctx context.Context, c *api.Client, minutes int) (pageFigures, e
 	return f, err
 }
 
-func apiLeaders(ctx context.Context, c *api.Client, w rebate.Window) ([]leader, error) {
+func apiLeaders(ctx context.Context, c *apiclient.Client, w rebate.Window) ([]leader, error) {
 	lb, err := c.Leaderboard(ctx, w, 10)
 	var out []leader
 	for _, e := range lb.Entries {
@@ -113,7 +113,7 @@ func TestLivePageInBrowser(t *testing.T) {
 	apiAddr := freeAddr(t)
 	p := startUp(t, lib, apiAddr, "up", "--data", t.TempDir(), "--kafka-listen", freeAddr(t), "--listen", freeAddr(t),
 		"--api-listen", apiAddr, "--simulate-rate", "300", "--seed", "11", "--simulate-duration", "25s")
-	client := &api.Client{BaseURL: p.url}
+	client := &apiclient.Client{BaseURL: p.url}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
 		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 860), chromedp.Flag("disable-background-networking", true))

@@ -7,7 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/rebatehq/rebate/simulate"
+	"github.com/rebatehq/rebate/internal/simulate"
 )
 
 // runSimulate sends realistic traffic to any Kafka until stopped or for

@@ -19,7 +19,7 @@ import (
 	"github.com/rebatehq/rebate/api"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/ingest"
-	"github.com/rebatehq/rebate/simulate"
+	"github.com/rebatehq/rebate/internal/simulate"
 )
 
 // runUp runs the whole product in this process: a Kafka-protocol broker,

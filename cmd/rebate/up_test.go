@@ -19,8 +19,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/api"
-	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/apiclient"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/internal/testenv"
 	"github.com/rebatehq/rebate/kafka"
 )
@@ -172,7 +172,7 @@ type figures struct {
 func snapshot(t *testing.T, p *proc, apiAddr, chAddr string, since time.Time) figures {
 	t.Helper()
 	ctx := context.Background()
-	c := &api.Client{BaseURL: "http://" + apiAddr}
+	c := &apiclient.Client{BaseURL: "http://" + apiAddr}
 	var f figures
 	poll(t, p, "the leaderboard is recomputed", func() bool {
 		lb, err := c.Leaderboard(ctx, rebate.WindowAll, 20)

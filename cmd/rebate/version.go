@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 
-	"github.com/rebatehq/rebate/chdb"
+	"github.com/rebatehq/rebate/embedded/chdb"
 )
 
 func runVersion(_ context.Context, _ *Config, env *environment) error {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/eventgen"
+	"github.com/rebatehq/rebate/internal/eventgen"
 )
 
 // now is the "now" windows end at in every case; far from midnight so that

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/rebatehq/rebate/chdb"
+	"github.com/rebatehq/rebate/embedded/chdb"
 )
 
 var formatNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)

@@ -23,8 +23,8 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/rebatehq/rebate/chdb"
-	"github.com/rebatehq/rebate/chlocal"
+	"github.com/rebatehq/rebate/embedded/chdb"
+	"github.com/rebatehq/rebate/embedded/chlocal"
 	"github.com/rebatehq/rebate/internal/testenv"
 )
 

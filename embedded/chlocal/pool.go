@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/rebatehq/rebate/chdb"
+	"github.com/rebatehq/rebate/embedded/chdb"
 )
 
 // session is one engine connection and the database it currently uses.

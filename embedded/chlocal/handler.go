@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/rebatehq/rebate/chdb"
+	"github.com/rebatehq/rebate/embedded/chdb"
 )
 
 // request is what one HTTP request asks for, apart from the SQL.

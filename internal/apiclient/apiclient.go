@@ -1,4 +1,4 @@
-package api
+package apiclient
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/api"
 )
 
 // Client calls the API and returns domain values.
@@ -60,7 +61,7 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, v any) 
 		return "", err
 	}
 	if resp.StatusCode/100 != 2 {
-		var eb errorBody
+		var eb api.ErrorBody
 		_ = json.Unmarshal(body, &eb)
 		return "", &Error{Status: resp.StatusCode, Code: eb.Error.Code, Field: eb.Error.Field, Msg: eb.Error.Message}
 	}
@@ -77,7 +78,7 @@ func parseAsOf(s *string) time.Time {
 
 // Balance is GET /v1/users/{id}/balance.
 func (c *Client) Balance(ctx context.Context, user uint64) (rebate.Balance, error) {
-	var b balanceJSON
+	var b api.BalanceJSON
 	if _, err := c.Get(ctx, fmt.Sprintf("/v1/users/%d/balance", user), nil, &b); err != nil {
 		return rebate.Balance{}, err
 	}
@@ -91,7 +92,7 @@ func (c *Client) AllOrders(ctx context.Context, user uint64, page uint32) ([]reb
 	var out []rebate.Order
 	q := url.Values{"limit": {strconv.Itoa(int(page))}}
 	for {
-		var o ordersJSON
+		var o api.OrdersJSON
 		if _, err := c.Get(ctx, fmt.Sprintf("/v1/users/%d/orders", user), q, &o); err != nil {
 			return nil, err
 		}
@@ -108,7 +109,7 @@ func (c *Client) AllOrders(ctx context.Context, user uint64, page uint32) ([]reb
 	}
 }
 
-func fromEntries(w rebate.Window, es []entryJSON, at *string) rebate.Leaderboard {
+func fromEntries(w rebate.Window, es []api.EntryJSON, at *string) rebate.Leaderboard {
 	lb := rebate.Leaderboard{Window: w, AsOf: parseAsOf(at)}
 	for _, e := range es {
 		lb.Entries = append(lb.Entries, rebate.LeaderboardEntry{Rank: e.Rank, UserID: e.UserID, Rebate: e.Rebate})
@@ -118,21 +119,21 @@ func fromEntries(w rebate.Window, es []entryJSON, at *string) rebate.Leaderboard
 
 // Leaderboard is GET /v1/leaderboard.
 func (c *Client) Leaderboard(ctx context.Context, w rebate.Window, limit uint32) (rebate.Leaderboard, error) {
-	var lb leaderboardJSON
+	var lb api.LeaderboardJSON
 	_, err := c.Get(ctx, "/v1/leaderboard", url.Values{"window": {string(w)}, "limit": {strconv.Itoa(int(limit))}}, &lb)
 	return fromEntries(w, lb.Entries, lb.AsOf), err
 }
 
 // Rank is GET /v1/users/{id}/rank.
 func (c *Client) Rank(ctx context.Context, user uint64, w rebate.Window, n uint32) (rebate.Leaderboard, error) {
-	var r rankJSON
+	var r api.RankJSON
 	_, err := c.Get(ctx, fmt.Sprintf("/v1/users/%d/rank", user), url.Values{"window": {string(w)}, "neighbors": {strconv.Itoa(int(n))}}, &r)
 	return fromEntries(w, r.Entries, r.AsOf), err
 }
 
 // MerchantStats is GET /v1/merchants/{id}/stats; the server's clock ends the window.
 func (c *Client) MerchantStats(ctx context.Context, m uint64, w rebate.Window, _ time.Time) (rebate.MerchantStats, error) {
-	var s merchantJSON
+	var s api.MerchantJSON
 	if _, err := c.Get(ctx, fmt.Sprintf("/v1/merchants/%d/stats", m), url.Values{"window": {string(w)}}, &s); err != nil {
 		return rebate.MerchantStats{}, err
 	}
@@ -142,7 +143,7 @@ func (c *Client) MerchantStats(ctx context.Context, m uint64, w rebate.Window, _
 
 // Minutely is GET /v1/stats/minutely; the server's clock ends the series.
 func (c *Client) Minutely(ctx context.Context, _ time.Time, minutes uint16) (rebate.Minutely, error) {
-	var ms []minuteJSON
+	var ms []api.MinuteJSON
 	at, err := c.Get(ctx, "/v1/stats/minutely", url.Values{"minutes": {strconv.Itoa(int(minutes))}}, &ms)
 	if err != nil {
 		return rebate.Minutely{}, err
@@ -160,7 +161,7 @@ func (c *Client) Minutely(ctx context.Context, _ time.Time, minutes uint16) (reb
 
 // Product is GET /v1/products/{id}.
 func (c *Client) Product(ctx context.Context, id uint64) (rebate.Product, error) {
-	var p productJSON
+	var p api.ProductJSON
 	if _, err := c.Get(ctx, fmt.Sprintf("/v1/products/%d", id), nil, &p); err != nil {
 		if e, ok := err.(*Error); ok && e.Status == http.StatusNotFound {
 			return rebate.Product{}, rebate.Errorf(rebate.ENOTFOUND, "product_id", "%s", e.Msg)

@@ -11,7 +11,7 @@ import (
 	chmigrate "github.com/golang-migrate/migrate/v4/database/clickhouse"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 
-	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
 )
 
 // TestGolangMigrate applies a multi-statement migration through the endpoint

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/rebatehq/rebate/chdb"
+	"github.com/rebatehq/rebate/embedded/chdb"
 )
 
 var shared struct {

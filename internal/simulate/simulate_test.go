@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/simulate"
+	"github.com/rebatehq/rebate/internal/simulate"
 )
 
 func records(t *testing.T, cfg simulate.Config, n int) [][]byte {

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/clickhouse"
-	"github.com/rebatehq/rebate/eventgen"
-	"github.com/rebatehq/rebate/oracle"
+	"github.com/rebatehq/rebate/internal/eventgen"
+	"github.com/rebatehq/rebate/internal/oracle"
 )
 
 // Migrated returns the config of a fresh, fully migrated database. Its

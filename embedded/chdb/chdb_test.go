@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rebatehq/rebate/chdb"
+	"github.com/rebatehq/rebate/embedded/chdb"
 	"github.com/rebatehq/rebate/internal/testenv"
 )
 

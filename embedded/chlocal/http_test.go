@@ -17,8 +17,8 @@ import (
 
 	chcompress "github.com/ClickHouse/ch-go/compress"
 
-	"github.com/rebatehq/rebate/chlocal"
-	"github.com/rebatehq/rebate/chlocal/chlocaltest"
+	"github.com/rebatehq/rebate/embedded/chlocal"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
 )
 
 type answer struct {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/oracle"
+	"github.com/rebatehq/rebate/internal/oracle"
 )
 
 var now = time.Date(2026, 5, 20, 8, 15, 42, 123_000_000, time.UTC)
