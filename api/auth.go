@@ -52,6 +52,14 @@ func ParseKeys(s string) ([]Key, error) {
 	return keys, nil
 }
 
+// formatKeys shows whether keys are set, never a secret.
+func formatKeys(keys []Key) string {
+	if len(keys) == 0 {
+		return ""
+	}
+	return "(set)"
+}
+
 func redact(s string) string {
 	if i := strings.LastIndexByte(s, ':'); i >= 0 {
 		return s[:i+1] + "…"

@@ -20,6 +20,7 @@ import (
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/defaults"
+	"github.com/rebatehq/rebate/internal/settings"
 )
 
 // Store answers the figures; *clickhouse.Store is one.
@@ -44,39 +45,67 @@ type Producer interface {
 	Ping(ctx context.Context) error
 }
 
-// Config of the API. Zero values take the defaults noted.
+// Config of the API. Zero values take the defaults of RegisterFlags and
+// setDefaults.
 type Config struct {
 	Listen         string        // where it serves; keys are required beyond loopback
 	Keys           []Key         // API keys and their roles; none: open, loopback only
-	RatePerKey     float64       // requests/s per key (or per client address when open); default 50
-	Burst          int           // default 100
+	RatePerKey     float64       // requests/s per key (or per client address when open)
+	Burst          int           //
 	CORSOrigins    []string      // allowed browser origins; none: no CORS headers
-	RequestTimeout time.Duration // default 10s
+	RequestTimeout time.Duration //
 	// Named queries run with these limits whatever the caller asks.
-	QueryTimeout time.Duration // default 5s
-	QueryMaxRows int           // default 10,000
+	QueryTimeout time.Duration
+	QueryMaxRows int
 	// POST /v1/events takes at most this many bytes and events.
-	MaxEventsBytes int64 // default 5 MiB
-	MaxEvents      int   // default 10,000
+	MaxEventsBytes int64
+	MaxEvents      int // default 10,000
 	// Now is the clock (tests pin it); default time.Now.
 	Now func() time.Time
 }
 
+// RegisterFlags binds the API's settings to their flags and variables.
+func (c *Config) RegisterFlags(f *settings.Flags) {
+	f.String(&c.Listen, "api-listen", "REBATE_API_LISTEN", "127.0.0.1:8080", "address of the API", settings.HostPort)
+	settings.SecretVar(f, &c.Keys, "api-keys", "REBATE_API_KEYS", nil, ParseKeys, formatKeys,
+		"API keys as name:role:secret,... (roles app, analyst, admin); none: open, loopback only")
+	f.List(&c.CORSOrigins, "api-cors-origins", "REBATE_API_CORS_ORIGINS", nil, "comma-separated browser origins allowed to call the API")
+	f.Float(&c.RatePerKey, "api-rate", "REBATE_API_RATE", 50, "requests/s per key (per client address when open)", settings.PositiveFloat)
+	f.Int(&c.Burst, "api-burst", "REBATE_API_BURST", 100, "requests a key may send at once", settings.Between(1, 1_000_000))
+	f.Duration(&c.RequestTimeout, "api-request-timeout", "REBATE_API_REQUEST_TIMEOUT", 10*time.Second, "longest a request may take", settings.Positive)
+	f.Duration(&c.QueryTimeout, "api-query-timeout", "REBATE_API_QUERY_TIMEOUT", 5*time.Second, "time limit of a named query",
+		settings.WholeSeconds(time.Second))
+	f.Int(&c.QueryMaxRows, "api-query-max-rows", "REBATE_API_QUERY_MAX_ROWS", 10_000, "rows a named query returns at most",
+		settings.Between(1, 10_000_000))
+	f.Int64(&c.MaxEventsBytes, "api-max-events-bytes", "REBATE_API_MAX_EVENTS_BYTES", 5<<20, "largest POST /v1/events body")
+}
+
+// Validate checks what no single setting can: an open API (no keys) serves
+// this machine only.
+func (c *Config) Validate() error {
+	if len(c.Keys) == 0 && c.Listen != "" && !Loopback(c.Listen) {
+		return fmt.Errorf("config: --api-listen (REBATE_API_LISTEN) %q is not loopback and no API keys are set (REBATE_API_KEYS): "+
+			"refusing to serve an open API beyond this machine", c.Listen)
+	}
+	return nil
+}
+
 func (c *Config) setDefaults() error {
-	defaults.Set(&c.RatePerKey, 50)
-	defaults.Set(&c.Burst, 100)
-	defaults.Set(&c.RequestTimeout, 10*time.Second)
-	defaults.Set(&c.QueryTimeout, 5*time.Second)
-	defaults.Set(&c.QueryMaxRows, 10_000)
-	defaults.Set(&c.MaxEventsBytes, 5<<20)
+	listen := c.Listen // "" serves no listener of its own (tests, rebate up)
+	settings.FillDefaults(c.RegisterFlags)
+	c.Listen = listen
 	defaults.Set(&c.MaxEvents, 10_000)
 	if c.Now == nil { // funcs are not comparable
 		c.Now = time.Now
 	}
-	if len(c.Keys) == 0 && c.Listen != "" && !Loopback(c.Listen) {
-		return fmt.Errorf("api config: Listen %q is not loopback and no API keys are set (REBATE_API_KEYS): refusing to serve an open API beyond this machine", c.Listen)
+	check := *c
+	if check.Listen == "" {
+		check.Listen = "127.0.0.1:0"
 	}
-	return nil
+	if err := settings.Check(check.RegisterFlags); err != nil {
+		return err
+	}
+	return c.Validate()
 }
 
 // Loopback reports whether addr (host:port) serves this machine only.

@@ -71,6 +71,18 @@ func (mg *Migrator) Up() error {
 	return nil
 }
 
+// UpWith applies every migration not applied yet, then the settings the
+// schema takes from the configuration.
+func (mg *Migrator) UpWith(ctx context.Context, sc SchemaConfig) error {
+	if err := mg.Up(); err != nil {
+		return err
+	}
+	if err := mg.SetRetention(ctx, sc.EventsRetentionDays); err != nil {
+		return err
+	}
+	return mg.SetLeaderboardRefresh(ctx, sc.LeaderboardRefresh)
+}
+
 // Down reverts every migration.
 func (mg *Migrator) Down() error {
 	if err := mg.m.Down(); err != nil && !errors.Is(err, migrate.ErrNoChange) {

@@ -16,8 +16,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
 	"github.com/rebatehq/rebate/kafka"

@@ -10,29 +10,30 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate/internal/defaults"
+	"github.com/rebatehq/rebate/internal/settings"
 	"github.com/rebatehq/rebate/kafka"
 )
 
-// Config tunes the ingester. Zero values take the defaults below.
+// Config tunes the ingester. Zero values take the defaults of RegisterFlags
+// and of setDefaults.
 type Config struct {
-	Topic    string // default rebate-events
-	DLQTopic string // default rebate-events-dlq
-	Group    string // default rebate-app-group
+	Topics kafka.Topics // default rebate-events, rebate-events-dlq
+	Group  string       // default rebate-app-group
 
 	// A batch is flushed when it holds BatchRows events or BatchBytes of
 	// record values, or when its oldest record has waited FlushInterval. At a
 	// high rate batches fill by size (about one insert a second per table at
 	// 100,000 events/s); at a low rate nothing waits longer than FlushInterval.
-	BatchRows     int           // default 100,000
-	BatchBytes    int           // default 32 MiB
-	FlushInterval time.Duration // default 250ms
+	BatchRows     int
+	BatchBytes    int
+	FlushInterval time.Duration
 
 	// Retries of a failed flush back off from RetryMin to RetryMax. Errors
 	// known to pass (network, timeouts, too many parts) are retried forever:
 	// the data waits in Kafka. Unknown errors give up after UnknownRetries.
 	RetryMin       time.Duration // default 100ms
-	RetryMax       time.Duration // default 10s
-	UnknownRetries int           // default 10
+	RetryMax       time.Duration
+	UnknownRetries int // default 10
 
 	// FetchMaxBytes bounds what the client buffers ahead of the batch.
 	FetchMaxBytes int32 // default 16 MiB
@@ -41,31 +42,37 @@ type Config struct {
 	ShutdownTimeout time.Duration // default 30s
 }
 
+// RegisterFlags binds the ingester's settings to their flags and variables.
+// The topics are registered by the command (kafka.Topics), which shares them
+// with the API and the simulator.
+func (c *Config) RegisterFlags(f *settings.Flags) {
+	f.String(&c.Group, "group", "REBATE_KAFKA_GROUP", kafka.DefaultGroup, "consumer group", settings.NonEmpty)
+	f.Int(&c.BatchRows, "batch-rows", "REBATE_INGEST_BATCH_ROWS", 100_000, "flush a batch at this many events", settings.Between(1, 10_000_000))
+	f.Int(&c.BatchBytes, "batch-bytes", "REBATE_INGEST_BATCH_BYTES", 32<<20, "flush a batch at this many record bytes", settings.Between(1024, 1<<31-1))
+	f.Duration(&c.FlushInterval, "flush-interval", "REBATE_INGEST_FLUSH_INTERVAL", 250*time.Millisecond,
+		"flush a batch once its first record waited this long", settings.Positive)
+	f.Duration(&c.RetryMax, "retry-max", "REBATE_INGEST_RETRY_MAX", 10*time.Second, "longest wait between retries of a failed flush", settings.Positive)
+}
+
+// setDefaults fills what the caller left zero and checks the result.
 func (c *Config) setDefaults() error {
-	defaults.Set(&c.Topic, kafka.DefaultTopic)
-	defaults.Set(&c.DLQTopic, kafka.DefaultDLQTopic)
-	defaults.Set(&c.Group, kafka.DefaultGroup)
-	defaults.Set(&c.BatchRows, 100_000)
-	defaults.Set(&c.BatchBytes, 32<<20)
-	defaults.Set(&c.FlushInterval, 250*time.Millisecond)
+	settings.FillDefaults(c.Topics.RegisterFlags)
+	settings.FillDefaults(c.RegisterFlags)
 	defaults.Set(&c.RetryMin, 100*time.Millisecond)
-	defaults.Set(&c.RetryMax, 10*time.Second)
 	defaults.Set(&c.UnknownRetries, 10)
 	defaults.Set(&c.FetchMaxBytes, 16<<20)
 	defaults.Set(&c.ShutdownTimeout, 30*time.Second)
+	if err := settings.Check(c.Topics.RegisterFlags); err != nil {
+		return err
+	}
+	if err := settings.Check(c.RegisterFlags); err != nil {
+		return err
+	}
 	switch {
-	case c.Topic == c.DLQTopic:
-		return fmt.Errorf("ingest config: DLQTopic %q must differ from Topic", c.DLQTopic)
-	case c.BatchRows < 1:
-		return fmt.Errorf("ingest config: BatchRows=%d: want at least 1", c.BatchRows)
-	case c.BatchBytes < 1024:
-		return fmt.Errorf("ingest config: BatchBytes=%d: want at least 1024", c.BatchBytes)
-	case c.FlushInterval < time.Millisecond:
-		return fmt.Errorf("ingest config: FlushInterval=%s: want at least 1ms", c.FlushInterval)
 	case c.RetryMin <= 0 || c.RetryMax < c.RetryMin:
 		return fmt.Errorf("ingest config: RetryMin=%s RetryMax=%s: want 0 < min <= max", c.RetryMin, c.RetryMax)
 	case c.FetchMaxBytes < 1024:
 		return fmt.Errorf("ingest config: FetchMaxBytes=%d: want at least 1024", c.FetchMaxBytes)
 	}
-	return nil
+	return c.Topics.Validate()
 }

@@ -14,9 +14,9 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/ingest"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
-	"github.com/rebatehq/rebate/ingest"
 	"github.com/rebatehq/rebate/internal/oracle"
 )
 

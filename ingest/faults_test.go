@@ -13,9 +13,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/ingest"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/kafka"
 )
 

@@ -161,10 +161,10 @@ func (in *Ingester) deadLetter(ctx context.Context, rejects []reject) error {
 	}
 	recs := make([]*kgo.Record, len(rejects))
 	for i, r := range rejects {
-		recs[i] = kafka.DeadLetter(in.cfg.DLQTopic, r.rec, r.reason, r.field)
+		recs[i] = kafka.DeadLetter(in.cfg.Topics.DeadLetters, r.rec, r.reason, r.field)
 	}
 	if err := in.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		return errKafka{fmt.Errorf("send %d records to %s: %w", len(recs), in.cfg.DLQTopic, err)}
+		return errKafka{fmt.Errorf("send %d records to %s: %w", len(recs), in.cfg.Topics.DeadLetters, err)}
 	}
 	for _, r := range rejects {
 		in.m.deadLetters.WithLabelValues(r.field).Inc()

@@ -73,7 +73,7 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 	}
 	opts = append(opts,
 		kgo.ConsumerGroup(cfg.Group),
-		kgo.ConsumeTopics(cfg.Topic),
+		kgo.ConsumeTopics(cfg.Topics.Events),
 		// Offsets are committed by hand, after ClickHouse took the batch.
 		kgo.DisableAutoCommit(),
 		// A rebalance waits while polled records are processed, so the
@@ -101,7 +101,7 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 // leaves the group. It returns an error only when it had to stop for one
 // (a fatal ClickHouse error); the records it had not committed stay in Kafka.
 func (in *Ingester) Run(ctx context.Context) error {
-	in.log.Info("ingester started", "topic", in.cfg.Topic, "group", in.cfg.Group, "batch_rows", in.cfg.BatchRows,
+	in.log.Info("ingester started", "topic", in.cfg.Topics.Events, "group", in.cfg.Group, "batch_rows", in.cfg.BatchRows,
 		"batch_bytes", in.cfg.BatchBytes, "flush_interval", in.cfg.FlushInterval)
 	for {
 		if ctx.Err() != nil {
@@ -248,7 +248,7 @@ func (in *Ingester) close() {
 
 func (in *Ingester) pause() {
 	if !in.paused {
-		in.cl.PauseFetchTopics(in.cfg.Topic)
+		in.cl.PauseFetchTopics(in.cfg.Topics.Events)
 		in.paused = true
 		in.m.paused.Set(1)
 	}
@@ -256,7 +256,7 @@ func (in *Ingester) pause() {
 
 func (in *Ingester) resume() {
 	if in.paused {
-		in.cl.ResumeFetchTopics(in.cfg.Topic)
+		in.cl.ResumeFetchTopics(in.cfg.Topics.Events)
 		in.paused = false
 		in.m.paused.Set(0)
 		in.log.Info("flushing works again; fetching resumed")

@@ -1,78 +1,13 @@
 // Package kafka holds the service's Kafka conventions and client set-up
-// (franz-go): topic names, dead-letter records, connection options, topics.
+// (franz-go): topic names, record keys, dead-letter records, connection
+// options and the producer of events.
 package kafka
 
 import (
-	"context"
-	"crypto/tls"
-	"errors"
-	"fmt"
 	"strconv"
-	"strings"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
-
-// Default names of the topics and the consumer group.
-const (
-	DefaultTopic    = "rebate-events"
-	DefaultDLQTopic = "rebate-events-dlq"
-	DefaultGroup    = "rebate-app-group"
-)
-
-// Config says how to reach Kafka.
-type Config struct {
-	Brokers       []string
-	ClientID      string
-	TLS           bool
-	SASLMechanism string // "", "plain", "scram-sha-256" or "scram-sha-512"
-	Username      string
-	Password      string
-}
-
-// Opts are franz-go options for c.
-func (c Config) Opts() ([]kgo.Opt, error) {
-	if len(c.Brokers) == 0 {
-		return nil, errors.New("kafka: no brokers")
-	}
-	opts := []kgo.Opt{kgo.SeedBrokers(c.Brokers...)}
-	if c.ClientID != "" {
-		opts = append(opts, kgo.ClientID(c.ClientID))
-	}
-	if c.TLS {
-		opts = append(opts, kgo.DialTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12}))
-	}
-	switch strings.ToLower(c.SASLMechanism) {
-	case "":
-	case "plain":
-		opts = append(opts, kgo.SASL(plain.Auth{User: c.Username, Pass: c.Password}.AsMechanism()))
-	case "scram-sha-256":
-		opts = append(opts, kgo.SASL(scram.Auth{User: c.Username, Pass: c.Password}.AsSha256Mechanism()))
-	case "scram-sha-512":
-		opts = append(opts, kgo.SASL(scram.Auth{User: c.Username, Pass: c.Password}.AsSha512Mechanism()))
-	default:
-		return nil, fmt.Errorf("kafka: SASL mechanism %q: want plain, scram-sha-256 or scram-sha-512", c.SASLMechanism)
-	}
-	return opts, nil
-}
-
-// EnsureTopics creates the topics that do not exist yet.
-func EnsureTopics(ctx context.Context, cl *kgo.Client, partitions int32, replication int16, topics ...string) error {
-	resp, err := kadm.NewClient(cl).CreateTopics(ctx, partitions, replication, nil, topics...)
-	if err != nil {
-		return fmt.Errorf("create topics %v: %w", topics, err)
-	}
-	for _, r := range resp.Sorted() {
-		if r.Err != nil && !errors.Is(r.Err, kerr.TopicAlreadyExists) {
-			return fmt.Errorf("create topic %s: %w", r.Topic, r.Err)
-		}
-	}
-	return nil
-}
 
 // Headers of a dead-letter record: why it was rejected and where it came from.
 const (

@@ -13,18 +13,37 @@ import (
 
 	"github.com/rebatehq/rebate/api"
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/internal/settings"
 	"github.com/rebatehq/rebate/kafka"
 )
 
-// runAPI serves the API until stopped.
-func runAPI(ctx context.Context, cfg *Config, env *environment) error {
-	log := cfg.logger(env.stderr)
+// apiCmd serves the API until stopped.
+type apiCmd struct {
+	common
+	ClickHouse clickhouse.Config
+	Kafka      kafka.Config
+	Topics     kafka.Topics
+	API        api.Config
+}
+
+func (c *apiCmd) register(f *settings.Flags) {
+	c.common.register(f)
+	c.ClickHouse.RegisterFlags(f)
+	c.Kafka.RegisterFlags(f)
+	c.Topics.RegisterFlags(f)
+	c.API.RegisterFlags(f)
+}
+
+func (c *apiCmd) validate() error { return errors.Join(c.Topics.Validate(), c.API.Validate()) }
+
+func (c *apiCmd) run(ctx context.Context, env *environment) error {
+	log := c.logger(env.stderr)
 	reg := newRegistry()
-	ln, err := listen(cfg.API.Listen, "--api-listen, REBATE_API_LISTEN")
+	ln, err := listen(c.API.Listen, "--api-listen, REBATE_API_LISTEN")
 	if err != nil {
 		return err
 	}
-	srv, stop, err := startAPI(ctx, cfg, log, reg, ln)
+	srv, stop, err := startAPI(ctx, apiParts{c.ClickHouse, c.Kafka, c.Topics, c.API, c.ShutdownTimeout}, log, reg, ln)
 	if err != nil {
 		return err
 	}
@@ -42,15 +61,24 @@ func listen(addr, setting string) (net.Listener, error) {
 	return ln, nil
 }
 
+// apiParts is what the API is made of, in rebate api and rebate up.
+type apiParts struct {
+	ClickHouse      clickhouse.Config
+	Kafka           kafka.Config
+	Topics          kafka.Topics
+	API             api.Config
+	ShutdownTimeout time.Duration
+}
+
 // startAPI connects the API's dependencies and serves it; it fails at once
 // on a taken port, an unreachable ClickHouse or a broken query file.
-func startAPI(ctx context.Context, cfg *Config, log *slog.Logger, reg *prometheus.Registry, ln net.Listener) (addr string, stop func() error, err error) {
+func startAPI(ctx context.Context, p apiParts, log *slog.Logger, reg *prometheus.Registry, ln net.Listener) (addr string, stop func() error, err error) {
 	defer func() {
 		if err != nil {
 			ln.Close()
 		}
 	}()
-	db, err := clickhouse.Open(ctx, cfg.ClickHouse)
+	db, err := clickhouse.Open(ctx, p.ClickHouse)
 	if err != nil {
 		return "", nil, err
 	}
@@ -59,12 +87,12 @@ func startAPI(ctx context.Context, cfg *Config, log *slog.Logger, reg *prometheu
 		db.Close()
 		return "", nil, err
 	}
-	producer, err := kafka.NewProducer(cfg.Kafka, cfg.Ingest.Topic)
+	producer, err := kafka.NewProducer(p.Kafka, p.Topics.Events)
 	if err != nil {
 		db.Close()
 		return "", nil, err
 	}
-	srv, err := api.New(cfg.API, st, producer, log.With("component", "api"), reg, reg)
+	srv, err := api.New(p.API, st, producer, log.With("component", "api"), reg, reg)
 	if err != nil {
 		producer.Close()
 		db.Close()
@@ -76,9 +104,9 @@ func startAPI(ctx context.Context, cfg *Config, log *slog.Logger, reg *prometheu
 			log.Error("API stopped serving", "err", err)
 		}
 	}()
-	log.Info("API ready", "addr", ln.Addr().String(), "keys", len(cfg.API.Keys))
+	log.Info("API ready", "addr", ln.Addr().String(), "keys", len(p.API.Keys))
 	return ln.Addr().String(), func() error {
-		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.Background(), p.ShutdownTimeout)
 		defer cancel()
 		err := hs.Shutdown(sctx)
 		producer.Close()

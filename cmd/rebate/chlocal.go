@@ -3,26 +3,40 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/rebatehq/rebate/embedded/chlocal"
+	"github.com/rebatehq/rebate/internal/settings"
 )
 
-// runCHLocal serves the embedded engine alone, for tools and for a look
+// chlocalCmd serves the embedded engine alone, for tools and for a look
 // inside: curl, clickhouse-go, BI clients.
-func runCHLocal(ctx context.Context, cfg *Config, env *environment) error {
-	log := cfg.logger(env.stderr)
+type chlocalCmd struct {
+	common
+	Engine chlocal.Config
+}
+
+func (c *chlocalCmd) register(f *settings.Flags) {
+	c.common.register(f)
+	c.Engine.RegisterFlags(f)
+	c.Engine.RegisterPathFlag(f)
+}
+
+func (c *chlocalCmd) run(ctx context.Context, env *environment) error {
+	log := c.logger(env.stderr)
 	reg := newRegistry()
-	eng, err := startEngine(cfg, env, log, reg, nil)
+	eng, err := startEngine(c.Engine, env, log, reg, nil)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "ClickHouse HTTP interface on http://%s (data in %s)\n  try: curl 'http://%s/?query=SELECT+version()'\n",
-		eng.addr, cfg.EnginePath, eng.addr)
+		eng.addr, c.Engine.Path, eng.addr)
 	select {
 	case <-ctx.Done():
 		log.Info("stopping: finishing running statements")
 	case err := <-eng.failed():
 		return fmt.Errorf("embedded ClickHouse: serve: %w", err)
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
 	if err := eng.stop(sctx); err != nil {
 		return fmt.Errorf("stop embedded ClickHouse: %w", err)

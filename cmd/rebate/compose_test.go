@@ -80,9 +80,14 @@ func TestCompose(t *testing.T) {
 			if cmd == "migrate" {
 				rest = rest[1:]
 			}
+			c, ok := lookup(cmd)
+			if !ok {
+				t.Fatalf("%s runs unknown command %q", name, cmd)
+			}
 			known := map[string]bool{}
-			for _, o := range defaultConfig().options(cmd) {
-				known[o.env] = true
+			_, f, _ := parseCommand(c, []string{"-h"}, func(string) string { return "" }, io.Discard)
+			for _, v := range f.Variables() {
+				known[v] = true
 			}
 			for k := range s.Environment {
 				if !known[k] {
@@ -92,7 +97,7 @@ func TestCompose(t *testing.T) {
 			getenv := func(k string) string {
 				return interpolate(s.Environment[k], "demo:admin:0123456789abcdef0123456789abcdef")
 			}
-			if _, err := loadConfig(cmd, rest, getenv, io.Discard); err != nil {
+			if _, _, err := parseCommand(c, rest, getenv, io.Discard); err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
 			continue

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -18,28 +19,52 @@ func env(kv ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-func TestConfigPrecedence(t *testing.T) {
-	c, err := loadConfig("chlocal", nil, env(), io.Discard)
-	if err != nil {
-		t.Fatal(err)
+// loadConfig parses cmd's settings as run does.
+func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (runner, error) {
+	c, ok := lookup(cmd)
+	if !ok {
+		return nil, fmt.Errorf("no command %s", cmd)
 	}
-	if c.EngineListen != "127.0.0.1:8123" || c.EngineConns != 4 || c.EnginePath != "data/clickhouse" || c.LogLevel != slog.LevelInfo {
+	r, _, err := parseCommand(c, args, getenv, stderr)
+	return r, err
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	load := func(args []string, getenv func(string) string) *chlocalCmd {
+		t.Helper()
+		r, err := loadConfig("chlocal", args, getenv, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.(*chlocalCmd)
+	}
+	c := load(nil, env())
+	if c.Engine.Listen != "127.0.0.1:8123" || c.Engine.Conns != 4 || c.Engine.Path != "data/clickhouse" || c.LogLevel != slog.LevelInfo {
 		t.Errorf("defaults: %+v", c)
 	}
-	c, err = loadConfig("chlocal", nil, env("REBATE_CHLOCAL_CONNS", "8", "REBATE_CHLOCAL_LISTEN", "127.0.0.1:9000",
-		"REBATE_LOG_LEVEL", "debug", "REBATE_SHUTDOWN_TIMEOUT", "5s"), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.EngineConns != 8 || c.EngineListen != "127.0.0.1:9000" || c.LogLevel != slog.LevelDebug || c.ShutdownTimeout != 5*time.Second {
+	c = load(nil, env("REBATE_CHLOCAL_CONNS", "8", "REBATE_CHLOCAL_LISTEN", "127.0.0.1:9000",
+		"REBATE_LOG_LEVEL", "debug", "REBATE_SHUTDOWN_TIMEOUT", "5s"))
+	if c.Engine.Conns != 8 || c.Engine.Listen != "127.0.0.1:9000" || c.LogLevel != slog.LevelDebug || c.ShutdownTimeout != 5*time.Second {
 		t.Errorf("env: %+v", c)
 	}
-	c, err = loadConfig("chlocal", []string{"--conns", "2", "--path", "/x"}, env("REBATE_CHLOCAL_CONNS", "8"), io.Discard)
+	c = load([]string{"--conns", "2", "--path", "/x"}, env("REBATE_CHLOCAL_CONNS", "8"))
+	if c.Engine.Conns != 2 || c.Engine.Path != "/x" {
+		t.Errorf("flags over env: %+v", c)
+	}
+}
+
+// TestUpHonoursEveryPart: rebate up takes the settings of the parts it runs
+// under their names, and they reach the parts (they were once ignored).
+func TestUpHonoursEveryPart(t *testing.T) {
+	r, err := loadConfig("up", []string{"--conns", "7"}, env("REBATE_LEADERBOARD_REFRESH", "9s", "REBATE_EVENTS_RETENTION_DAYS", "30",
+		"REBATE_KAFKA_GROUP", "g2", "REBATE_KAFKA_TOPIC", "t2"), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.EngineConns != 2 || c.EnginePath != "/x" {
-		t.Errorf("flags over env: %+v", c)
+	c := r.(*upCmd)
+	if c.Engine.Conns != 7 || c.Schema.LeaderboardRefresh != 9*time.Second || c.Schema.EventsRetentionDays != 30 ||
+		c.Ingest.Group != "g2" || c.Topics.Events != "t2" {
+		t.Errorf("up: %+v", c)
 	}
 }
 

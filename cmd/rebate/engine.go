@@ -25,12 +25,12 @@ type engine struct {
 	log  *slog.Logger
 }
 
-// startEngine serves the engine on ln, or listens on cfg.EngineListen when
-// ln is nil; it listens first, so a taken port fails before the engine loads.
-func startEngine(cfg *Config, env *environment, log *slog.Logger, reg *prometheus.Registry, ln net.Listener) (*engine, error) {
+// startEngine serves the engine on ln, or listens on cfg.Listen when ln is
+// nil; it listens first, so a taken port fails before the engine loads.
+func startEngine(cfg chlocal.Config, env *environment, log *slog.Logger, reg *prometheus.Registry, ln net.Listener) (*engine, error) {
 	if ln == nil {
 		var err error
-		if ln, err = listen(cfg.EngineListen, "--listen, REBATE_CHLOCAL_LISTEN"); err != nil {
+		if ln, err = listen(cfg.Listen, "--listen, REBATE_CHLOCAL_LISTEN"); err != nil {
 			return nil, fmt.Errorf("embedded ClickHouse: %w", err)
 		}
 	}
@@ -45,12 +45,8 @@ func startEngine(cfg *Config, env *environment, log *slog.Logger, reg *prometheu
 		return nil, fmt.Errorf("embedded ClickHouse: %w", err)
 	}
 	t0 := time.Now()
-	srv, err := chlocal.Open(lib, chlocal.Config{
-		Path:       cfg.EnginePath,
-		Conns:      cfg.EngineConns,
-		Logger:     log.With("component", "chlocal"),
-		Registerer: reg,
-	})
+	cfg.Logger, cfg.Registerer = log.With("component", "chlocal"), reg
+	srv, err := chlocal.Open(lib, cfg)
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("embedded ClickHouse: %w", err)
@@ -69,8 +65,8 @@ func startEngine(cfg *Config, env *environment, log *slog.Logger, reg *prometheu
 	}
 	go func() { e.errc <- e.http.Serve(ln) }()
 	info := srv.Info()
-	log.Info("embedded ClickHouse ready", "addr", e.addr, "path", cfg.EnginePath, "version", info.Version,
-		"conns", cfg.EngineConns, "library", libPath, "startup", time.Since(t0).Round(time.Millisecond))
+	log.Info("embedded ClickHouse ready", "addr", e.addr, "path", cfg.Path, "version", info.Version,
+		"conns", cfg.Conns, "library", libPath, "startup", time.Since(t0).Round(time.Millisecond))
 	return e, nil
 }
 

@@ -12,24 +12,50 @@ import (
 
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/ingest"
+	"github.com/rebatehq/rebate/internal/settings"
+	"github.com/rebatehq/rebate/kafka"
 )
 
-// runIngest consumes the events topic into ClickHouse until stopped.
-func runIngest(ctx context.Context, cfg *Config, env *environment) error {
-	log := cfg.logger(env.stderr)
+// ingestCmd consumes the events topic into ClickHouse until stopped.
+type ingestCmd struct {
+	common
+	ClickHouse    clickhouse.Config
+	Kafka         kafka.Config
+	Topics        kafka.Topics
+	Ingest        ingest.Config
+	MetricsListen string
+}
+
+func (c *ingestCmd) register(f *settings.Flags) {
+	c.common.register(f)
+	c.ClickHouse.RegisterFlags(f)
+	c.Kafka.RegisterFlags(f)
+	c.Topics.RegisterFlags(f)
+	c.Ingest.RegisterFlags(f)
+	f.String(&c.MetricsListen, "metrics-listen", "REBATE_METRICS_LISTEN", "127.0.0.1:9464", "address of /metrics (empty: none)",
+		settings.OptionalHostPort)
+}
+
+func (c *ingestCmd) validate() error { return c.Topics.Validate() }
+
+func (c *ingestCmd) run(ctx context.Context, env *environment) error {
+	log := c.logger(env.stderr)
 	reg := newRegistry()
-	stopMetrics, err := serveMetrics(cfg.MetricsListen, reg)
+	stopMetrics, err := serveMetrics(c.MetricsListen, reg)
 	if err != nil {
 		return err
 	}
 	defer stopMetrics()
-	db, err := clickhouse.Open(ctx, cfg.ClickHouse)
+	db, err := clickhouse.Open(ctx, c.ClickHouse)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	cfg.Kafka.ClientID = "rebate-ingest"
-	in, err := ingest.New(cfg.Ingest, cfg.Kafka, db, log.With("component", "ingest"), reg, ingest.Hooks{})
+	kc := c.Kafka
+	kc.ClientID = "rebate-ingest"
+	icfg := c.Ingest
+	icfg.Topics, icfg.ShutdownTimeout = c.Topics, c.ShutdownTimeout
+	in, err := ingest.New(icfg, kc, db, log.With("component", "ingest"), reg, ingest.Hooks{})
 	if err != nil {
 		return err
 	}

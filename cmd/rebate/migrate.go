@@ -5,19 +5,31 @@ import (
 	"fmt"
 
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/internal/settings"
 )
 
-// runMigrate applies, reverts or reports the schema in migrations/.
-func runMigrate(ctx context.Context, cfg *Config, env *environment) error {
-	log := cfg.logger(env.stderr)
-	m, err := clickhouse.NewMigrator(ctx, cfg.ClickHouse, log)
+// migrateCmd applies, reverts or reports the schema in migrations/.
+type migrateCmd struct {
+	common
+	ClickHouse clickhouse.Config
+	Schema     clickhouse.SchemaConfig
+}
+
+func (c *migrateCmd) register(f *settings.Flags) {
+	c.common.register(f)
+	c.ClickHouse.RegisterFlags(f)
+	c.Schema.RegisterFlags(f)
+}
+
+func (c *migrateCmd) run(ctx context.Context, env *environment) error {
+	m, err := clickhouse.NewMigrator(ctx, c.ClickHouse, c.logger(env.stderr))
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	switch env.action {
 	case "up":
-		if err := applySchema(ctx, m, cfg); err != nil {
+		if err := m.UpWith(ctx, c.Schema); err != nil {
 			return err
 		}
 	case "down":
@@ -33,18 +45,6 @@ func runMigrate(ctx context.Context, cfg *Config, env *environment) error {
 	if dirty {
 		state = "dirty: a migration failed half-way; fix it, then force the version"
 	}
-	_, err = fmt.Fprintf(env.stdout, "schema version %d (%s) in %s/%s\n", v, state, cfg.ClickHouse.Addr, cfg.ClickHouse.Database)
+	_, err = fmt.Fprintf(env.stdout, "schema version %d (%s) in %s/%s\n", v, state, c.ClickHouse.Addr, c.ClickHouse.Database)
 	return err
-}
-
-// applySchema applies every migration, then the settings the schema takes
-// from the configuration.
-func applySchema(ctx context.Context, m *clickhouse.Migrator, cfg *Config) error {
-	if err := m.Up(); err != nil {
-		return err
-	}
-	if err := m.SetRetention(ctx, cfg.EventsRetentionDays); err != nil {
-		return err
-	}
-	return m.SetLeaderboardRefresh(ctx, cfg.LeaderboardRefresh)
 }

@@ -8,27 +8,56 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/rebatehq/rebate/api"
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/embedded/broker"
+	"github.com/rebatehq/rebate/embedded/chlocal"
 	"github.com/rebatehq/rebate/ingest"
+	"github.com/rebatehq/rebate/internal/settings"
 	"github.com/rebatehq/rebate/internal/simulate"
+	"github.com/rebatehq/rebate/kafka"
 )
 
-// runUp runs the whole product in this process: a Kafka-protocol broker,
+// upCmd runs the whole product in this process: a Kafka-protocol broker,
 // the embedded ClickHouse, the migrations, the ingester, the API and the
 // simulator, each on loopback, with data under --data that survives
 // restarts. Ctrl-C stops them in reverse order; the ingester flushes and
-// commits what it consumed.
-func runUp(ctx context.Context, cfg *Config, env *environment) error {
-	log := cfg.logger(env.stderr)
+// commits what it consumed. It takes the settings of every part it runs,
+// under the same names as the commands that run each part alone.
+type upCmd struct {
+	common
+	DataDir    string
+	Broker     broker.Config
+	Engine     chlocal.Config
+	ClickHouse clickhouse.Config // the database; the engine is this process's
+	Schema     clickhouse.SchemaConfig
+	Topics     kafka.Topics
+	Ingest     ingest.Config
+	API        api.Config
+	Sim        simulate.Config
+}
+
+func (c *upCmd) register(f *settings.Flags) {
+	c.common.register(f)
+	f.String(&c.DataDir, "data", "REBATE_DATA_DIR", "data", "folder of every part's data (kafka/, clickhouse/); it survives restarts", settings.NonEmpty)
+	c.Broker.RegisterFlags(f)
+	c.Engine.RegisterFlags(f)
+	c.ClickHouse.RegisterDatabaseFlag(f)
+	c.Schema.RegisterFlags(f)
+	c.Topics.RegisterFlags(f)
+	c.Ingest.RegisterFlags(f)
+	c.API.RegisterFlags(f)
+	c.Sim.RegisterFlags(f, "simulate-")
+}
+
+func (c *upCmd) validate() error { return c.Topics.Validate() }
+
+func (c *upCmd) run(ctx context.Context, env *environment) error {
+	log := c.logger(env.stderr)
 	reg := newRegistry()
 	var stack []func() // what to stop, in start order
 	stopAll := func() {
@@ -40,68 +69,72 @@ func runUp(ctx context.Context, cfg *Config, env *environment) error {
 	defer stopAll()
 
 	// Claim every port before starting anything: a taken one is named now.
-	kafkaLn, err := listen(cfg.KafkaListen, "--kafka-listen, REBATE_KAFKA_LISTEN")
+	kafkaLn, err := listen(c.Broker.Listen, "--kafka-listen, REBATE_KAFKA_LISTEN")
 	if err != nil {
 		return err
 	}
 	stack = append(stack, func() { kafkaLn.Close() })
-	apiLn, err := listen(cfg.API.Listen, "--api-listen, REBATE_API_LISTEN")
+	apiLn, err := listen(c.API.Listen, "--api-listen, REBATE_API_LISTEN")
 	if err != nil {
 		return err
 	}
 	stack = append(stack, func() { apiLn.Close() })
-	engineLn, err := listen(cfg.EngineListen, "--listen, REBATE_CHLOCAL_LISTEN")
+	engineLn, err := listen(c.Engine.Listen, "--listen, REBATE_CHLOCAL_LISTEN")
 	if err != nil {
 		return err
 	}
 	stack = append(stack, func() { engineLn.Close() })
-	for _, a := range []struct{ addr, setting string }{{cfg.KafkaListen, "--kafka-listen"}, {cfg.EngineListen, "--listen"}} {
+	for _, a := range []struct{ addr, setting string }{{c.Broker.Listen, "--kafka-listen"}, {c.Engine.Listen, "--listen"}} {
 		if !api.Loopback(a.addr) {
 			log.Warn("serving without authentication beyond this machine: anyone who reaches it can read and write", "addr", a.addr, "setting", a.setting)
 		}
 	}
-	madeKey := ""
-	if len(cfg.API.Keys) == 0 && !api.Loopback(cfg.API.Listen) {
+	apiCfg, madeKey := c.API, ""
+	if len(apiCfg.Keys) == 0 && !api.Loopback(apiCfg.Listen) {
+		// Beyond loopback an API needs keys; rebate up makes one rather than refuse.
 		var b [16]byte
 		_, _ = rand.Read(b[:])
 		madeKey = hex.EncodeToString(b[:])
-		cfg.API.Keys = []api.Key{{Name: "up", Role: api.RoleAdmin, Secret: madeKey}}
+		apiCfg.Keys = []api.Key{{Name: "up", Role: api.RoleAdmin, Secret: madeKey}}
 	}
 
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1),
-		kfake.ListenFn(func(string, string) (net.Listener, error) { return kafkaLn, nil }),
-		kfake.DataDir(filepath.Join(cfg.DataDir, "kafka")),
-		kfake.SeedTopics(int32(cfg.KafkaPartitions), cfg.Ingest.Topic, cfg.Ingest.DLQTopic))
+	bcfg := c.Broker
+	bcfg.Dir = filepath.Join(c.DataDir, "kafka")
+	brk, err := broker.Start(bcfg, kafkaLn, c.Topics.Events, c.Topics.DeadLetters)
 	if err != nil {
-		return fmt.Errorf("kafka: %w", err)
+		return err
 	}
-	stack = append(stack, cluster.Close)
-	cfg.Kafka.Brokers = cluster.ListenAddrs()
+	stack = append(stack, brk.Close)
+	kc := kafka.Config{Brokers: brk.Addrs()}
 
-	cfg.EnginePath = filepath.Join(cfg.DataDir, "clickhouse")
-	eng, err := startEngine(cfg, env, log, reg, engineLn)
+	ecfg := c.Engine
+	ecfg.Path = filepath.Join(c.DataDir, "clickhouse")
+	eng, err := startEngine(ecfg, env, log, reg, engineLn)
 	if err != nil {
 		return err
 	}
 	stack = append(stack, func() {
-		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 		defer cancel()
 		if err := eng.stop(sctx); err != nil {
 			log.Warn("stop embedded ClickHouse", "err", err)
 		}
 	})
-	cfg.ClickHouse.Addr = eng.addr
+	chcfg := c.ClickHouse
+	chcfg.Addr = eng.addr
 
-	if err := migrateUp(ctx, cfg, log); err != nil {
+	if err := migrateUp(ctx, chcfg, c.Schema, log); err != nil {
 		return err
 	}
 
-	db, err := clickhouse.Open(ctx, cfg.ClickHouse)
+	db, err := clickhouse.Open(ctx, chcfg)
 	if err != nil {
 		return err
 	}
 	stack = append(stack, func() { db.Close() })
-	in, err := ingest.New(cfg.Ingest, cfg.Kafka, db, log.With("component", "ingest"), reg, ingest.Hooks{})
+	icfg := c.Ingest
+	icfg.Topics, icfg.ShutdownTimeout = c.Topics, c.ShutdownTimeout
+	in, err := ingest.New(icfg, kc, db, log.With("component", "ingest"), reg, ingest.Hooks{})
 	if err != nil {
 		return err
 	}
@@ -115,7 +148,7 @@ func runUp(ctx context.Context, cfg *Config, env *environment) error {
 		}
 	})
 
-	apiAddr, stopAPI, err := startAPI(ctx, cfg, log, reg, apiLn)
+	apiAddr, stopAPI, err := startAPI(ctx, apiParts{chcfg, kc, c.Topics, apiCfg, c.ShutdownTimeout}, log, reg, apiLn)
 	if err != nil {
 		return err
 	}
@@ -125,16 +158,17 @@ func runUp(ctx context.Context, cfg *Config, env *environment) error {
 		}
 	})
 
-	seed := seedOf(cfg)
-	if cfg.SimRate > 0 {
-		stopSim, err := startSimulator(cfg, seed, log)
+	var seed uint64
+	if c.Sim.Rate > 0 {
+		stopSim, s, err := startSimulator(c.Sim, kc, c.Topics, log)
 		if err != nil {
 			return err
 		}
 		stack = append(stack, stopSim)
+		seed = s
 	}
 
-	summary(env.stdout, cfg, eng.addr, apiAddr, seed, madeKey)
+	c.summary(env.stdout, kc.Brokers[0], eng.addr, apiAddr, seed, apiCfg, madeKey)
 	select {
 	case <-ctx.Done():
 		log.Info("stopping: simulator, API, ingester (flushing what it consumed), Kafka, ClickHouse")
@@ -152,33 +186,25 @@ func runUp(ctx context.Context, cfg *Config, env *environment) error {
 	return nil
 }
 
-func migrateUp(ctx context.Context, cfg *Config, log *slog.Logger) error {
-	m, err := clickhouse.NewMigrator(ctx, cfg.ClickHouse, log)
+func migrateUp(ctx context.Context, cfg clickhouse.Config, sc clickhouse.SchemaConfig, log *slog.Logger) error {
+	m, err := clickhouse.NewMigrator(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	return applySchema(ctx, m, cfg)
+	return m.UpWith(ctx, sc)
 }
 
-func startSimulator(cfg *Config, seed uint64, log *slog.Logger) (stop func(), err error) {
-	sim, err := simulate.New(simulate.Config{Seed: seed, Rate: cfg.SimRate, BadRate: cfg.SimBadRate, Topic: cfg.Ingest.Topic}, time.Now())
+func startSimulator(cfg simulate.Config, kc kafka.Config, topics kafka.Topics, log *slog.Logger) (stop func(), seed uint64, err error) {
+	sim, cl, err := newSimulator(cfg, kc, topics)
 	if err != nil {
-		return nil, err
-	}
-	opts, err := cfg.Kafka.Opts()
-	if err != nil {
-		return nil, err
-	}
-	cl, err := kgo.NewClient(append(opts, kgo.ProducerLinger(5*time.Millisecond))...)
-	if err != nil {
-		return nil, fmt.Errorf("simulator: kafka: %w", err)
+		return nil, 0, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := simulate.Run(ctx, sim, cl, cfg.SimDuration, logWriter{log.With("component", "simulate")}, time.Minute); err != nil && !errors.Is(err, context.Canceled) {
+		if err := simulate.Run(ctx, sim, cl, logWriter{log.With("component", "simulate")}, time.Minute); err != nil && !errors.Is(err, context.Canceled) {
 			log.Warn("simulator", "err", err)
 		}
 	}()
@@ -186,7 +212,7 @@ func startSimulator(cfg *Config, seed uint64, log *slog.Logger) (stop func(), er
 		cancel()
 		<-done
 		cl.Close()
-	}, nil
+	}, sim.Seed(), nil
 }
 
 // logWriter turns the simulator's progress lines into log lines.
@@ -197,26 +223,25 @@ func (w logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func summary(w io.Writer, cfg *Config, chAddr, apiAddr string, seed uint64, madeKey string) {
-	kafkaAddr := cfg.Kafka.Brokers[0]
-	db := cfg.ClickHouse.Database
-	dir := cfg.DataDir
+func (c *upCmd) summary(w io.Writer, kafkaAddr, chAddr, apiAddr string, seed uint64, apiCfg api.Config, madeKey string) {
+	db := c.ClickHouse.Database
+	dir := c.DataDir
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
 	fmt.Fprintf(w, "rebate is up; data in %s (it survives restarts)\n", dir)
-	fmt.Fprintf(w, "  Kafka       %s   topics %s, %s (%d partitions)\n", kafkaAddr, cfg.Ingest.Topic, cfg.Ingest.DLQTopic, cfg.KafkaPartitions)
+	fmt.Fprintf(w, "  Kafka       %s   topics %s, %s (%d partitions)\n", kafkaAddr, c.Topics.Events, c.Topics.DeadLetters, c.Broker.Partitions)
 	fmt.Fprintf(w, "  ClickHouse  http://%s   database %s\n", chAddr, db)
 	access := "open: no API keys, this machine only"
 	if madeKey != "" {
 		access = "API key (admin): " + madeKey
-	} else if len(cfg.API.Keys) > 0 {
-		access = fmt.Sprintf("%d API keys from REBATE_API_KEYS", len(cfg.API.Keys))
+	} else if len(apiCfg.Keys) > 0 {
+		access = fmt.Sprintf("%d API keys from REBATE_API_KEYS", len(apiCfg.Keys))
 	}
 	fmt.Fprintf(w, "  API         http://%s   %s; metrics at /metrics, contract at /openapi.json\n", apiAddr, access)
 	fmt.Fprintf(w, "  live page   http://%s/\n", apiAddr)
-	if cfg.SimRate > 0 {
-		fmt.Fprintf(w, "  simulator   %g events/s, seed %d, %g%% malformed\n", cfg.SimRate, seed, 100*cfg.SimBadRate)
+	if c.Sim.Rate > 0 {
+		fmt.Fprintf(w, "  simulator   %g events/s, seed %d, %g%% malformed\n", c.Sim.Rate, seed, 100*c.Sim.BadRate)
 	} else {
 		fmt.Fprintln(w, "  simulator   off (--simulate-rate 0)")
 	}
@@ -229,7 +254,7 @@ func summary(w io.Writer, cfg *Config, chAddr, apiAddr string, seed uint64, made
 	fmt.Fprintf(w, "  curl%s 'http://%s/v1/leaderboard?window=24h&limit=5'\n", auth, apiAddr)
 	fmt.Fprintf(w, "  curl%s 'http://%s/v1/users/1/balance'\n", auth, apiAddr)
 	fmt.Fprintf(w, "  echo '{\"event_id\":\"hello-%d\",\"type\":\"click\",\"ts\":\"%s\",\"user_id\":1,\"merchant_id\":1,\"product_id\":1}' | kcat -P -b %s -t %s\n",
-		time.Now().Unix(), now, kafkaAddr, cfg.Ingest.Topic)
+		time.Now().Unix(), now, kafkaAddr, c.Topics.Events)
 	fmt.Fprintf(w, "  curl 'http://%s/?database=%s' --data-binary 'SELECT type, count() FROM events GROUP BY type'\n", chAddr, db)
 	fmt.Fprintf(w, "Ctrl-C stops everything.\n")
 }

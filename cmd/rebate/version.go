@@ -6,9 +6,14 @@ import (
 	"runtime/debug"
 
 	"github.com/rebatehq/rebate/embedded/chdb"
+	"github.com/rebatehq/rebate/internal/settings"
 )
 
-func runVersion(_ context.Context, _ *Config, env *environment) error {
+type versionCmd struct{}
+
+func (*versionCmd) register(*settings.Flags) {}
+
+func (*versionCmd) run(_ context.Context, env *environment) error {
 	v := "(devel)"
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 		v = bi.Main.Version

@@ -15,13 +15,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rebatehq/rebate/embedded/chdb"
+	"github.com/rebatehq/rebate/internal/settings"
 )
 
 // Config of the endpoint. The zero value of each field selects its default.
 type Config struct {
+	// Listen is where a program serves the endpoint (Open does not listen).
+	Listen string
 	// Path is the data folder; "" keeps everything in memory.
 	Path string
-	// Conns is how many statements run at once (engine connections). Default 4.
+	// Conns is how many statements run at once (engine connections).
 	Conns int
 	// TempDir is where INSERT bodies are staged for the engine. Default: the OS temp folder.
 	TempDir string
@@ -35,12 +38,23 @@ type Config struct {
 	Registerer prometheus.Registerer
 }
 
+// RegisterFlags binds the endpoint's settings to their flags and variables.
+func (c *Config) RegisterFlags(f *settings.Flags) {
+	f.String(&c.Listen, "listen", "REBATE_CHLOCAL_LISTEN", "127.0.0.1:8123", "address of the embedded engine's ClickHouse HTTP interface",
+		settings.HostPort)
+	f.Int(&c.Conns, "conns", "REBATE_CHLOCAL_CONNS", 4, "statements the embedded engine runs at once", settings.Between(1, 64))
+}
+
+// RegisterPathFlag binds the data folder, for a command that does not
+// derive it from a folder of its own (rebate up does, from --data).
+func (c *Config) RegisterPathFlag(f *settings.Flags) {
+	f.String(&c.Path, "path", "REBATE_CHLOCAL_PATH", "data/clickhouse", "data folder of the embedded ClickHouse engine", settings.NonEmpty)
+}
+
 func (c *Config) setDefaults() error {
-	if c.Conns == 0 {
-		c.Conns = 4
-	}
-	if c.Conns < 1 || c.Conns > 64 {
-		return fmt.Errorf("chlocal config: Conns=%d: want 1..64", c.Conns)
+	settings.FillDefaults(c.RegisterFlags)
+	if err := settings.Check(c.RegisterFlags); err != nil {
+		return err
 	}
 	if c.TempDir == "" {
 		c.TempDir = os.TempDir()

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/internal/eventgen"
 	"github.com/rebatehq/rebate/internal/oracle"
 )

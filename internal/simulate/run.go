@@ -11,9 +11,10 @@ import (
 )
 
 // Run sends the simulator's records through cl at its rate until ctx ends or,
-// when d > 0, d has passed, then waits for Kafka to have them all. It writes
+// when its Duration > 0, that has passed, then waits for Kafka to have them all. It writes
 // progress to progress every interval (nil: never).
-func Run(ctx context.Context, s *Simulator, cl *kgo.Client, d time.Duration, progress io.Writer, interval time.Duration) error {
+func Run(ctx context.Context, s *Simulator, cl *kgo.Client, progress io.Writer, interval time.Duration) error {
+	d := s.cfg.Duration
 	if s.cfg.Rate == 0 {
 		return nil
 	}

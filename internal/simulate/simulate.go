@@ -19,32 +19,55 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/internal/defaults"
+	"github.com/rebatehq/rebate/internal/settings"
 	"github.com/rebatehq/rebate/kafka"
 )
 
 // Config shapes the traffic. Zero values take the defaults noted.
 type Config struct {
 	Seed          uint64
-	Rate          float64 // events/s (default 200)
+	Rate          float64 // events/s; 0 sends nothing (the flag defaults to 200)
 	Users         int     // default 5,000
 	Merchants     int     // default 60
 	Products      int     // default 2,000
 	Conversion    float64 // share of clicks that become an order (default 0.08)
 	DuplicateRate float64 // share of events sent twice (default 0.01)
 	LateRate      float64 // share of events delivered seconds late (default 0.02)
-	BadRate       float64 // share of malformed records (default 0)
+	BadRate       float64 // share of malformed records (0; the flag defaults to 0.01)
 	// Delays in simulated time, between a click and its order and between
 	// an order and its outcome: minutes, not days, so a demo shows them.
 	ConvertAfter time.Duration // default 20s
 	SettleAfter  time.Duration // default 90s
 	Topic        string        // default rebate-events
+	// Duration is how long Run sends; 0 until it is stopped.
+	Duration time.Duration
+}
+
+// RegisterFlags binds the settings a user chooses to their flags and
+// variables. prefix names the rate and duration flags: "" for rebate
+// simulate (--rate, --duration), "simulate-" for rebate up, where they sit
+// beside the settings of every other part.
+func (c *Config) RegisterFlags(f *settings.Flags, prefix string) {
+	f.Float(&c.Rate, prefix+"rate", "REBATE_SIMULATE_RATE", 200, "events/s the simulator sends (rebate up: 0 runs without it)",
+		settings.NonNegativeFloat)
+	f.Uint64(&c.Seed, "seed", "REBATE_SIMULATE_SEED", 0, "simulator seed; the same seed and rate make the same events (0: from the clock)")
+	f.Float(&c.BadRate, "bad-rate", "REBATE_SIMULATE_BAD_RATE", 0.01, "share of malformed records, 0..1", settings.Fraction)
+	f.Duration(&c.Duration, prefix+"duration", "REBATE_SIMULATE_DURATION", 0, "how long to send (0: until stopped)", settings.NonNegative)
+}
+
+// SeedOrClock is the configured seed, or one from the clock when it is 0
+// (print it, so the run can be repeated).
+func (c Config) SeedOrClock(now time.Time) uint64 {
+	if c.Seed != 0 {
+		return c.Seed
+	}
+	return uint64(now.UnixNano()%1_000_000_000) + 1
 }
 
 func (c *Config) setDefaults() error {
 	defaults.Set(&c.Users, 5000)
 	defaults.Set(&c.Merchants, 60)
 	defaults.Set(&c.Products, 2000)
-	defaults.Set(&c.Rate, 200)
 	defaults.Set(&c.Conversion, 0.08)
 	defaults.Set(&c.DuplicateRate, 0.01)
 	defaults.Set(&c.LateRate, 0.02)
@@ -317,3 +340,6 @@ func malformed(rng *rand.Rand, at time.Time) []byte {
 	}
 	return []byte("{\"event_id\":\"bad\xff\",\"type\":\"click\"}") // not UTF-8
 }
+
+// Seed is the seed the traffic is made from.
+func (s *Simulator) Seed() uint64 { return s.cfg.Seed }
