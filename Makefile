@@ -4,6 +4,8 @@ GO ?= go
 export CGO_ENABLED ?= 1
 
 BIN := bin/rebate
+# staticcheck, pinned: go run fetches this exact version through the module proxy.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: run test test-deps fuzz engine build bench clean
 
@@ -11,12 +13,13 @@ BIN := bin/rebate
 run: engine build
 	./$(BIN) up
 
-## test: vet, every test with the race detector against the real engine and
+## test: vet, staticcheck, every test with the race detector against the real engine and
 ## a real browser (screenshots land in test-output/), then a short fuzz run of
 ## each parser that reads untrusted input
 test: engine test-deps
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	@mkdir -p test-output
 	$(GO) test -race -count=1 -timeout 20m -artifacts -outputdir $(CURDIR)/test-output ./...
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)

@@ -15,22 +15,10 @@ import (
 // record is a producer bug and would only bloat every batch.
 const MaxEventBytes = 64 << 10
 
-// ValidationError is why an event breaks the contract. Field names the first
+// invalid is why an event breaks the contract: field names the first
 // offending field ("" when the record as a whole is wrong).
-type ValidationError struct {
-	Field  string
-	Reason string
-}
-
-func (e *ValidationError) Error() string {
-	if e.Field == "" {
-		return e.Reason
-	}
-	return e.Field + ": " + e.Reason
-}
-
-func invalid(field, format string, args ...any) *ValidationError {
-	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
+func invalid(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 var rfc3339Re = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$`)
@@ -41,38 +29,11 @@ var (
 	maxTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// The contract's field names.
-const (
-	fEventID        = "event_id"
-	fType           = "type"
-	fTS             = "ts"
-	fUserID         = "user_id"
-	fMerchantID     = "merchant_id"
-	fProductID      = "product_id"
-	fOrderID        = "order_id"
-	fAmount         = "amount"
-	fCommission     = "commission"
-	fPlacedAt       = "placed_at"
-	fWithdrawalID   = "withdrawal_id"
-	fPrice          = "price"
-	fStock          = "stock"
-	fCommissionRate = "commission_rate"
-)
+// fields holds the raw JSON value of each contract field, by its place in
+// Fields.
+type fields [maxFields][]byte
 
-var knownFields = []string{fEventID, fType, fTS, fUserID, fMerchantID, fProductID, fOrderID, fAmount,
-	fCommission, fPlacedAt, fWithdrawalID, fPrice, fStock, fCommissionRate}
-
-// fields holds the raw JSON value of each known field, in knownFields order.
-type fields [14][]byte
-
-func (f *fields) get(name string) []byte {
-	for i, k := range knownFields {
-		if k == name {
-			return f[i]
-		}
-	}
-	return nil
-}
+func (f *fields) get(field *Field) []byte { return f[field.index] }
 
 // Decode reads one event, as produced to the rebate-events topic, and checks
 // it against the contract in docs/events.md. Unknown fields are ignored;
@@ -91,61 +52,46 @@ func Decode(data []byte) (Event, error) {
 	if err != nil {
 		return e, err
 	}
-	if e.ID, err = text(f.get(fEventID), fEventID, false); err != nil {
-		return Event{}, err
+	for _, field := range commonFields {
+		if err := field.decode(f.get(field), &e); err != nil {
+			return Event{}, err
+		}
 	}
-	name, err := text(f.get(fType), fType, false)
-	if err != nil {
-		return Event{}, err
-	}
-	var ok bool
-	if e.Type, ok = ParseEventType(name); !ok {
-		return Event{}, invalid(fType, "unknown type %q", name)
-	}
-	if e.TS, err = timestamp(f.get(fTS), fTS); err != nil {
-		return Event{}, err
-	}
-	switch {
-	case e.Type == Click:
-		err = first(
-			func() (err error) { e.UserID, err = id(f.get(fUserID), fUserID); return },
-			func() (err error) { e.MerchantID, err = id(f.get(fMerchantID), fMerchantID); return },
-			func() (err error) { e.ProductID, err = id(f.get(fProductID), fProductID); return })
-	case e.Type.IsOrder():
-		err = first(
-			func() (err error) { e.OrderID, err = text(f.get(fOrderID), fOrderID, true); return },
-			func() (err error) { e.UserID, err = id(f.get(fUserID), fUserID); return },
-			func() (err error) { e.MerchantID, err = id(f.get(fMerchantID), fMerchantID); return },
-			func() (err error) { e.ProductID, err = id(f.get(fProductID), fProductID); return },
-			func() (err error) { e.Amount, err = money(f.get(fAmount), fAmount); return },
-			func() (err error) { e.Commission, err = money(f.get(fCommission), fCommission); return },
-			func() (err error) { e.PlacedAt, err = timestamp(f.get(fPlacedAt), fPlacedAt); return })
-	case e.Type.IsWithdrawal():
-		err = first(
-			func() (err error) { e.WithdrawalID, err = text(f.get(fWithdrawalID), fWithdrawalID, true); return },
-			func() (err error) { e.UserID, err = id(f.get(fUserID), fUserID); return },
-			func() (err error) { e.Amount, err = money(f.get(fAmount), fAmount); return })
-	case e.Type == ProductUpdated:
-		err = first(
-			func() (err error) { e.ProductID, err = id(f.get(fProductID), fProductID); return },
-			func() (err error) { e.MerchantID, err = id(f.get(fMerchantID), fMerchantID); return },
-			func() (err error) { e.Price, err = money(f.get(fPrice), fPrice); return },
-			func() (err error) { e.Stock, err = stock(f.get(fStock), fStock); return },
-			func() (err error) { e.CommissionRate, err = rate(f.get(fCommissionRate), fCommissionRate); return })
-	}
-	if err != nil {
-		return Event{}, err
+	for _, field := range FieldsOf(e.Type) {
+		if err := field.decode(f.get(field), &e); err != nil {
+			return Event{}, err
+		}
 	}
 	return e, nil
 }
 
-func first(checks ...func() error) error {
-	for _, c := range checks {
-		if err := c(); err != nil {
+// decode reads the field's raw JSON value (nil when absent) into e.
+func (field *Field) decode(raw []byte, e *Event) error {
+	var err error
+	switch p := field.ptr(e).(type) {
+	case *string:
+		*p, err = text(raw, field.Name, field.Kind == KindTextOrInt)
+	case *EventType:
+		var name string
+		if name, err = text(raw, field.Name, false); err != nil {
 			return err
 		}
+		var ok bool
+		if *p, ok = ParseEventType(name); !ok {
+			return invalid(field.Name, "unknown type %q", name)
+		}
+	case *uint64:
+		*p, err = id(raw, field.Name)
+	case *time.Time:
+		*p, err = timestamp(raw, field.Name)
+	case *Money:
+		*p, err = money(raw, field.Name)
+	case *Rate:
+		*p, err = rate(raw, field.Name)
+	case *uint32:
+		*p, err = stock(raw, field.Name)
 	}
-	return nil
+	return err
 }
 
 // members splits a valid JSON object into the raw values of known fields.
@@ -164,7 +110,7 @@ func members(data []byte) (*fields, error) {
 		valEnd := skipValue(data, i)
 		if k := fieldIndex(key); k >= 0 {
 			if f[k] != nil {
-				return nil, invalid(knownFields[k], "appears more than once")
+				return nil, invalid(Fields[k].Name, "appears more than once")
 			}
 			f[k] = data[i:valEnd]
 		}
@@ -187,8 +133,8 @@ func fieldIndex(key []byte) int {
 		}
 		name = []byte(s)
 	}
-	for k, n := range knownFields {
-		if string(name) == n {
+	for k, field := range Fields {
+		if string(name) == field.Name {
 			return k
 		}
 	}

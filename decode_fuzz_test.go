@@ -13,7 +13,7 @@ import (
 	"github.com/rebatehq/rebate"
 )
 
-// contractFields are the field names a ValidationError may carry ("" aside).
+// contractFields are the field names a validation error may carry ("" aside).
 var contractFields = map[string]bool{
 	"event_id": true, "type": true, "ts": true, "user_id": true, "merchant_id": true, "product_id": true,
 	"order_id": true, "amount": true, "commission": true, "placed_at": true, "withdrawal_id": true,
@@ -57,22 +57,22 @@ func FuzzDecode(f *testing.F) {
 		recordBad := len(data) > rebate.MaxEventBytes || !utf8.Valid(data) || !json.Valid(data) ||
 			bytes.TrimLeft(data, " \t\r\n")[0] != '{'
 		if err != nil {
-			var ve *rebate.ValidationError
+			var ve *rebate.Error
 			if !errors.As(err, &ve) {
-				t.Fatalf("error %T %v, want *rebate.ValidationError", err, err)
+				t.Fatalf("error %T %v, want *rebate.Error", err, err)
 			}
-			if ve.Reason == "" {
+			if ve.Message == "" {
 				t.Fatalf("empty Reason (Field %q)", ve.Field)
 			}
 			if ve.Field != "" && !contractFields[ve.Field] {
 				t.Fatalf("Field %q is not a contract field", ve.Field)
 			}
 			if recordBad != (ve.Field == "") {
-				t.Fatalf("Field %q (%s), but record-level problem = %v", ve.Field, ve.Reason, recordBad)
+				t.Fatalf("Field %q (%s), but record-level problem = %v", ve.Field, ve.Message, recordBad)
 			}
 			if !recordBad {
 				if dup := firstDuplicate(t, data); dup != "" && ve.Field != dup {
-					t.Fatalf("Field %q (%s), want the duplicate %q", ve.Field, ve.Reason, dup)
+					t.Fatalf("Field %q (%s), want the duplicate %q", ve.Field, ve.Message, dup)
 				}
 			}
 			return

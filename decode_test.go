@@ -173,29 +173,29 @@ func mustDecode(t *testing.T, in []byte) rebate.Event {
 	return e
 }
 
-// wantInvalid asserts that Decode rejects in with a *ValidationError naming field.
+// wantInvalid asserts that Decode rejects in with a *rebate.Error naming field.
 func wantInvalid(t *testing.T, in []byte, field string) {
 	t.Helper()
 	e, err := rebate.Decode(in)
 	if err == nil {
 		t.Fatalf("Decode(%.200q) = %+v, nil; want an error on field %q", in, e, field)
 	}
-	var ve *rebate.ValidationError
+	var ve *rebate.Error
 	if !errors.As(err, &ve) {
-		t.Fatalf("Decode(%.200q): error %T %v, want *rebate.ValidationError", in, err, err)
+		t.Fatalf("Decode(%.200q): error %T %v, want *rebate.Error", in, err, err)
 	}
 	if ve.Field != field {
-		t.Errorf("Decode(%.200q): Field %q (reason %q), want %q", in, ve.Field, ve.Reason, field)
+		t.Errorf("Decode(%.200q): Field %q (reason %q), want %q", in, ve.Field, ve.Message, field)
 	}
-	if ve.Reason == "" {
+	if ve.Message == "" {
 		t.Errorf("Decode(%.200q): empty Reason", in)
 	}
 	if got := rebate.ErrorCode(err); got != rebate.EINVALID {
 		t.Errorf("ErrorCode = %q, want %q", got, rebate.EINVALID)
 	}
-	want := ve.Reason
+	want := ve.Message
 	if field != "" {
-		want = field + ": " + ve.Reason
+		want = field + ": " + ve.Message
 	}
 	if err.Error() != want {
 		t.Errorf("Error() = %q, want %q", err.Error(), want)

@@ -9,50 +9,42 @@ import (
 // decimal strings, times as RFC 3339 UTC with milliseconds, only the fields
 // of e's type. Decode(AppendJSON(nil, e)) == e for a valid e.
 func AppendJSON(b []byte, e Event) []byte {
-	b = append(b, `{"event_id":`...)
-	b = appendString(b, e.ID)
-	b = append(b, `,"type":"`...)
-	b = append(b, e.Type.String()...)
-	b = append(b, `","ts":`...)
-	b = appendTime(b, e.TS)
-	num := func(name string, v uint64) {
-		b = append(b, ',', '"')
-		b = append(b, name...)
-		b = append(b, '"', ':')
-		b = strconv.AppendUint(b, v, 10)
+	b = append(b, '{')
+	for i, f := range commonFields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = f.appendJSON(b, &e)
 	}
-	str := func(name, v string) {
-		b = append(b, ',', '"')
-		b = append(b, name...)
-		b = append(b, '"', ':')
-		b = appendString(b, v)
-	}
-	switch {
-	case e.Type == Click:
-		num(fUserID, e.UserID)
-		num(fMerchantID, e.MerchantID)
-		num(fProductID, e.ProductID)
-	case e.Type.IsOrder():
-		str(fOrderID, e.OrderID)
-		num(fUserID, e.UserID)
-		num(fMerchantID, e.MerchantID)
-		num(fProductID, e.ProductID)
-		str(fAmount, e.Amount.String())
-		str(fCommission, e.Commission.String())
-		b = append(b, `,"placed_at":`...)
-		b = appendTime(b, e.PlacedAt)
-	case e.Type.IsWithdrawal():
-		str(fWithdrawalID, e.WithdrawalID)
-		num(fUserID, e.UserID)
-		str(fAmount, e.Amount.String())
-	case e.Type == ProductUpdated:
-		num(fProductID, e.ProductID)
-		num(fMerchantID, e.MerchantID)
-		str(fPrice, e.Price.String())
-		num(fStock, uint64(e.Stock))
-		str(fCommissionRate, e.CommissionRate.String())
+	for _, f := range FieldsOf(e.Type) {
+		b = append(b, ',')
+		b = f.appendJSON(b, &e)
 	}
 	return append(b, '}')
+}
+
+// appendJSON appends "name":value for the field of e.
+func (f *Field) appendJSON(b []byte, e *Event) []byte {
+	b = append(b, '"')
+	b = append(b, f.Name...)
+	b = append(b, '"', ':')
+	switch v := f.Value(e).(type) {
+	case string:
+		return appendString(b, v)
+	case EventType:
+		return appendString(b, v.String())
+	case uint64:
+		return strconv.AppendUint(b, v, 10)
+	case uint32:
+		return strconv.AppendUint(b, uint64(v), 10)
+	case time.Time:
+		return appendTime(b, v)
+	case Money:
+		return appendString(b, v.String())
+	case Rate:
+		return appendString(b, v.String())
+	}
+	panic("rebate: no JSON form for field " + f.Name)
 }
 
 func appendTime(b []byte, t time.Time) []byte {

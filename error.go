@@ -5,20 +5,29 @@ import (
 	"fmt"
 )
 
-// Error codes, mapped to transport statuses in one place by each transport.
+// Error codes. Each transport maps them to its statuses in one place (the
+// API: api/errors.go); the ingester decides by them whether to retry.
 const (
-	EINVALID  = "invalid"   // the caller sent something that breaks a rule
-	ENOTFOUND = "not_found" // no such thing
-	ECONFLICT = "conflict"  // a rule of state forbids it (e.g. a rule in the past)
-	EINTERNAL = "internal"  // our fault
-	EUNAVAIL  = "unavailable"
+	EINVALID      = "invalid"       // the input breaks a rule: a field, a parameter, a row the store refuses
+	ENOTFOUND     = "not_found"     // no such thing
+	ECONFLICT     = "conflict"      // a rule of state forbids it (e.g. a rule in the past)
+	ELIMIT        = "limit"         // a query went past a limit set for it (rows, bytes, memory)
+	EUNAVAIL      = "unavailable"   // a dependency is down or slow: try again later
+	EMISCONFIG    = "misconfigured" // the deployment is wrong (a missing table, no permission): an operator must act
+	EINTERNAL     = "internal"      // our fault, or an error of no known kind
+	EUNAUTHORIZED = "unauthorized"  // no credentials, or unknown ones
+	EFORBIDDEN    = "forbidden"     // known credentials without the right
+	ERATELIMITED  = "rate_limited"  // too many requests
+	ETOOLARGE     = "too_large"     // a body past its size limit
 )
 
-// Error is a domain error the caller can act on.
+// Error is the domain's error: what went wrong in terms a caller can act
+// on, the input at fault if one, and the cause.
 type Error struct {
 	Code    string
-	Field   string // the offending input, if one
+	Field   string // the offending input, if one ("" when the input as a whole is wrong)
 	Message string
+	Err     error // the cause, if any
 }
 
 func (e *Error) Error() string {
@@ -28,24 +37,36 @@ func (e *Error) Error() string {
 	return e.Message
 }
 
+func (e *Error) Unwrap() error { return e.Err }
+
 // Errorf builds an *Error.
 func Errorf(code, field, format string, args ...any) *Error {
 	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode is err's code: EINTERNAL for anything that is not an *Error,
-// EINVALID for a *ValidationError.
+// Wrap builds an *Error with a cause; the message is msg and the cause's text.
+func Wrap(code string, err error, msg string) *Error {
+	return &Error{Code: code, Message: msg + ": " + err.Error(), Err: err}
+}
+
+// ErrorCode is err's code: "" for nil, EINTERNAL for anything that is not
+// an *Error.
 func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
 	}
-	var v *ValidationError
-	if errors.As(err, &v) {
-		return EINVALID
-	}
-	if err == nil {
-		return ""
-	}
 	return EINTERNAL
+}
+
+// ErrorField is the input err is about, if it is an *Error that names one.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
 }

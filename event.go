@@ -141,3 +141,13 @@ func WithdrawalStateOf(t EventType) WithdrawalState {
 	}
 	return 0
 }
+
+// Source is where an event came from: the Kafka partition and offset of its
+// record, kept with it for audits.
+type Source struct {
+	Partition int32
+	Offset    int64
+}
+
+// NoSource marks an event that did not come from Kafka.
+var NoSource = Source{Partition: -1, Offset: -1}

@@ -3,12 +3,12 @@ package api
 import (
 	"crypto/subtle"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/rebatehq/rebate"
 	"golang.org/x/time/rate"
 )
 
@@ -86,7 +86,7 @@ func (s *Server) authenticate() echo.MiddlewareFunc {
 				secret = strings.TrimPrefix(auth, "Bearer ")
 			}
 			if secret == "" {
-				return echo.NewHTTPError(http.StatusUnauthorized, "an API key is required: Authorization: Bearer <key> or X-API-Key")
+				return rebate.Errorf(rebate.EUNAUTHORIZED, "", "an API key is required: Authorization: Bearer <key> or X-API-Key")
 			}
 			for _, k := range s.cfg.Keys {
 				if subtle.ConstantTimeCompare([]byte(k.Secret), []byte(secret)) == 1 {
@@ -95,7 +95,7 @@ func (s *Server) authenticate() echo.MiddlewareFunc {
 					return next(c)
 				}
 			}
-			return echo.NewHTTPError(http.StatusUnauthorized, "unknown API key")
+			return rebate.Errorf(rebate.EUNAUTHORIZED, "", "unknown API key")
 		}
 	}
 }
@@ -107,7 +107,7 @@ func requireRole(roles ...Role) echo.MiddlewareFunc {
 			if r == RoleAdmin || slices.Contains(roles, r) {
 				return next(c)
 			}
-			return echo.NewHTTPError(http.StatusForbidden, fmt.Sprintf("role %q may not call this; it needs %v", r, roles))
+			return rebate.Errorf(rebate.EFORBIDDEN, "", "role %q may not call this; it needs %v", r, roles)
 		}
 	}
 }
@@ -126,7 +126,7 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 			return "ip:" + c.RealIP(), nil
 		},
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return echo.NewHTTPError(http.StatusTooManyRequests, fmt.Sprintf("more than %g requests/s (burst %d) for this key", s.cfg.RatePerKey, s.cfg.Burst))
+			return rebate.Errorf(rebate.ERATELIMITED, "", "more than %g requests/s (burst %d) for this key", s.cfg.RatePerKey, s.cfg.Burst)
 		},
 	})
 }

@@ -24,7 +24,7 @@ func decodeJSON(c echo.Context, v any) error {
 		case errors.As(err, &ute):
 			return rebate.Errorf(rebate.EINVALID, ute.Field, "wrong type: %v", err)
 		case errors.As(err, &mbe):
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body larger than 64 KiB")
+			return rebate.Errorf(rebate.ETOOLARGE, "", "body larger than 64 KiB")
 		case errors.Is(err, io.EOF):
 			return rebate.Errorf(rebate.EINVALID, "body", "a JSON object is required")
 		case strings.HasPrefix(err.Error(), "json: unknown field "):

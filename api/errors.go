@@ -24,50 +24,50 @@ func status(code string) int {
 	switch code {
 	case rebate.EINVALID:
 		return http.StatusBadRequest
+	case rebate.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case rebate.EFORBIDDEN:
+		return http.StatusForbidden
 	case rebate.ENOTFOUND:
 		return http.StatusNotFound
-	case rebate.ECONFLICT:
-		return http.StatusConflict
-	case rebate.EUNAVAIL:
-		return http.StatusServiceUnavailable
-	case codeUnauthorized:
-		return http.StatusUnauthorized
-	case codeForbidden:
-		return http.StatusForbidden
-	case codeTooMany:
-		return http.StatusTooManyRequests
-	case codeTooLarge:
-		return http.StatusRequestEntityTooLarge
 	case codeMethod:
 		return http.StatusMethodNotAllowed
+	case rebate.ECONFLICT:
+		return http.StatusConflict
+	case rebate.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case rebate.ELIMIT:
+		return http.StatusUnprocessableEntity
+	case rebate.ERATELIMITED:
+		return http.StatusTooManyRequests
+	case rebate.EUNAVAIL:
+		return http.StatusServiceUnavailable
 	}
-	return http.StatusInternalServerError
+	return http.StatusInternalServerError // EINTERNAL, EMISCONFIG
 }
 
-// Codes of errors only the HTTP layer raises.
-const (
-	codeUnauthorized = "unauthorized"
-	codeForbidden    = "forbidden"
-	codeTooMany      = "rate_limited"
-	codeTooLarge     = "too_large"
-	codeMethod       = "method_not_allowed"
-)
+// codeMethod is the one code only HTTP has: a route without that method.
+const codeMethod = "method_not_allowed"
+
+// retryAfter is what a 503 tells a client to wait, in seconds.
+const retryAfter = "5"
 
 func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	var body ErrorBody
-	var de *rebate.Error
-	var ve *rebate.ValidationError
 	var he *echo.HTTPError
+	code := rebate.ErrorCode(err)
 	switch {
-	case errors.As(err, &de):
+	case code != rebate.EINTERNAL && code != rebate.EMISCONFIG:
+		var de *rebate.Error
+		errors.As(err, &de)
 		body.Error.Code, body.Error.Message, body.Error.Field = de.Code, de.Message, de.Field
-	case errors.As(err, &ve):
-		body.Error.Code, body.Error.Message, body.Error.Field = rebate.EINVALID, ve.Reason, ve.Field
 	case errors.As(err, &he):
-		body.Error.Code, body.Error.Message = httpCode(he.Code), http.StatusText(he.Code)
+		// Echo's own: no route (404), a route without the method (405).
+		code = httpCode(he.Code)
+		body.Error.Code, body.Error.Message = code, http.StatusText(he.Code)
 		if m, ok := he.Message.(string); ok && m != "" {
 			body.Error.Message = m
 		}
@@ -76,31 +76,32 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		s.log.Error("request failed", "path", c.Path(), "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	}
 	body.Error.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
-	code := status(body.Error.Code)
-	if he != nil && errors.As(err, &he) && de == nil && ve == nil {
-		code = he.Code
+	st := status(body.Error.Code)
+	if st == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", retryAfter)
 	}
 	if c.Request().Method == http.MethodHead {
-		_ = c.NoContent(code)
+		_ = c.NoContent(st)
 		return
 	}
-	_ = c.JSON(code, body)
+	_ = c.JSON(st, body)
 }
 
-func httpCode(status int) string {
-	switch status {
+// httpCode is the domain code of a status Echo raised itself.
+func httpCode(st int) string {
+	switch st {
 	case http.StatusNotFound:
 		return rebate.ENOTFOUND
 	case http.StatusMethodNotAllowed:
 		return codeMethod
 	case http.StatusUnauthorized:
-		return codeUnauthorized
+		return rebate.EUNAUTHORIZED
 	case http.StatusForbidden:
-		return codeForbidden
+		return rebate.EFORBIDDEN
 	case http.StatusTooManyRequests:
-		return codeTooMany
+		return rebate.ERATELIMITED
 	case http.StatusRequestEntityTooLarge:
-		return codeTooLarge
+		return rebate.ETOOLARGE
 	case http.StatusBadRequest:
 		return rebate.EINVALID
 	case http.StatusServiceUnavailable:

@@ -36,7 +36,7 @@ func (s *Server) postEvents(c echo.Context) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body larger than the limit of POST /v1/events")
+			return rebate.Errorf(rebate.ETOOLARGE, "", "body larger than the limit of POST /v1/events")
 		}
 		return rebate.Errorf(rebate.EINVALID, "body", "read body: %v", err)
 	}
@@ -49,10 +49,10 @@ func (s *Server) postEvents(c echo.Context) error {
 	for i, raw := range raws {
 		e, err := rebate.Decode(raw)
 		if err != nil {
-			var ve *rebate.ValidationError
 			r := rejectedJSON{Index: i, Reason: err.Error()}
+			var ve *rebate.Error
 			if errors.As(err, &ve) {
-				r.Field, r.Reason = ve.Field, ve.Reason
+				r.Field, r.Reason = ve.Field, ve.Message
 			}
 			out.Rejected = append(out.Rejected, r)
 			continue
@@ -102,7 +102,7 @@ func splitEvents(body []byte, max int) ([][]byte, error) {
 		}
 	}
 	if len(raws) > max {
-		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "more events than the limit of POST /v1/events")
+		return nil, rebate.Errorf(rebate.ETOOLARGE, "", "more events than the limit of POST /v1/events")
 	}
 	return raws, nil
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/clickhouse"
 )
 
 // pathID reads a path ID: an integer >= 1.
@@ -61,9 +60,9 @@ func encodeCursor(o rebate.Order) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeCursor(s string) (clickhouse.OrderCursor, error) {
+func decodeCursor(s string) (rebate.OrderCursor, error) {
 	if s == "" {
-		return clickhouse.FirstPage, nil
+		return rebate.FirstPage, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	var cur cursor
@@ -71,7 +70,7 @@ func decodeCursor(s string) (clickhouse.OrderCursor, error) {
 		err = json.Unmarshal(b, &cur)
 	}
 	if err != nil || cur.OrderID == "" {
-		return clickhouse.OrderCursor{}, rebate.Errorf(rebate.EINVALID, "cursor", "not a cursor this API gave out")
+		return rebate.OrderCursor{}, rebate.Errorf(rebate.EINVALID, "cursor", "not a cursor this API gave out")
 	}
-	return clickhouse.OrderCursor{PlacedAt: time.UnixMilli(cur.PlacedAt).UTC(), OrderID: cur.OrderID}, nil
+	return rebate.OrderCursor{PlacedAt: time.UnixMilli(cur.PlacedAt).UTC(), OrderID: cur.OrderID}, nil
 }

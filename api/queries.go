@@ -7,26 +7,23 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate"
 )
 
 type queryInfoJSON struct {
-	Name        string             `json:"name"`
-	Description string             `json:"description"`
-	Params      []clickhouse.Param `json:"params"`
+	Name        string              `json:"name"`
+	Description string              `json:"description"`
+	Params      []rebate.QueryParam `json:"params"`
 }
 
 func (s *Server) listQueries(c echo.Context) error {
 	out := []queryInfoJSON{}
-	for _, q := range s.store.Queries().All() {
-		if q.ReadOnly {
-			params := q.Params
-			if params == nil {
-				params = []clickhouse.Param{}
-			}
-			out = append(out, queryInfoJSON{Name: q.Name, Description: q.Description, Params: params})
+	for _, q := range s.store.NamedQueries() {
+		params := q.Params
+		if params == nil {
+			params = []rebate.QueryParam{}
 		}
+		out = append(out, queryInfoJSON{Name: q.Name, Description: q.Description, Params: params})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"queries": out})
 }
@@ -39,7 +36,7 @@ func (s *Server) runQuery(c echo.Context) error {
 		args[k] = v[len(v)-1]
 	}
 	res, err := s.store.RunNamed(c.Request().Context(), c.Param("name"), args,
-		clickhouse.Limits{Timeout: s.cfg.QueryTimeout, MaxRows: s.cfg.QueryMaxRows})
+		rebate.QueryLimits{Timeout: s.cfg.QueryTimeout, MaxRows: s.cfg.QueryMaxRows})
 	if err != nil {
 		return err
 	}
@@ -53,7 +50,7 @@ func (s *Server) runQuery(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"name": c.Param("name"), "columns": res.Columns, "rows": rows, "truncated": res.Truncated})
 }
 
-func writeCSV(c echo.Context, res *clickhouse.Result) error {
+func writeCSV(c echo.Context, res *rebate.QueryResult) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	if res.Truncated {

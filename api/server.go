@@ -18,15 +18,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/defaults"
 	"github.com/rebatehq/rebate/internal/settings"
 )
 
-// Store answers the figures; *clickhouse.Store is one.
+// Store answers the figures; *clickhouse.Store is one. Its errors are
+// *rebate.Error, mapped to statuses by api/errors.go.
 type Store interface {
 	Balance(ctx context.Context, user uint64) (rebate.Balance, error)
-	Orders(ctx context.Context, user uint64, after clickhouse.OrderCursor, limit uint32) ([]rebate.Order, time.Time, error)
+	Orders(ctx context.Context, user uint64, after rebate.OrderCursor, limit uint32) ([]rebate.Order, time.Time, error)
 	Leaderboard(ctx context.Context, w rebate.Window, limit uint32) (rebate.Leaderboard, error)
 	Rank(ctx context.Context, user uint64, w rebate.Window, n uint32) (rebate.Leaderboard, error)
 	MerchantStats(ctx context.Context, merchant uint64, w rebate.Window, now time.Time) (rebate.MerchantStats, error)
@@ -34,8 +34,8 @@ type Store interface {
 	Product(ctx context.Context, id uint64) (rebate.Product, error)
 	Rules(ctx context.Context) ([]rebate.Rule, error)
 	PutRule(ctx context.Context, r rebate.Rule, now time.Time) error
-	Queries() *clickhouse.Queries
-	RunNamed(ctx context.Context, name string, args map[string]string, lim clickhouse.Limits) (*clickhouse.Result, error)
+	NamedQueries() []rebate.NamedQuery
+	RunNamed(ctx context.Context, name string, args map[string]string, lim rebate.QueryLimits) (*rebate.QueryResult, error)
 	Ping(ctx context.Context) error
 }
 

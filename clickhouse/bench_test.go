@@ -54,7 +54,7 @@ func BenchmarkQueries(b *testing.B) {
 		call func() error
 	}{
 		{"get_balance", func() error { _, err := st.Balance(ctx, user()); return err }},
-		{"list_user_orders/limit=20", func() error { _, _, err := st.Orders(ctx, user(), clickhouse.FirstPage, 20); return err }},
+		{"list_user_orders/limit=20", func() error { _, _, err := st.Orders(ctx, user(), rebate.FirstPage, 20); return err }},
 		{"get_leaderboard/24h/limit=10", func() error { _, err := st.Leaderboard(ctx, rebate.WindowDay, 10); return err }},
 		{"get_leaderboard/all/limit=100", func() error { _, err := st.Leaderboard(ctx, rebate.WindowAll, 100); return err }},
 		{"get_user_rank/all/neighbors=5", func() error { _, err := st.Rank(ctx, user(), rebate.WindowAll, 5); return err }},

@@ -22,11 +22,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	conn, err := ch.Open(opts)
 	if err != nil {
-		return nil, fmt.Errorf("open clickhouse %s: %w", cfg.Addr, err)
+		return nil, domainError("open clickhouse "+cfg.Addr, err)
 	}
 	if err := conn.Ping(ctx); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("ping clickhouse %s/%s: %w", cfg.Addr, cfg.Database, err)
+		return nil, domainError(fmt.Sprintf("ping clickhouse %s/%s", cfg.Addr, cfg.Database), err)
 	}
 	return &DB{conn: conn, cfg: cfg}, nil
 }
@@ -38,7 +38,7 @@ func (db *DB) Config() Config { return db.cfg }
 func (db *DB) Conn() driver.Conn { return db.conn }
 
 // Ping checks that the server answers.
-func (db *DB) Ping(ctx context.Context) error { return db.conn.Ping(ctx) }
+func (db *DB) Ping(ctx context.Context) error { return domainError("ping clickhouse", db.conn.Ping(ctx)) }
 
 // Close releases the connections.
 func (db *DB) Close() error { return db.conn.Close() }

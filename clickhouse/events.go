@@ -10,33 +10,16 @@ import (
 	"github.com/rebatehq/rebate"
 )
 
-// Source is where an event came from, kept with it for audits.
-type Source struct {
-	Partition int32
-	Offset    int64
-}
-
-// NoSource marks events that did not come from Kafka.
-var NoSource = Source{Partition: -1, Offset: -1}
-
-var eventColumns = []ch.ColumnNameAndType{
-	{Name: "event_id", Type: "String"},
-	{Name: "type", Type: "Enum8('click' = 1, 'order_paid' = 2, 'order_settled' = 3, 'order_cancelled' = 4, 'order_reversed' = 5, 'withdrawal_requested' = 6, 'withdrawal_completed' = 7, 'withdrawal_failed' = 8, 'product_updated' = 9)"},
-	{Name: "ts", Type: "DateTime64(3, 'UTC')"},
-	{Name: "user_id", Type: "UInt64"},
-	{Name: "merchant_id", Type: "UInt64"},
-	{Name: "product_id", Type: "UInt64"},
-	{Name: "order_id", Type: "String"},
-	{Name: "withdrawal_id", Type: "String"},
-	{Name: "amount", Type: "Decimal(18, 2)"},
-	{Name: "commission", Type: "Decimal(18, 2)"},
-	{Name: "placed_at", Type: "DateTime64(3, 'UTC')"},
-	{Name: "price", Type: "Decimal(18, 2)"},
-	{Name: "stock", Type: "UInt32"},
-	{Name: "commission_rate", Type: "Decimal(9, 4)"},
-	{Name: "kafka_partition", Type: "Int32"},
-	{Name: "kafka_offset", Type: "Int64"},
-}
+// eventColumns are the columns of events the service writes: the contract's
+// fields (rebate.Fields), then where each event came from.
+var eventColumns = func() []ch.ColumnNameAndType {
+	var out []ch.ColumnNameAndType
+	for _, f := range rebate.Fields {
+		out = append(out, ch.ColumnNameAndType{Name: f.Name, Type: f.Column})
+	}
+	return append(out, ch.ColumnNameAndType{Name: "kafka_partition", Type: "Int32"},
+		ch.ColumnNameAndType{Name: "kafka_offset", Type: "Int64"})
+}()
 
 var insertEvents = func() string {
 	s := "INSERT INTO events ("
@@ -51,51 +34,47 @@ var insertEvents = func() string {
 
 var epoch = time.Unix(0, 0).UTC()
 
-// InsertOptions tune one insert.
-type InsertOptions struct {
-	// DedupToken makes a retry of the same batch a no-op in the events table
-	// and every view's table (insert_deduplication_token). Empty: none.
-	DedupToken string
-}
-
 // InsertEvents writes events in one batch; sources, if not nil, holds the
-// Kafka position of each event.
-func (db *DB) InsertEvents(ctx context.Context, events []rebate.Event, sources []Source, opts InsertOptions) error {
+// Kafka position of each event. A dedupToken makes a retry of the same batch
+// a no-op in the events table and every view's table
+// (insert_deduplication_token); "" sends none.
+func (db *DB) InsertEvents(ctx context.Context, events []rebate.Event, sources []rebate.Source, dedupToken string) error {
 	if len(events) == 0 {
 		return nil
 	}
 	if sources != nil && len(sources) != len(events) {
 		return fmt.Errorf("insert events: %d sources for %d events", len(sources), len(events))
 	}
-	qopts := []ch.QueryOption{ch.WithColumnNamesAndTypes(eventColumns)}
-	if opts.DedupToken != "" {
-		qopts = append(qopts, ch.WithSettings(ch.Settings{
-			"insert_deduplication_token":                         opts.DedupToken,
-			"deduplicate_blocks_in_dependent_materialized_views": 1,
-		}))
+	// A backfill of history may span more months (partitions) than one
+	// insert is allowed by default; refusing it would stall ingestion on a
+	// valid batch that no retry can fix, so it only logs on the server.
+	settings := ch.Settings{"throw_on_max_partitions_per_insert_block": 0}
+	if dedupToken != "" {
+		settings["insert_deduplication_token"] = dedupToken
+		settings["deduplicate_blocks_in_dependent_materialized_views"] = 1
 	}
+	qopts := []ch.QueryOption{ch.WithColumnNamesAndTypes(eventColumns), ch.WithSettings(settings)}
 	batch, err := db.conn.PrepareBatch(ch.Context(ctx, qopts...), insertEvents)
 	if err != nil {
-		return fmt.Errorf("insert events: prepare: %w", err)
+		return domainError("insert events: prepare", err)
 	}
 	defer batch.Abort()
+	row := make([]any, len(eventColumns))
 	for i, e := range events {
-		src := NoSource
+		src := rebate.NoSource
 		if sources != nil {
 			src = sources[i]
 		}
-		placed := e.PlacedAt
-		if placed.IsZero() {
-			placed = epoch
+		for j, f := range rebate.Fields {
+			row[j] = columnValue(f.Value(&e))
 		}
-		if err := batch.Append(e.ID, int8(e.Type), e.TS, e.UserID, e.MerchantID, e.ProductID, e.OrderID, e.WithdrawalID,
-			moneyDecimal(e.Amount), moneyDecimal(e.Commission), placed, moneyDecimal(e.Price), e.Stock,
-			rateDecimal(e.CommissionRate), src.Partition, src.Offset); err != nil {
-			return fmt.Errorf("insert events: append %s: %w", e.ID, err)
+		row[len(rebate.Fields)], row[len(rebate.Fields)+1] = src.Partition, src.Offset
+		if err := batch.Append(row...); err != nil {
+			return domainError("insert events: append "+e.ID, err)
 		}
 	}
 	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert %d events: %w", len(events), err)
+		return domainError(fmt.Sprintf("insert %d events", len(events)), err)
 	}
 	return nil
 }
@@ -119,4 +98,22 @@ func (db *DB) InsertRules(ctx context.Context, rules []rebate.Rule) error {
 		return fmt.Errorf("insert rules: %w", err)
 	}
 	return nil
+}
+
+// columnValue is a contract value as clickhouse-go appends it to its column.
+func columnValue(v any) any {
+	switch x := v.(type) {
+	case rebate.EventType:
+		return int8(x)
+	case rebate.Money:
+		return moneyDecimal(x)
+	case rebate.Rate:
+		return rateDecimal(x)
+	case time.Time:
+		if x.IsZero() { // a time the type does not carry
+			return epoch
+		}
+		return x
+	}
+	return v
 }

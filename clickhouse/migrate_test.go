@@ -106,7 +106,7 @@ func checkWorks(t *testing.T, db *clickhouse.DB) {
 	user := uint64(now.UnixNano()%1_000_000 + 1)
 	e := rebate.Event{ID: "works-" + now.String(), Type: rebate.OrderSettled, TS: now, OrderID: "o-" + now.String(),
 		UserID: user, MerchantID: 1, ProductID: 1, Amount: 10000, Commission: 1000, PlacedAt: now}
-	if err := db.InsertEvents(ctx, []rebate.Event{e}, nil, clickhouse.InsertOptions{}); err != nil {
+	if err := db.InsertEvents(ctx, []rebate.Event{e}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	b, err := st.Balance(ctx, user)

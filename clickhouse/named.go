@@ -2,7 +2,6 @@ package clickhouse
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -17,29 +16,21 @@ import (
 	"github.com/rebatehq/rebate"
 )
 
-// Limits bound what a named query may do for an analyst.
-type Limits struct {
-	Timeout time.Duration // max_execution_time, whole seconds (at least 1)
-	MaxRows int           // rows returned at most; more sets Truncated
-}
-
-// Column is a result column: its name and ClickHouse type.
-type Column struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
-}
-
-// Result is a named query's answer, ready for JSON or CSV.
-type Result struct {
-	Columns   []Column
-	Rows      [][]any // decimals and times as strings, numbers as numbers, NULL as nil
-	Truncated bool
+// NamedQueries lists the read-only queries analysts may run by name.
+func (s *Store) NamedQueries() []rebate.NamedQuery {
+	var out []rebate.NamedQuery
+	for _, q := range s.queries.All() {
+		if q.ReadOnly {
+			out = append(out, rebate.NamedQuery{Name: q.Name, Description: q.Description, Params: q.Params})
+		}
+	}
+	return out
 }
 
 // RunNamed runs a read-only query from queries/ with its arguments as text,
 // each checked against the type its file declares. The server binds them,
 // with readonly=1, a time limit and a row cap whatever the caller's rights.
-func (s *Store) RunNamed(ctx context.Context, name string, args map[string]string, lim Limits) (*Result, error) {
+func (s *Store) RunNamed(ctx context.Context, name string, args map[string]string, lim rebate.QueryLimits) (*rebate.QueryResult, error) {
 	q, ok := s.queries.Get(name)
 	if !ok || !q.ReadOnly {
 		return nil, rebate.Errorf(rebate.ENOTFOUND, "name", "no named query %q (GET /v1/queries lists them)", name)
@@ -79,10 +70,10 @@ func (s *Store) RunNamed(ctx context.Context, name string, args map[string]strin
 		return nil, namedError(name, err, lim)
 	}
 	defer rows.Close()
-	res := &Result{}
+	res := &rebate.QueryResult{}
 	types := rows.ColumnTypes()
 	for _, ct := range types {
-		res.Columns = append(res.Columns, Column{Name: ct.Name(), Type: ct.DatabaseTypeName()})
+		res.Columns = append(res.Columns, rebate.QueryColumn{Name: ct.Name(), Type: ct.DatabaseTypeName()})
 	}
 	for rows.Next() {
 		if len(res.Rows) == lim.MaxRows {
@@ -94,7 +85,7 @@ func (s *Store) RunNamed(ctx context.Context, name string, args map[string]strin
 			dest[i] = reflect.New(ct.ScanType()).Interface()
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, domainError(name, err)
 		}
 		row := make([]any, len(dest))
 		for i, d := range dest {
@@ -110,21 +101,18 @@ func (s *Store) RunNamed(ctx context.Context, name string, args map[string]strin
 
 var paramNameRe = regexp.MustCompile(`query parameter '([^']+)'`)
 
-func namedError(name string, err error, lim Limits) error {
-	var ex *ch.Exception
-	if errors.As(err, &ex) {
-		switch ex.Code {
-		case 457, 456: // BAD_QUERY_PARAMETER, UNKNOWN_QUERY_PARAMETER
-			field := ""
-			if m := paramNameRe.FindStringSubmatch(ex.Message); m != nil {
-				field = m[1]
-			}
-			return rebate.Errorf(rebate.EINVALID, field, "%s", ex.Message)
-		case 159, 394: // TIMEOUT_EXCEEDED, QUERY_WAS_CANCELLED
-			return rebate.Errorf(rebate.EUNAVAIL, "", "%s exceeded its time limit of %s", name, lim.Timeout)
+func namedError(name string, err error, lim rebate.QueryLimits) error {
+	switch exceptionCode(err) {
+	case codeBadQueryParameter, codeUnknownQueryParameter:
+		field := ""
+		if m := paramNameRe.FindStringSubmatch(exceptionMessage(err)); m != nil {
+			field = m[1]
 		}
+		return &rebate.Error{Code: rebate.EINVALID, Field: field, Message: exceptionMessage(err), Err: err}
+	case codeTimeoutExceeded, codeQueryWasCancelled:
+		return &rebate.Error{Code: rebate.EUNAVAIL, Message: fmt.Sprintf("%s exceeded its time limit of %s", name, lim.Timeout), Err: err}
 	}
-	return fmt.Errorf("%s: %w", name, err)
+	return domainError(name, err)
 }
 
 // jsonValue makes a scanned value JSON-friendly: exact decimals and times

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
 	"github.com/rebatehq/rebate/internal/oracle"
@@ -57,7 +56,7 @@ func checkSeed(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	batches := eventgen.Split(rng, stream.Events, 600)
 	for i, b := range batches {
-		if err := db.InsertEvents(ctx, b, nil, clickhouse.InsertOptions{}); err != nil {
+		if err := db.InsertEvents(ctx, b, nil, ""); err != nil {
 			t.Fatalf("batch %d of %d: %v", i, len(batches), err)
 		}
 	}

@@ -11,26 +11,21 @@ import (
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/rebatehq/rebate"
 )
 
 // Query is one .sql file of queries/: a single statement whose values are
 // {name:Type} placeholders the server binds.
 type Query struct {
-	Name        string  // the file name without .sql, verb_noun
-	Description string  // the file's leading comment
-	SQL         string  // the statement, comment included
-	Params      []Param // in order of first use
-	ReadOnly    bool    // a SELECT: may run for analysts under readonly=1
+	Name        string              // the file name without .sql, verb_noun
+	Description string              // the file's leading comment
+	SQL         string              // the statement, comment included
+	Params      []rebate.QueryParam // in order of first use
+	ReadOnly    bool                // a SELECT: may run for analysts under readonly=1
 	// Settings come from a "-- settings: name = value, ..." line of the
 	// leading comment. They are sent with the request rather than written
 	// as a SETTINGS clause, which readonly=1 would refuse.
 	Settings map[string]string
-}
-
-// Param is a declared parameter: its name and ClickHouse type.
-type Param struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
 }
 
 // Queries are the loaded query files, by name.
@@ -110,7 +105,7 @@ func parseQuery(name, text string) (*Query, error) {
 			continue
 		}
 		seen[pname] = ptype
-		q.Params = append(q.Params, Param{Name: pname, Type: ptype})
+		q.Params = append(q.Params, rebate.QueryParam{Name: pname, Type: ptype})
 	}
 	return q, nil
 }

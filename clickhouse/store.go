@@ -2,7 +2,6 @@ package clickhouse
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -75,7 +74,7 @@ func (s *Store) query(ctx context.Context, name string, args map[string]any) (dr
 	}
 	rows, err := s.db.conn.Query(ctx, q.SQL)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, domainError(name, err)
 	}
 	return rows, nil
 }
@@ -89,13 +88,10 @@ func (s *Store) each(ctx context.Context, name string, args map[string]any, scan
 	defer rows.Close()
 	for rows.Next() {
 		if err := scan(rows); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return domainError(name, err)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return nil
+	return domainError(name, rows.Err())
 }
 
 // Balance is a user's balance; a user without events has zeros.
@@ -115,21 +111,12 @@ func (s *Store) Balance(ctx context.Context, userID uint64) (rebate.Balance, err
 	return b, err
 }
 
-// OrderCursor is where a page of orders ends: the next page starts after it.
-type OrderCursor struct {
-	PlacedAt time.Time
-	OrderID  string
-}
-
-// FirstPage starts before every order.
-var FirstPage = OrderCursor{PlacedAt: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
-
 // Ping checks that ClickHouse answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
 
 // Orders lists up to limit of a user's orders after cursor, newest first,
 // and the newest event time they include.
-func (s *Store) Orders(ctx context.Context, userID uint64, after OrderCursor, limit uint32) ([]rebate.Order, time.Time, error) {
+func (s *Store) Orders(ctx context.Context, userID uint64, after rebate.OrderCursor, limit uint32) ([]rebate.Order, time.Time, error) {
 	var out []rebate.Order
 	var newest time.Time
 	args := map[string]any{"user_id": userID, "before_placed_at": after.PlacedAt, "before_order_id": after.OrderID, "limit": limit}
@@ -199,7 +186,7 @@ func scanEntry(r driver.Rows, lb *rebate.Leaderboard) error {
 func (s *Store) RefreshLeaderboard(ctx context.Context) error {
 	for _, stmt := range []string{"SYSTEM REFRESH VIEW leaderboard_mv", "SYSTEM WAIT VIEW leaderboard_mv"} {
 		if err := s.db.conn.Exec(ctx, stmt); err != nil {
-			return fmt.Errorf("refresh leaderboard: %w", err)
+			return domainError("refresh leaderboard", err)
 		}
 	}
 	return nil
@@ -248,9 +235,6 @@ func (s *Store) Minutely(ctx context.Context, now time.Time, minutes uint16) (re
 	})
 	return out, err
 }
-
-// ErrNotFound is returned for a thing never seen.
-var ErrNotFound = rebate.Errorf(rebate.ENOTFOUND, "", "not found")
 
 // Product is a product's latest update.
 func (s *Store) Product(ctx context.Context, productID uint64) (rebate.Product, error) {
@@ -309,11 +293,10 @@ func (s *Store) PutRule(ctx context.Context, r rebate.Rule, now time.Time) error
 		return err
 	}
 	if err := s.db.conn.Exec(ctx, q.SQL); err != nil {
-		var ex *ch.Exception
-		if errors.As(err, &ex) && ex.Code == 395 { // FUNCTION_THROW_IF_VALUE_IS_NON_ZERO
-			return rebate.Errorf(rebate.ECONFLICT, "effective_from", "refused by the server: %s", ex.Message)
+		if exceptionCode(err) == codeFunctionThrowIfNonZero {
+			return rebate.Errorf(rebate.ECONFLICT, "effective_from", "refused by the server: %s", exceptionMessage(err))
 		}
-		return fmt.Errorf("put rule: %w", err)
+		return domainError("put rule", err)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/clickhouse"
 )
 
 func TestPutRule(t *testing.T) {
@@ -44,10 +43,10 @@ func TestPutRule(t *testing.T) {
 			ProductID: 1, Amount: 10000, Commission: 1000, PlacedAt: placed}
 	}
 	events := []rebate.Event{order("before", from.Add(-time.Millisecond)), order("at", from), order("after", from.Add(time.Hour))}
-	if err := db.InsertEvents(ctx, events, nil, clickhouse.InsertOptions{}); err != nil {
+	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	got, _, err := st.Orders(ctx, 9, clickhouse.FirstPage, 10)
+	got, _, err := st.Orders(ctx, 9, rebate.FirstPage, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +73,11 @@ func TestStringParamsRoundTrip(t *testing.T) {
 		events = append(events, rebate.Event{ID: "e" + id, Type: rebate.OrderPaid, TS: placed, OrderID: id, UserID: 3,
 			MerchantID: 1, ProductID: 1, Amount: 100, Commission: 10, PlacedAt: placed})
 	}
-	if err := db.InsertEvents(ctx, events, nil, clickhouse.InsertOptions{}); err != nil {
+	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	var seen []string
-	cur := clickhouse.FirstPage
+	cur := rebate.FirstPage
 	for range len(ids) + 1 {
 		page, _, err := st.Orders(ctx, 3, cur, 1)
 		if err != nil {
@@ -88,7 +87,7 @@ func TestStringParamsRoundTrip(t *testing.T) {
 			break
 		}
 		seen = append(seen, page[0].OrderID)
-		cur = clickhouse.OrderCursor{PlacedAt: page[0].PlacedAt, OrderID: page[0].OrderID}
+		cur = rebate.OrderCursor{PlacedAt: page[0].PlacedAt, OrderID: page[0].OrderID}
 	}
 	want := slices.Clone(ids)
 	slices.Sort(want)

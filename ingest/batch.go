@@ -10,7 +10,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/clickhouse"
 )
 
 type partition struct {
@@ -81,10 +80,10 @@ func (b *batch) reject(r *kgo.Record, reason, field string, now time.Time) {
 	b.rejects = append(b.rejects, reject{rec: r, reason: reason, field: field})
 }
 
-func sources(recs []*kgo.Record) []clickhouse.Source {
-	out := make([]clickhouse.Source, len(recs))
+func sources(recs []*kgo.Record) []rebate.Source {
+	out := make([]rebate.Source, len(recs))
 	for i, r := range recs {
-		out[i] = clickhouse.Source{Partition: r.Partition, Offset: r.Offset}
+		out[i] = rebate.Source{Partition: r.Partition, Offset: r.Offset}
 	}
 	return out
 }

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	ch "github.com/ClickHouse/clickhouse-go/v2"
-
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/ingest"
@@ -161,9 +159,9 @@ func TestGracefulShutdownFlushes(t *testing.T) {
 	events := s.stream.Events[:200]
 	produce(t, kc, records(events))
 	var stored atomic.Int64
-	sink := sinkFunc(func(ctx context.Context, ev []rebate.Event, src []clickhouse.Source, o clickhouse.InsertOptions) error {
+	sink := sinkFunc(func(ctx context.Context, ev []rebate.Event, src []rebate.Source, token string) error {
 		stored.Add(int64(len(ev)))
-		return s.db.InsertEvents(ctx, ev, src, o)
+		return s.db.InsertEvents(ctx, ev, src, token)
 	})
 	r := start(t, kc, sink, ingest.Config{BatchRows: 1_000_000, FlushInterval: time.Hour}, ingest.Hooks{})
 	waitConsumed(t, r, len(events))
@@ -186,8 +184,8 @@ func TestFatalErrorStopsWithoutCommitting(t *testing.T) {
 	kc := newCluster(t)
 	s := newScenario(t, 31)
 	produce(t, kc, records(s.stream.Events[:100]))
-	sink := sinkFunc(func(context.Context, []rebate.Event, []clickhouse.Source, clickhouse.InsertOptions) error {
-		return &ch.Exception{Code: 60, Name: "UNKNOWN_TABLE", Message: "Table rebate.events does not exist"}
+	sink := sinkFunc(func(context.Context, []rebate.Event, []rebate.Source, string) error {
+		return rebate.Errorf(rebate.EMISCONFIG, "", "Table rebate.events does not exist")
 	})
 	r := start(t, kc, sink, smallBatches(), ingest.Hooks{})
 	err := r.wait(t, 30*time.Second)
@@ -217,10 +215,10 @@ func distinctIDs(events []rebate.Event) int {
 	return len(seen)
 }
 
-type sinkFunc func(context.Context, []rebate.Event, []clickhouse.Source, clickhouse.InsertOptions) error
+type sinkFunc func(context.Context, []rebate.Event, []rebate.Source, string) error
 
-func (f sinkFunc) InsertEvents(ctx context.Context, ev []rebate.Event, src []clickhouse.Source, o clickhouse.InsertOptions) error {
-	return f(ctx, ev, src, o)
+func (f sinkFunc) InsertEvents(ctx context.Context, ev []rebate.Event, src []rebate.Source, token string) error {
+	return f(ctx, ev, src, token)
 }
 
 var _ ingest.Sink = sinkFunc(nil)

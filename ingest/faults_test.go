@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rebatehq/rebate"
@@ -208,13 +207,13 @@ func TestPoisonRowIsIsolated(t *testing.T) {
 	s := newScenario(t, 60)
 	events := s.stream.Events[:250]
 	target := events[137].ID
-	sink := sinkFunc(func(ctx context.Context, ev []rebate.Event, src []clickhouse.Source, o clickhouse.InsertOptions) error {
+	sink := sinkFunc(func(ctx context.Context, ev []rebate.Event, src []rebate.Source, token string) error {
 		for _, e := range ev {
 			if e.ID == target {
-				return &ch.Exception{Code: 53, Name: "TYPE_MISMATCH", Message: "cannot convert"}
+				return rebate.Errorf(rebate.EINVALID, "", "cannot convert")
 			}
 		}
-		return s.db.InsertEvents(ctx, ev, src, o)
+		return s.db.InsertEvents(ctx, ev, src, token)
 	})
 	produce(t, kc, records(events))
 	start(t, kc, sink, ingest.Config{BatchRows: 1000, FlushInterval: 50 * time.Millisecond}, ingest.Hooks{})

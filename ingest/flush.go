@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	kerr2 "github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/kafka"
 )
 
@@ -40,10 +39,10 @@ func (in *Ingester) flushRetrying(ctx context.Context, reason string) error {
 			return err
 		}
 		c := classify(err)
-		var kerr errKafka
-		if errors.As(err, &kerr) {
+		var ke errKafka
+		if errors.As(err, &ke) {
 			c = retryable
-			if errors.Is(err, kerr2.MessageTooLarge) || errors.Is(err, kerr2.RecordListTooLarge) {
+			if errors.Is(err, kerr.MessageTooLarge) || errors.Is(err, kerr.RecordListTooLarge) {
 				// The dead-letter topic refuses a record its source topic
 				// took: a configuration error no retry fixes.
 				c = fatal
@@ -133,7 +132,7 @@ func (in *Ingester) flushLocked(ctx context.Context, reason string) error {
 // (poison) is found by halving and returned as a reject, so one bad row
 // never blocks a partition; any other error fails the whole insert.
 func (in *Ingester) insert(ctx context.Context, b *batch, lo, hi int, token string) ([]reject, error) {
-	err := in.sink.InsertEvents(ctx, b.events[lo:hi], sources(b.recs[lo:hi]), clickhouse.InsertOptions{DedupToken: token})
+	err := in.sink.InsertEvents(ctx, b.events[lo:hi], sources(b.recs[lo:hi]), token)
 	if err == nil {
 		return nil, nil
 	}

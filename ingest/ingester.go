@@ -13,16 +13,17 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/kafka"
 )
 
 // maxDeadLetterBytes is above any broker's message size limit.
 const maxDeadLetterBytes = 64 << 20
 
-// Sink stores events; *clickhouse.DB is one.
+// Sink stores events; *clickhouse.DB is one. Its errors are *rebate.Error:
+// EUNAVAIL is retried, EINVALID means a row it refuses, EMISCONFIG stops
+// the ingester.
 type Sink interface {
-	InsertEvents(ctx context.Context, events []rebate.Event, sources []clickhouse.Source, opts clickhouse.InsertOptions) error
+	InsertEvents(ctx context.Context, events []rebate.Event, sources []rebate.Source, dedupToken string) error
 }
 
 // Hooks let tests stop the ingester where a crash could: an error from a hook
@@ -160,12 +161,7 @@ func (in *Ingester) take(r *kgo.Record, now time.Time) {
 	in.m.consumed.Inc()
 	e, err := rebate.Decode(r.Value)
 	if err != nil {
-		var ve *rebate.ValidationError
-		field := ""
-		if errors.As(err, &ve) {
-			field = ve.Field
-		}
-		in.b.reject(r, err.Error(), field, now)
+		in.b.reject(r, err.Error(), rebate.ErrorField(err), now)
 		return
 	}
 	in.b.add(r, e, now)

@@ -1,7 +1,7 @@
 -- The raw event log as received: the audit trail and the source every view
 -- below is computed from. ReplacingMergeTree on event_id folds duplicate copies
 -- when parts merge. No API query reads it. Retention is the TTL, which
--- `rebate migrate up` sets from REBATE_EVENTS_RETENTION (docs/schema.md).
+-- `rebate migrate up` sets from REBATE_EVENTS_RETENTION_DAYS (docs/schema.md).
 CREATE TABLE IF NOT EXISTS events
 (
     event_id        String,

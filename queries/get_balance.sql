@@ -3,6 +3,9 @@
 -- available (confirmed - withdrawn - frozen, may be negative), order counts
 -- by state, and the newest event time included (as_of).
 -- settings: max_threads = 1 (a point lookup: one thread answers sooner than several would start)
+WITH
+    1 AS PAID, 2 AS SETTLED, 3 AS VOID,            -- order states (rebate.OrderState)
+    1 AS REQUESTED, 2 AS FAILED, 3 AS COMPLETED    -- withdrawal states (rebate.WithdrawalState)
 SELECT
     {user_id:UInt64} AS user_id,
     sum(part_pending) AS pending,
@@ -19,20 +22,20 @@ FROM
     -- UNION ALL, not a JOIN: the engine runs the branches side by side, and
     -- a join of two FINAL reads was measured several times slower.
     SELECT
-        sumIf(rebate, state = 1) AS part_pending,
-        sumIf(rebate, state = 2) AS part_confirmed,
+        sumIf(rebate, state = PAID) AS part_pending,
+        sumIf(rebate, state = SETTLED) AS part_confirmed,
         toDecimal128(0, 2) AS part_withdrawn,
         toDecimal128(0, 2) AS part_frozen,
-        countIf(state = 1) AS part_paid,
-        countIf(state = 2) AS part_settled,
-        countIf(state = 3) AS part_void,
+        countIf(state = PAID) AS part_paid,
+        countIf(state = SETTLED) AS part_settled,
+        countIf(state = VOID) AS part_void,
         max(ts) AS part_as_of
     FROM orders_by_user FINAL
     WHERE user_id = {user_id:UInt64}
     UNION ALL
     SELECT
         toDecimal128(0, 2), toDecimal128(0, 2),
-        sumIf(amount, state = 3), sumIf(amount, state = 1),
+        sumIf(amount, state = COMPLETED), sumIf(amount, state = REQUESTED),
         0, 0, 0,
         max(ts)
     FROM withdrawals FINAL

@@ -1,6 +1,7 @@
 -- A merchant's figures for the window from {since} to {now} (both included):
 -- distinct clicks by ts; count, GMV (amount), commission and rebate of the
 -- orders placed in it that are not void; conversion = orders / clicks.
+WITH 3 AS VOID -- the order state (rebate.StateVoid)
 SELECT
     {merchant_id:UInt64} AS merchant_id,
     sum(part_clicks) AS clicks,
@@ -25,5 +26,5 @@ FROM
     FROM orders_by_merchant FINAL
     WHERE merchant_id = {merchant_id:UInt64}
       AND placed_at >= {since:DateTime64(3, 'UTC')} AND placed_at <= {now:DateTime64(3, 'UTC')}
-      AND state != 3
+      AND state != VOID
 )

@@ -3,6 +3,7 @@
 -- ts, and count, GMV, commission and rebate of orders that are not void, by
 -- placed_at; as_of is the newest event time a minute includes.
 WITH
+    3 AS VOID, -- the order state (rebate.StateVoid)
     toStartOfMinute({now:DateTime64(3, 'UTC')}) AS last_minute,
     last_minute - toIntervalMinute({minutes:UInt16} - 1) AS first_minute
 SELECT
@@ -24,7 +25,7 @@ FROM
     UNION ALL
     SELECT toStartOfMinute(placed_at) AS minute, toUInt64(0), count(), sum(amount), sum(commission), sum(rebate), max(ts)
     FROM orders_by_time FINAL
-    WHERE placed_at >= first_minute AND placed_at < last_minute + INTERVAL 1 MINUTE AND state != 3
+    WHERE placed_at >= first_minute AND placed_at < last_minute + INTERVAL 1 MINUTE AND state != VOID
     GROUP BY minute
 )
 GROUP BY minute

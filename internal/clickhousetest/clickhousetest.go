@@ -78,7 +78,7 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 	loaded := 0
 	for i := 0; loaded < n; i++ {
 		events := gen.Chunk(min(chunk, n-loaded), now.Add(-span+time.Duration(i)*width), width)
-		if err := db.InsertEvents(ctx, events, nil, clickhouse.InsertOptions{}); err != nil {
+		if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
 			tb.Fatal(err)
 		}
 		loaded += len(events)
@@ -126,7 +126,7 @@ type StoreFigures struct{ *clickhouse.Store }
 // AllOrders pages through a user's orders with the cursor.
 func (s StoreFigures) AllOrders(ctx context.Context, user uint64, page uint32) ([]rebate.Order, error) {
 	var out []rebate.Order
-	cur := clickhouse.FirstPage
+	cur := rebate.FirstPage
 	for {
 		got, _, err := s.Orders(ctx, user, cur, page)
 		if err != nil {
@@ -137,7 +137,7 @@ func (s StoreFigures) AllOrders(ctx context.Context, user uint64, page uint32) (
 			return out, nil
 		}
 		last := got[len(got)-1]
-		cur = clickhouse.OrderCursor{PlacedAt: last.PlacedAt, OrderID: last.OrderID}
+		cur = rebate.OrderCursor{PlacedAt: last.PlacedAt, OrderID: last.OrderID}
 	}
 }
 

@@ -1,0 +1,160 @@
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/rebatehq/rebate"
+)
+
+// ClickHouse's error codes that the service acts on, each named once here
+// (src/Common/ErrorCodes.cpp). Every error leaving this package is a
+// *rebate.Error whose code says what a caller can do: wait and retry
+// (EUNAVAIL), fix the input (EINVALID), call an operator (EMISCONFIG).
+const (
+	codeUnexpectedEOF          = 3
+	codeCannotParseText        = 6
+	codeCannotReadAllData      = 23
+	codeCannotWriteAllData     = 24
+	codeCannotParseInput       = 27
+	codeCannotReadFromSocket   = 32
+	codeCannotWriteToSocket    = 33
+	codeCannotParseDate        = 38
+	codeCannotParseDateTime    = 41
+	codeTypeMismatch           = 53
+	codeArgumentOutOfBound     = 69
+	codeCannotConvertType      = 70
+	codeCannotParseNumber      = 72
+	codeNoSuchColumnInTable    = 16
+	codeUnknownIdentifier      = 47
+	codeUnknownTable           = 60
+	codeUnknownDatabase        = 81
+	codeNotFoundColumn         = 8
+	codeIncorrectData          = 117
+	codeTimeoutExceeded        = 159
+	codeReadonly               = 164
+	codeUnknownUser            = 192
+	codeWrongPassword          = 193
+	codeRequiredPassword       = 194
+	codeTooManySimultaneous    = 202
+	codeSocketTimeout          = 209
+	codeNetworkError           = 210
+	codeMemoryLimitExceeded    = 241
+	codeTableIsReadOnly        = 242
+	codeTooManyParts           = 252
+	codeUnknownStatusOfInsert  = 319
+	codeValueOutOfRange        = 321
+	codeCannotInsertNull       = 349
+	codeQueryWasCancelled      = 394
+	codeFunctionThrowIfNonZero = 395
+	codeDecimalOverflow        = 407
+	codeSystemError            = 425
+	codeCannotScheduleTask     = 439
+	codeBadQueryParameter      = 457
+	codeUnknownQueryParameter  = 456
+	codeAccessDenied           = 497
+	codeUnknownElementOfEnum   = 691
+	codeKeeperException        = 999
+	codePocoException          = 1000
+	codeAuthenticationFailed   = 516
+	codeTooManyRowsOrBytes     = 396
+	codeTooManyRows            = 158
+	codeTooManyBytes           = 307
+	codeSetSizeLimitExceeded   = 191
+)
+
+// tooManyPartitions tells TOO_MANY_PARTS of one insert spanning too many
+// partitions from TOO_MANY_PARTS of merges falling behind.
+const tooManyPartitions = "partitions for single INSERT block"
+
+// codeMeanings maps a ClickHouse code to the domain's.
+var codeMeanings = map[int32]string{
+	// The server or the network: it passes.
+	codeUnexpectedEOF: rebate.EUNAVAIL, codeCannotReadAllData: rebate.EUNAVAIL, codeCannotWriteAllData: rebate.EUNAVAIL,
+	codeCannotReadFromSocket: rebate.EUNAVAIL, codeCannotWriteToSocket: rebate.EUNAVAIL,
+	codeTimeoutExceeded: rebate.EUNAVAIL, codeSocketTimeout: rebate.EUNAVAIL, codeNetworkError: rebate.EUNAVAIL,
+	codeTooManySimultaneous: rebate.EUNAVAIL, codeMemoryLimitExceeded: rebate.EUNAVAIL, codeTooManyParts: rebate.EUNAVAIL,
+	codeTableIsReadOnly: rebate.EUNAVAIL, codeUnknownStatusOfInsert: rebate.EUNAVAIL, codeSystemError: rebate.EUNAVAIL,
+	codeQueryWasCancelled: rebate.EUNAVAIL, codeCannotScheduleTask: rebate.EUNAVAIL, codeKeeperException: rebate.EUNAVAIL,
+	codePocoException: rebate.EUNAVAIL,
+	// A value the server cannot take: the input is at fault.
+	codeCannotParseText: rebate.EINVALID, codeCannotParseInput: rebate.EINVALID, codeCannotParseDate: rebate.EINVALID,
+	codeCannotParseDateTime: rebate.EINVALID, codeTypeMismatch: rebate.EINVALID, codeArgumentOutOfBound: rebate.EINVALID,
+	codeCannotConvertType: rebate.EINVALID, codeCannotParseNumber: rebate.EINVALID, codeIncorrectData: rebate.EINVALID,
+	codeValueOutOfRange: rebate.EINVALID, codeCannotInsertNull: rebate.EINVALID, codeFunctionThrowIfNonZero: rebate.EINVALID,
+	codeDecimalOverflow: rebate.EINVALID, codeBadQueryParameter: rebate.EINVALID, codeUnknownQueryParameter: rebate.EINVALID,
+	codeUnknownElementOfEnum: rebate.EINVALID,
+	// The deployment: a missing table, column or database, no right to write.
+	codeNotFoundColumn: rebate.EMISCONFIG, codeNoSuchColumnInTable: rebate.EMISCONFIG, codeUnknownIdentifier: rebate.EMISCONFIG,
+	codeUnknownTable: rebate.EMISCONFIG, codeUnknownDatabase: rebate.EMISCONFIG, codeReadonly: rebate.EMISCONFIG,
+	codeUnknownUser: rebate.EMISCONFIG, codeWrongPassword: rebate.EMISCONFIG, codeRequiredPassword: rebate.EMISCONFIG,
+	codeAccessDenied: rebate.EMISCONFIG, codeAuthenticationFailed: rebate.EMISCONFIG,
+	// A limit set for the query.
+	codeTooManyRowsOrBytes: rebate.ELIMIT, codeTooManyRows: rebate.ELIMIT, codeTooManyBytes: rebate.ELIMIT,
+	codeSetSizeLimitExceeded: rebate.ELIMIT,
+}
+
+// domainError turns an error of clickhouse-go into a *rebate.Error whose
+// code says what the caller can do; op says what was being done. Errors
+// already of the domain pass through.
+func domainError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *rebate.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	return &rebate.Error{Code: meaning(err), Message: op + ": " + err.Error(), Err: err}
+}
+
+func meaning(err error) string {
+	var ex *ch.Exception
+	if errors.As(err, &ex) {
+		if ex.Code == codeTooManyParts && strings.Contains(ex.Message, tooManyPartitions) {
+			// One insert spanning too many partitions: waiting changes
+			// nothing; a smaller batch does (the ingester halves it).
+			return rebate.EINVALID
+		}
+		if m, ok := codeMeanings[ex.Code]; ok {
+			return m
+		}
+		return rebate.EINTERNAL
+	}
+	var httpErr *ch.HTTPError
+	if errors.As(err, &httpErr) && httpErr.StatusCode >= 500 {
+		return rebate.EUNAVAIL // a proxy or a restarting server
+	}
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, syscall.EPIPE):
+		return rebate.EUNAVAIL
+	}
+	return rebate.EINTERNAL
+}
+
+// exceptionCode is the ClickHouse code of err, 0 if it carries none.
+func exceptionCode(err error) int32 {
+	var ex *ch.Exception
+	if errors.As(err, &ex) {
+		return ex.Code
+	}
+	return 0
+}
+
+// exceptionMessage is the server's message of err, or its text.
+func exceptionMessage(err error) string {
+	var ex *ch.Exception
+	if errors.As(err, &ex) {
+		return ex.Message
+	}
+	return err.Error()
+}

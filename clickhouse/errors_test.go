@@ -1,0 +1,60 @@
+package clickhouse_test
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
+)
+
+// TestErrorsSayWhatToDo: every error leaving the package is a domain error
+// whose code tells the caller to retry, fix the input or call an operator,
+// read from what the real engine and a dead address answer.
+func TestErrorsSayWhatToDo(t *testing.T) {
+	cfg := clickhousetest.Migrated(t)
+	db, _ := clickhousetest.OpenStore(t, cfg)
+	ctx := context.Background()
+	ok := rebate.Event{ID: "e1", Type: rebate.Click, TS: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), UserID: 1, MerchantID: 1, ProductID: 1}
+
+	// A backfill spanning more months than one insert may touch is refused
+	// for its size, which waiting cannot fix: the caller splits the batch.
+	var span []rebate.Event
+	for m := range 150 {
+		e := ok
+		e.ID, e.TS = "m"+time.Duration(m).String(), time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, m, 0)
+		span = append(span, e)
+	}
+	if err := db.InsertEvents(ctx, span, nil, ""); err != nil {
+		t.Errorf("150 months in one insert: %v (want it stored: the insert takes any number of partitions)", err)
+	}
+
+	// A missing table is the deployment's fault.
+	bad := cfg
+	bad.Database = "no_such_database_here"
+	if other, err := clickhouse.Open(ctx, bad); err == nil {
+		err = other.InsertEvents(ctx, []rebate.Event{ok}, nil, "")
+		if c := rebate.ErrorCode(err); c != rebate.EMISCONFIG {
+			t.Errorf("insert into a missing database: code %q (%v), want %q", c, err, rebate.EMISCONFIG)
+		}
+		other.Close()
+	} else if c := rebate.ErrorCode(err); c != rebate.EMISCONFIG {
+		t.Errorf("open a missing database: code %q (%v), want %q", c, err, rebate.EMISCONFIG)
+	}
+
+	// Nobody listening: wait and retry.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	down := cfg
+	down.Addr, down.DialTimeout = dead, time.Second
+	if _, err := clickhouse.Open(ctx, down); rebate.ErrorCode(err) != rebate.EUNAVAIL {
+		t.Errorf("open with nobody listening: code %q (%v), want %q", rebate.ErrorCode(err), err, rebate.EUNAVAIL)
+	}
+}
