@@ -38,7 +38,9 @@ func (db *DB) Config() Config { return db.cfg }
 func (db *DB) Conn() driver.Conn { return db.conn }
 
 // Ping checks that the server answers.
-func (db *DB) Ping(ctx context.Context) error { return domainError("ping clickhouse", db.conn.Ping(ctx)) }
+func (db *DB) Ping(ctx context.Context) error {
+	return domainError("ping clickhouse", db.conn.Ping(ctx))
+}
 
 // Close releases the connections.
 func (db *DB) Close() error { return db.conn.Close() }
