@@ -34,6 +34,7 @@ var mayImport = map[string][]string{
 	"internal/apiclient":      {"*"},
 	"internal/chlocaltest":    {"*"},
 	"internal/clickhousetest": {"*"},
+	"internal/faultproxy":     {"*"},
 	"internal/eventgen":       {"*"},
 	"internal/oracle":         {"*"},
 	"internal/simulate":       {"*"},

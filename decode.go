@@ -23,10 +23,11 @@ func invalid(field, format string, args ...any) *Error {
 
 var rfc3339Re = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$`)
 
-// Time bounds of ts and placed_at: anything outside is a unit mistake.
+// The contract's times (ts, placed_at) are from MinTime to before MaxTime:
+// anything outside is a unit mistake.
 var (
-	minTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	maxTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	MinTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC) // exclusive
 )
 
 // fields holds the raw JSON value of each contract field, by its place in
@@ -309,7 +310,7 @@ func timestamp(raw []byte, field string) (time.Time, error) {
 	} else {
 		return t, invalid(field, "must be RFC 3339 (like 2026-11-21T10:00:00.123Z) or epoch milliseconds")
 	}
-	if t.Before(minTime) || !t.Before(maxTime) {
+	if t.Before(MinTime) || !t.Before(MaxTime) {
 		return t, invalid(field, "out of range (2000-01-01 to 2099-12-31)")
 	}
 	return t, nil

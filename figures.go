@@ -151,3 +151,18 @@ type Rule struct {
 func (r Rule) String() string {
 	return fmt.Sprintf("merchant %d from %s: %s", r.MerchantID, r.EffectiveFrom.Format(time.RFC3339), r.Share)
 }
+
+// Validate checks what a rule may hold: a share of at most 1, and a start
+// within the times orders can be placed at (the contract's, which ClickHouse
+// stores exactly; a later start could never apply, and past 2299 it would be
+// stored as another date).
+func (r Rule) Validate() error {
+	if r.Share > RateOne {
+		return Errorf(EINVALID, "share", "share %s is above 1", r.Share)
+	}
+	if r.EffectiveFrom.Before(MinTime) || !r.EffectiveFrom.Before(MaxTime) {
+		return Errorf(EINVALID, "effective_from", "%s is outside %s to %s, when orders can be placed",
+			r.EffectiveFrom.Format(time.RFC3339Nano), MinTime.Format(time.RFC3339), MaxTime.Add(-time.Millisecond).Format(time.RFC3339Nano))
+	}
+	return nil
+}

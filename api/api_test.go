@@ -154,6 +154,8 @@ func TestBadRequests(t *testing.T) {
 		{"GET", "/v1/users/1/orders?limit=x", "", 400, "limit"},
 		{"GET", "/v1/users/1/orders?cursor=%%%", "", 400, "query"},
 		{"GET", "/v1/users/1/orders?cursor=bm90IGpzb24", "", 400, "cursor"},
+		// {"p":9223372036854775807,"o":"x"}: a time no order has.
+		{"GET", "/v1/users/1/orders?cursor=eyJwIjo5MjIzMzcyMDM2ODU0Nzc1ODA3LCJvIjoieCJ9", "", 400, "cursor"},
 		{"GET", "/v1/users/1/rank?window=2h", "", 400, "window"},
 		{"GET", "/v1/users/1/rank?neighbors=51", "", 400, "neighbors"},
 		{"GET", "/v1/leaderboard?window=forever", "", 400, "window"},
@@ -170,6 +172,8 @@ func TestBadRequests(t *testing.T) {
 		{"PUT", "/v1/rules/5", `{"share":"1.5","effective_from":"2030-01-01T00:00:00Z"}`, 400, "body"},
 		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"tomorrow"}`, 400, "effective_from"},
 		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2020-01-01T00:00:00Z"}`, 409, "effective_from"},
+		// Once echoed as 9999 but stored as 2299: what cannot be stored is refused.
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"9999-12-31T00:00:00Z"}`, 400, "effective_from"},
 		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","extra":1}`, 400, "extra"},
 		{"PUT", "/v1/rules/5", `not json`, 400, "body"},
 		{"PUT", "/v1/rules/5", ``, 400, "body"},
@@ -178,6 +182,8 @@ func TestBadRequests(t *testing.T) {
 		{"GET", "/v1/queries/get_balance", "", 400, "user_id"},
 		{"GET", "/v1/queries/get_balance?user_id=1&extra=2", "", 400, "extra"},
 		{"GET", "/v1/queries/get_balance?user_id=x", "", 400, "user_id"},
+		// A value its type refuses: once ClickHouse's 691 answered as a 500.
+		{"GET", "/v1/queries/get_leaderboard?window=2h&limit=5", "", 400, "window"},
 		{"GET", "/v1/queries/list_user_orders?user_id=1&before_placed_at=noon&before_order_id=a&limit=1", "", 400, "before_placed_at"},
 		{"POST", "/v1/events", ``, 400, "body"},
 		{"POST", "/v1/events", `[1,`, 400, "body"},

@@ -1,7 +1,10 @@
 package api
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -186,21 +189,43 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyTimeout bounds each check of /readyz: a hung dependency makes the
+// service not ready, quickly, rather than a probe that never answers.
+const readyTimeout = 2 * time.Second
+
 func (s *Server) readyz(c echo.Context) error {
-	ctx := c.Request().Context()
-	checks := map[string]string{"clickhouse": "ok", "kafka": "ok"}
-	code := http.StatusOK
-	if err := s.store.Ping(ctx); err != nil {
-		checks["clickhouse"], code = err.Error(), http.StatusServiceUnavailable
+	ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
+	defer cancel()
+	check := func(ping func(context.Context) error) <-chan string {
+		out := make(chan string, 1)
+		go func() {
+			if err := ping(ctx); err != nil {
+				out <- err.Error()
+				return
+			}
+			out <- "ok"
+		}()
+		return out
 	}
-	if s.producer == nil {
-		checks["kafka"] = "not configured"
-	} else if err := s.producer.Ping(ctx); err != nil {
-		checks["kafka"], code = err.Error(), http.StatusServiceUnavailable
+	wait := func(ch <-chan string) string {
+		select {
+		case r := <-ch:
+			return r
+		case <-ctx.Done():
+			return fmt.Sprintf("no answer within %s", readyTimeout)
+		}
 	}
-	status := "ok"
-	if code != http.StatusOK {
-		status = "unavailable"
+	chCheck := check(s.store.Ping)
+	kafkaResult := "not configured"
+	if s.producer != nil {
+		kafkaResult = wait(check(s.producer.Ping))
+	}
+	checks := map[string]string{"clickhouse": wait(chCheck), "kafka": kafkaResult}
+	code, status := http.StatusOK, "ok"
+	for name, r := range checks {
+		if r != "ok" && !(name == "kafka" && s.producer == nil) {
+			code, status = http.StatusServiceUnavailable, "unavailable"
+		}
 	}
 	return c.JSON(code, map[string]any{"status": status, "checks": checks})
 }

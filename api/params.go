@@ -69,8 +69,11 @@ func decodeCursor(s string) (rebate.OrderCursor, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &cur)
 	}
-	if err != nil || cur.OrderID == "" {
+	placed := time.UnixMilli(cur.PlacedAt).UTC()
+	// Orders are placed within the contract's times; a cursor elsewhere was
+	// not given out here (and would not bind as a ClickHouse time).
+	if err != nil || cur.OrderID == "" || placed.Before(rebate.MinTime) || !placed.Before(rebate.MaxTime) {
 		return rebate.OrderCursor{}, rebate.Errorf(rebate.EINVALID, "cursor", "not a cursor this API gave out")
 	}
-	return rebate.OrderCursor{PlacedAt: time.UnixMilli(cur.PlacedAt).UTC(), OrderID: cur.OrderID}, nil
+	return rebate.OrderCursor{PlacedAt: placed, OrderID: cur.OrderID}, nil
 }

@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -9,11 +10,17 @@ import (
 	"github.com/rebatehq/rebate"
 )
 
-// money converts a Decimal read with scale 2 to cents, exactly.
+// money converts a Decimal read with scale 2 to cents, exactly. A sum past
+// what a Money holds (±92,233,720,368,547,758.07) is an error, never a
+// wrapped number: a figure is exact or it is not given.
 func money(d decimal.Decimal) (rebate.Money, error) {
 	c := d.Shift(2)
 	if !c.IsInteger() {
 		return 0, fmt.Errorf("decimal %s has more than 2 places", d)
+	}
+	if b := c.BigInt(); !b.IsInt64() {
+		return 0, rebate.Errorf(rebate.ELIMIT, "", "the figure %s is beyond the largest amount this service reports (%s)",
+			d.StringFixed(2), rebate.Money(math.MaxInt64))
 	}
 	return rebate.Money(c.IntPart()), nil
 }

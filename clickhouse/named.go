@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -182,10 +183,27 @@ func checkParam(typ, v string) (string, error) {
 			return "", err
 		}
 		return at.UTC().Format("2006-01-02 15:04:05.000"), nil
-	case "String", "LowCardinality", "FixedString", "Enum8", "Enum16":
+	case "Enum8", "Enum16":
+		allowed := enumValues(t)
+		if !slices.Contains(allowed, v) {
+			return "", fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+		}
+		return escapeParam(v), nil
+	case "String", "LowCardinality", "FixedString":
 		return escapeParam(v), nil
 	}
 	return v, nil
+}
+
+var enumValueRe = regexp.MustCompile(`'((?:[^'\\]|\\.)*)'\s*=`)
+
+// enumValues lists the names of an Enum8(...) or Enum16(...) type.
+func enumValues(typ string) []string {
+	var out []string
+	for _, m := range enumValueRe.FindAllStringSubmatch(typ, -1) {
+		out = append(out, m[1])
+	}
+	return out
 }
 
 func parseTime(v string) (time.Time, error) {

@@ -281,8 +281,8 @@ func (s *Store) Rules(ctx context.Context) ([]rebate.Rule, error) {
 // PutRule stores a rule. One that would take effect in the past, by this
 // clock or the server's, is refused with ECONFLICT.
 func (s *Store) PutRule(ctx context.Context, r rebate.Rule, now time.Time) error {
-	if r.Share > rebate.RateOne {
-		return rebate.Errorf(rebate.EINVALID, "share", "share %s is above 1", r.Share)
+	if err := r.Validate(); err != nil {
+		return err
 	}
 	if r.EffectiveFrom.Before(now) {
 		return rebate.Errorf(rebate.ECONFLICT, "effective_from",

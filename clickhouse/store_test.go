@@ -2,6 +2,7 @@ package clickhouse_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -94,5 +95,37 @@ func TestStringParamsRoundTrip(t *testing.T) {
 	slices.Reverse(want)
 	if !slices.Equal(seen, want) {
 		t.Errorf("paged order ids %q, want %q", seen, want)
+	}
+}
+
+// TestHugeSumsAreErrorsNotWrapped: sums past what a Money holds (about
+// 9.2e18 cents) are refused with ELIMIT. They once wrapped to negative
+// figures answered with 200.
+func TestHugeSumsAreErrorsNotWrapped(t *testing.T) {
+	db, st := openStore(t, migrated(t))
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	var events []rebate.Event
+	for i := range 200_000 { // 200,000 × 5e11 of rebate = 1e19 cents
+		id := fmt.Sprintf("huge-%d", i)
+		events = append(events, rebate.Event{ID: id, Type: rebate.OrderPaid, TS: now, OrderID: id, UserID: 7, MerchantID: 3,
+			ProductID: 1, Amount: rebate.MaxMoney, Commission: rebate.MaxMoney, PlacedAt: now.Add(-time.Minute)})
+	}
+	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RefreshLeaderboard(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checks := map[string]func() error{
+		"balance":        func() error { _, err := st.Balance(ctx, 7); return err },
+		"merchant stats": func() error { _, err := st.MerchantStats(ctx, 3, rebate.WindowDay, now); return err },
+		"minutely":       func() error { _, err := st.Minutely(ctx, now, 5); return err },
+		"leaderboard":    func() error { _, err := st.Leaderboard(ctx, rebate.WindowDay, 5); return err },
+	}
+	for name, check := range checks {
+		if err := check(); rebate.ErrorCode(err) != rebate.ELIMIT {
+			t.Errorf("%s over 1e19 cents: %v, want a %s error", name, err, rebate.ELIMIT)
+		}
 	}
 }

@@ -3,5 +3,5 @@
 -- The rank 0 row carries as_of, the moment the windows end.
 SELECT rank, user_id, rebate, as_of
 FROM leaderboard
-WHERE period = {window:String} AND rank <= {limit:UInt32}
+WHERE period = {window:Enum8('1h' = 1, '24h' = 2, '7d' = 3, '30d' = 4, 'all' = 5)} AND rank <= {limit:UInt32}
 ORDER BY rank

@@ -4,11 +4,11 @@
 WITH
 (
     SELECT rank FROM leaderboard
-    WHERE period = {window:String} AND user_id = {user_id:UInt64} AND rank > 0
+    WHERE period = {window:Enum8('1h' = 1, '24h' = 2, '7d' = 3, '30d' = 4, 'all' = 5)} AND user_id = {user_id:UInt64} AND rank > 0
     LIMIT 1
 ) AS r
 SELECT rank, user_id, rebate, as_of
 FROM leaderboard
-WHERE period = {window:String}
+WHERE period = {window:Enum8('1h' = 1, '24h' = 2, '7d' = 3, '30d' = 4, 'all' = 5)}
   AND (rank = 0 OR (r > 0 AND rank >= greatest(r, {neighbors:UInt32} + 1) - {neighbors:UInt32} AND rank <= r + {neighbors:UInt32}))
 ORDER BY rank
