@@ -161,6 +161,11 @@ func TestBadRequests(t *testing.T) {
 		{"GET", "/v1/leaderboard?window=forever", "", 400, "window"},
 		{"GET", "/v1/leaderboard?limit=0", "", 400, "limit"},
 		{"GET", "/v1/leaderboard?limit=1001", "", 400, "limit"},
+		// Misspelt and repeated parameters were once silently ignored.
+		{"GET", "/v1/leaderboard?lmit=5", "", 400, "lmit"},
+		{"GET", "/v1/leaderboard?limit=5&limit=6", "", 400, "limit"},
+		{"GET", "/v1/users/1/balance?window=1h", "", 400, "window"},
+		{"GET", "/v1/queries/get_balance?user_id=1&user_id=2", "", 400, "user_id"},
 		{"GET", "/v1/merchants/x/stats", "", 400, "merchant_id"},
 		{"GET", "/v1/merchants/1/stats?window=1y", "", 400, "window"},
 		{"GET", "/v1/products/0", "", 400, "product_id"},

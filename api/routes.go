@@ -21,6 +21,7 @@ type op struct {
 	status           int    // success status
 	resp             schema
 	fresh            bool // answers carry X-Data-As-Of
+	anyParams        bool // the query parameters are not the route's (a named query's own)
 }
 
 type param struct {
@@ -80,7 +81,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/queries/:name", analyst, s.runQuery, op{id: "runQuery", tag: "queries",
 			summary: "Run a named query, read-only with a time limit and a row cap; parameters are the URL's query parameters (Accept: text/csv for CSV)",
 			params:  []param{{"name", "path", "the query's name", schema{"type": "string"}, true}},
-			status:  200, resp: ref("QueryResult")}},
+			status:  200, resp: ref("QueryResult"), anyParams: true}},
 		{http.MethodPost, "/v1/events", []Role{RoleApp}, s.postEvents, op{id: "postEvents", tag: "events",
 			summary: "Collect events (a JSON array or NDJSON): valid ones go to Kafka; 202 when all were accepted, 422 listing the rejected",
 			body:    schema{"type": "array", "items": schema{"type": "object"}},

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -159,7 +158,7 @@ func New(cfg Config, store Store, producer Producer, log *slog.Logger, reg prome
 	auth := s.authenticate()
 	limit := s.rateLimit()
 	for _, r := range s.routes() {
-		mw := []echo.MiddlewareFunc{s.measure(r.path)}
+		mw := []echo.MiddlewareFunc{s.measure(r.path), declaredParams(r)}
 		if r.roles != nil {
 			mw = append(mw, auth, limit, requireRole(r.roles...), s.timeout())
 		}
@@ -184,17 +183,6 @@ func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
 
 // Handler is the API's http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }
-
-// strictQuery refuses a malformed query string rather than reading it as
-// if the broken parameters were absent.
-func strictQuery(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if _, err := url.ParseQuery(c.Request().URL.RawQuery); err != nil {
-			return rebate.Errorf(rebate.EINVALID, "query", "malformed query string: %v", err)
-		}
-		return next(c)
-	}
-}
 
 // timeout bounds each request's context.
 func (s *Server) timeout() echo.MiddlewareFunc {
