@@ -6,12 +6,14 @@ import (
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/rebatehq/rebate/queries"
 )
 
 // DB is an open connection pool to the service's database.
 type DB struct {
-	conn driver.Conn
-	cfg  Config
+	conn    driver.Conn
+	cfg     Config
+	queries *Queries // queries/, for the store and the ingester's lookups
 }
 
 // Open connects and checks the server answers.
@@ -28,7 +30,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		conn.Close()
 		return nil, domainError(fmt.Sprintf("ping clickhouse %s/%s", cfg.Addr, cfg.Database), err)
 	}
-	return &DB{conn: conn, cfg: cfg}, nil
+	qs, err := LoadQueries(queries.FS)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &DB{conn: conn, cfg: cfg, queries: qs}, nil
 }
 
 // Config is what Open was given.

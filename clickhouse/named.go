@@ -21,7 +21,7 @@ import (
 func (s *Store) NamedQueries() []rebate.NamedQuery {
 	var out []rebate.NamedQuery
 	for _, q := range s.queries.All() {
-		if q.ReadOnly {
+		if q.ReadOnly && !q.Internal {
 			out = append(out, rebate.NamedQuery{Name: q.Name, Description: q.Description, Params: q.Params})
 		}
 	}
@@ -33,7 +33,7 @@ func (s *Store) NamedQueries() []rebate.NamedQuery {
 // with readonly=1, a time limit and a row cap whatever the caller's rights.
 func (s *Store) RunNamed(ctx context.Context, name string, args map[string]string, lim rebate.QueryLimits) (*rebate.QueryResult, error) {
 	q, ok := s.queries.Get(name)
-	if !ok || !q.ReadOnly {
+	if !ok || !q.ReadOnly || q.Internal {
 		return nil, rebate.Errorf(rebate.ENOTFOUND, "name", "no named query %q (GET /v1/queries lists them)", name)
 	}
 	declared := map[string]string{}

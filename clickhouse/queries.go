@@ -22,6 +22,9 @@ type Query struct {
 	SQL         string              // the statement, comment included
 	Params      []rebate.QueryParam // in order of first use
 	ReadOnly    bool                // a SELECT: may run for analysts under readonly=1
+	// Internal queries ("-- for: service" in the leading comment) serve the
+	// service itself; analysts neither see nor run them.
+	Internal bool
 	// Settings come from a "-- settings: name = value, ..." line of the
 	// leading comment. They are sent with the request rather than written
 	// as a SETTINGS clause, which readonly=1 would refuse.
@@ -75,6 +78,13 @@ func parseQuery(name, text string) (*Query, error) {
 		line, rest, _ := strings.Cut(body, "\n")
 		text := strings.TrimSpace(strings.TrimPrefix(line, "--"))
 		body = strings.TrimSpace(rest)
+		if who, ok := strings.CutPrefix(text, "for:"); ok {
+			if f := strings.Fields(who); len(f) == 0 || f[0] != "service" {
+				return nil, fmt.Errorf("%q: the only audience a query may name is service", text)
+			}
+			q.Internal = true
+			continue
+		}
 		if list, ok := strings.CutPrefix(text, "settings:"); ok {
 			settings, err := parseSettings(list)
 			if err != nil {

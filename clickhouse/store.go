@@ -10,7 +10,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/rebatehq/rebate"
-	"github.com/rebatehq/rebate/queries"
 )
 
 // Store answers the service's questions with the named queries.
@@ -26,10 +25,7 @@ var storeQueries = []string{"get_balance", "list_user_orders", "get_leaderboard"
 // NewStore loads queries/ and has the server plan each one, so a missing or
 // broken file stops start-up.
 func NewStore(ctx context.Context, db *DB) (*Store, error) {
-	qs, err := LoadQueries(queries.FS)
-	if err != nil {
-		return nil, err
-	}
+	qs := db.queries
 	if err := qs.Require(storeQueries...); err != nil {
 		return nil, err
 	}

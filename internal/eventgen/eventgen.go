@@ -31,6 +31,14 @@ type Config struct {
 	Withdrawals    int
 	ProductUpdates int
 	DuplicateRate  float64 // share of distinct events delivered twice (or three times)
+	// ConflictRate is the share of orders and withdrawals that get an extra
+	// status event naming another user, merchant or amount, and of clicks
+	// and product updates re-sent under the same event_id with another ts:
+	// producer bugs the rules of identity keep out of the figures. A
+	// conflicting event keeps its original's Kafka key, so that partition
+	// order is delivery order. Property tests that insert without the
+	// ingester's guard leave it 0.
+	ConflictRate float64
 	// Now ends the 40 days every ts and placed_at falls in, except a few up
 	// to a minute later. It is truncated to the millisecond; pass the same
 	// truncated instant to the oracle and the service. Zero means DefaultNow.
@@ -399,7 +407,33 @@ func (g *gen) genOrders() {
 		}
 		o.UserID, o.OrderID = user, g.orderID(i)
 		g.emitOrder(o, lifecycle)
+		if g.cfg.ConflictRate > 0 && g.chance(g.cfg.ConflictRate) {
+			g.emitConflict(o)
+		}
 	}
+}
+
+// emitConflict emits a status event of order o that disagrees with it on
+// the user, the merchant or the amount, as a buggy producer would.
+func (g *gen) emitConflict(o rebate.Event) {
+	bad := o
+	switch g.rng.IntN(3) {
+	case 0:
+		bad.UserID = g.users.pick()
+		if bad.UserID == o.UserID {
+			bad.UserID = o.UserID%uint64(max(g.cfg.Users-3, 1)) + 1
+		}
+	case 1:
+		bad.MerchantID = o.MerchantID%uint64(g.cfg.Merchants) + 1
+	default:
+		bad.Amount++
+	}
+	if bad == o { // a population of one: change the amount
+		bad.Amount++
+	}
+	bad.Type = []rebate.EventType{rebate.OrderPaid, rebate.OrderSettled, rebate.OrderCancelled}[g.rng.IntN(3)]
+	bad.TS = g.later(o.PlacedAt, 0, 10*24*time.Hour)
+	g.emit(bad)
 }
 
 // emitOrder emits lifecycle's status events of order o, each repeating o's
@@ -467,6 +501,11 @@ func (g *gen) genWithdrawals() {
 			Amount:       g.amount(50_000),
 		}
 		requestedAt := g.eventTime()
+		if g.cfg.ConflictRate > 0 && g.chance(g.cfg.ConflictRate) {
+			bad := base
+			bad.Type, bad.TS, bad.Amount = rebate.WithdrawalCompleted, g.later(requestedAt, time.Minute, 24*time.Hour), base.Amount+1
+			g.emit(bad)
+		}
 		for _, typ := range g.withdrawalLifecycle(i) {
 			e := base
 			e.Type = typ
@@ -534,6 +573,13 @@ func (g *gen) deliver() []rebate.Event {
 		slots = append(slots, slot{float64(i), e})
 	}
 	for i, e := range distinct {
+		if g.cfg.ConflictRate > 0 && (e.Type == rebate.Click || e.Type == rebate.ProductUpdated) && g.chance(g.cfg.ConflictRate) {
+			// The same event_id re-sent with another time, as a producer that
+			// stamps ts at send time would: the key (user, product) is kept.
+			bad := e
+			bad.TS = e.TS.Add(time.Duration(1+g.rng.IntN(90)) * time.Minute)
+			slots = append(slots, slot{float64(i) + g.rng.Float64()*(n-float64(i)), bad})
+		}
 		if !g.chance(g.cfg.DuplicateRate) {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/internal/oracle"
+	"github.com/rebatehq/rebate/kafka"
 )
 
 var now = time.Date(2026, 5, 20, 8, 15, 42, 123_000_000, time.UTC)
@@ -412,5 +413,33 @@ func TestLeaderboardTiesAndZero(t *testing.T) {
 				t.Errorf("seed %d, %s: %d of %d users ranked", seed, w, len(b), cfg.Users)
 			}
 		}
+	}
+}
+
+// TestConflictsKeepTheirKey: conflicting events are generated (so the
+// oracle has some to keep out), and each keeps its original's Kafka key,
+// so that a partition delivers them in the stream's order.
+func TestConflictsKeepTheirKey(t *testing.T) {
+	s := Generate(Config{Seed: 9, Users: 60, Merchants: 8, Products: 30, Orders: 400, Clicks: 800, Withdrawals: 80,
+		ProductUpdates: 60, DuplicateRate: 0.1, ConflictRate: 0.1, Now: now})
+	o := oracle.New(s.Events, s.Rules)
+	kinds := map[string]int{}
+	for _, c := range o.Conflicts() {
+		kind, _, _ := c.Entity()
+		if kind == "" {
+			kind = c.Type.String()
+		}
+		kinds[kind]++
+	}
+	if kinds["click"] == 0 || kinds["product_updated"] == 0 || kinds[rebate.EntityOrder] == 0 || kinds[rebate.EntityWithdrawal] == 0 {
+		t.Errorf("conflicts by type %v (%d in all): want clicks, product updates, orders and withdrawals", kinds, len(o.Conflicts()))
+	}
+	firstKey := map[string]string{}
+	for _, e := range s.Events {
+		k := string(kafka.Key(e))
+		if prev, ok := firstKey[e.ID]; ok && prev != k {
+			t.Fatalf("event %s keyed %q and %q", e.ID, prev, k)
+		}
+		firstKey[e.ID] = k
 	}
 }

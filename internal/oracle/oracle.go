@@ -28,6 +28,10 @@ type Oracle struct {
 	merchants   map[uint64]bool
 	productsIDs map[uint64]bool
 
+	// conflicts are the events kept out by the rules of identity, in
+	// delivery order.
+	conflicts []rebate.Event
+
 	// Rank and Neighbours are called once per user by property tests; the
 	// memo keeps that linear instead of quadratic in the number of orders.
 	mu     sync.Mutex
@@ -65,13 +69,28 @@ func New(events []rebate.Event, rules []rebate.Rule) *Oracle {
 		productsIDs: map[uint64]bool{},
 		boards:      map[boardKey][]rebate.LeaderboardEntry{},
 	}
-	seen := map[string]bool{}
+	// The rules of identity (rebate/identity.go), applied in delivery order:
+	// the first copy of an event_id counts and a later different copy is a
+	// conflict; the first event of an order or withdrawal fixes who and how
+	// much, and a later one that disagrees is a conflict.
+	seen := map[string]rebate.Event{}
+	first := map[string]rebate.Event{} // kind/id -> the entity's first event
 	for _, e := range events {
-		// A redelivered event is the same event: only its first copy counts.
-		if seen[e.ID] {
+		if prev, ok := seen[e.ID]; ok {
+			if rebate.CopyDiffers(&prev, &e) != nil {
+				o.conflicts = append(o.conflicts, e)
+			}
 			continue
 		}
-		seen[e.ID] = true
+		if kind, id, fields := e.Entity(); kind != "" {
+			if f, ok := first[kind+"/"+id]; ok && rebate.Differs(&f, &e, fields) != nil {
+				o.conflicts = append(o.conflicts, e)
+				continue
+			} else if !ok {
+				first[kind+"/"+id] = e
+			}
+		}
+		seen[e.ID] = e
 		o.add(e)
 	}
 	// Prices depend only on the final fields, so they are computed once the
@@ -361,6 +380,10 @@ func (o *Oracle) Product(id uint64) (rebate.Product, bool) {
 	v, ok := o.products[id]
 	return v.product, ok
 }
+
+// Conflicts are the events the rules of identity kept out of every figure,
+// in delivery order.
+func (o *Oracle) Conflicts() []rebate.Event { return slices.Clone(o.conflicts) }
 
 // Users is every user named by a click, order or withdrawal event, ascending.
 func (o *Oracle) Users() []uint64 { return slices.Sorted(maps.Keys(o.users)) }

@@ -203,12 +203,12 @@ func TestBalance(t *testing.T) {
 				Orders: rebate.OrderCounts{Paid: 1, Settled: 1}},
 		},
 		{
-			name: "withdrawal user and amount come from its highest-ranked event",
+			name: "a withdrawal belongs to the user and amount of its first event; a later one that disagrees is a conflict",
 			events: []rebate.Event{
-				wd("e1", requested, "W1", 8, "5.00"),
-				wd("e2", completed, "W1", 7, "3.00"),
+				wd("e1", requested, "W1", 7, "5.00"),
+				wd("e2", completed, "W1", 8, "3.00"),
 			},
-			want: rebate.Balance{UserID: 7, Withdrawn: money("3.00"), Available: money("-3.00")},
+			want: rebate.Balance{UserID: 7, Frozen: money("5.00"), Available: money("-5.00")},
 		},
 	}
 	for _, tt := range tests {
@@ -294,7 +294,9 @@ func TestOrders(t *testing.T) {
 		ord("e6", settled, "o-new", 7, 3, "30.00", "6.00", ago(time.Minute)),
 		ord("e7", cancelled, "o-old", 7, 2, "10.00", "2.00", ago(48*time.Hour)),
 		ord("e8", paid, "o-other", 8, 1, "10.00", "2.00", p),
-		// Fields come from the highest-ranked event, whatever arrives first.
+		// The first event fixes an order's fields; a later one that
+		// disagrees (here the merchant and amounts) is a conflict: its
+		// settlement does not count.
 		ord("e9", paid, "o-fields", 7, 4, "1.00", "0.10", ago(2*time.Hour)),
 		ord("e10", settled, "o-fields", 7, 5, "50.00", "5.00", ago(3*time.Hour)),
 	}
@@ -307,7 +309,7 @@ func TestOrders(t *testing.T) {
 		order("o-9", 1, rebate.StatePaid, "10.00", "2.00", "1.00", p),
 		order("o-10", 1, rebate.StatePaid, "10.00", "2.00", "1.00", p),
 		order("o-1", 1, rebate.StatePaid, "10.00", "2.00", "1.00", p),
-		order("o-fields", 5, rebate.StateSettled, "50.00", "5.00", "2.50", ago(3*time.Hour)),
+		order("o-fields", 4, rebate.StatePaid, "1.00", "0.10", "0.05", ago(2*time.Hour)),
 		order("o-old", 2, rebate.StateVoid, "10.00", "2.00", "1.00", ago(48*time.Hour)),
 	}
 	o := New(events, half)
@@ -673,4 +675,34 @@ func figures(o *Oracle) allFigures {
 		}
 	}
 	return f
+}
+
+// TestConflicts: the rules of identity, in delivery order. An order belongs
+// to the user its first event names, and an event_id is one event.
+func TestConflicts(t *testing.T) {
+	p := ago(time.Hour)
+	events := []rebate.Event{
+		ord("e1", paid, "o-1", 7, 1, "10.00", "2.00", p),
+		ord("e2", settled, "o-1", 8, 1, "10.00", "2.00", p), // another user: a conflict
+		click("c1", 7, 1, ago(time.Minute)),
+		click("c1", 7, 1, ago(10*time.Minute)), // the same event_id at another time: a conflict
+		click("c1", 7, 1, ago(time.Minute)),    // an identical copy: a duplicate
+	}
+	o := New(events, half)
+	if b := o.Balance(7); b.Pending != money("1.00") || b.Orders != (rebate.OrderCounts{Paid: 1}) {
+		t.Errorf("user 7: %+v, want the order pending", b)
+	}
+	if b := o.Balance(8); b.Pending != 0 || b.Confirmed != 0 || b.Orders != (rebate.OrderCounts{}) {
+		t.Errorf("user 8: %+v, want nothing", b)
+	}
+	if s := o.MerchantStats(1, rebate.WindowDay, now); s.Clicks != 1 || s.Orders != 1 {
+		t.Errorf("merchant 1: %+v, want one click and one order", s)
+	}
+	var ids []string
+	for _, c := range o.Conflicts() {
+		ids = append(ids, c.ID+"@"+c.TS.Format(time.Kitchen))
+	}
+	if len(ids) != 2 || !strings.HasPrefix(ids[0], "e2@") || !strings.HasPrefix(ids[1], "c1@") {
+		t.Errorf("conflicts %v, want e2 then the second c1", ids)
+	}
 }

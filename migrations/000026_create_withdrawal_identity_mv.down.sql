@@ -1,0 +1,1 @@
+DROP VIEW IF EXISTS withdrawal_identity_mv
