@@ -28,8 +28,14 @@ func newCluster(t testing.TB) kafka.Config {
 	t.Helper()
 	// Records up to 2 MB, like a topic configured for large events; the
 	// dead-letter topic takes whatever the events topic takes.
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, topic, dlq),
-		kfake.BrokerConfigs(map[string]string{"message.max.bytes": "2097152"}))
+	return newClusterWith(t, 4, kfake.BrokerConfigs(map[string]string{"message.max.bytes": "2097152"}))
+}
+
+// newClusterWith starts an in-process Kafka with both topics of partitions
+// partitions each, and the broker options given.
+func newClusterWith(t testing.TB, partitions int32, opts ...kfake.Opt) kafka.Config {
+	t.Helper()
+	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitions, topic, dlq)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
