@@ -5,11 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/rebatehq/rebate/kafka"
 )
 
 // errKafka marks a failure to produce dead letters: Kafka is the store of
@@ -42,9 +37,9 @@ func (in *Ingester) flushRetrying(ctx context.Context, reason string) error {
 		var ke errKafka
 		if errors.As(err, &ke) {
 			c = retryable
-			if errors.Is(err, kerr.MessageTooLarge) || errors.Is(err, kerr.RecordListTooLarge) {
-				// The dead-letter topic refuses a record its source topic
-				// took: a configuration error no retry fixes.
+			if tooLarge(err) {
+				// Even a dead letter cut to minDeadLetterLimit is refused:
+				// a broker configuration no retry fixes.
 				c = fatal
 			}
 		}
@@ -150,23 +145,4 @@ func (in *Ingester) insert(ctx context.Context, b *batch, lo, hi int, token stri
 	}
 	right, err := in.insert(ctx, b, mid, hi, token+"/r")
 	return append(left, right...), err
-}
-
-// deadLetter produces rejects to the dead-letter topic and waits for every
-// in-sync replica to have them.
-func (in *Ingester) deadLetter(ctx context.Context, rejects []reject) error {
-	if len(rejects) == 0 {
-		return nil
-	}
-	recs := make([]*kgo.Record, len(rejects))
-	for i, r := range rejects {
-		recs[i] = kafka.DeadLetter(in.cfg.Topics.DeadLetters, r.rec, r.reason, r.field)
-	}
-	if err := in.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		return errKafka{fmt.Errorf("send %d records to %s: %w", len(recs), in.cfg.Topics.DeadLetters, err)}
-	}
-	for _, r := range rejects {
-		in.m.deadLetters.WithLabelValues(r.field).Inc()
-	}
-	return nil
 }

@@ -35,12 +35,18 @@ func newCluster(t testing.TB) kafka.Config {
 // partitions each, and the broker options given.
 func newClusterWith(t testing.TB, partitions int32, opts ...kfake.Opt) kafka.Config {
 	t.Helper()
+	return kafka.Config{Brokers: startCluster(t, partitions, opts...).ListenAddrs()}
+}
+
+// startCluster is newClusterWith for a test that controls the broker.
+func startCluster(t testing.TB, partitions int32, opts ...kfake.Opt) *kfake.Cluster {
+	t.Helper()
 	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitions, topic, dlq)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return kafka.Config{Brokers: c.ListenAddrs()}
+	return c
 }
 
 func client(t testing.TB, kc kafka.Config, extra ...kgo.Opt) *kgo.Client {
@@ -117,11 +123,25 @@ func (r *running) wait(t *testing.T, d time.Duration) error {
 // topic, or fails after the deadline.
 func waitCommitted(t testing.TB, kc kafka.Config, d time.Duration) {
 	t.Helper()
+	waitCommittedWhile(t, kc, nil, d)
+}
+
+// waitCommittedWhile is waitCommitted that also fails at once if r stops.
+func waitCommittedWhile(t testing.TB, kc kafka.Config, r *running, d time.Duration) {
+	t.Helper()
 	adm := kadm.NewClient(client(t, kc))
 	ctx := context.Background()
 	deadline := time.Now().Add(d)
 	var last string
 	for time.Now().Before(deadline) {
+		if r != nil {
+			select {
+			case err := <-r.done:
+				r.done <- err
+				t.Fatalf("the ingester stopped before committing the topic: %v", err)
+			default:
+			}
+		}
 		ends, err := adm.ListEndOffsets(ctx, topic)
 		if err == nil {
 			var committed kadm.OffsetResponses

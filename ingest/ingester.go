@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,9 +16,6 @@ import (
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/kafka"
 )
-
-// maxDeadLetterBytes is above any broker's message size limit.
-const maxDeadLetterBytes = 64 << 20
 
 // Sink stores events; *clickhouse.DB is one. Its errors are *rebate.Error:
 // EUNAVAIL is retried, EINVALID means a row it refuses, EMISCONFIG stops
@@ -53,6 +51,8 @@ type Ingester struct {
 	b       *batch
 	paused  bool
 	stopped bool // after a crash hook: callbacks must not store or commit
+
+	dlqLimit atomic.Int32 // bytes of a record batch the dead-letter topic takes
 }
 
 // New builds an ingester; Run starts it.
@@ -68,6 +68,7 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 		return nil, err
 	}
 	in := &Ingester{cfg: cfg, sink: sink, log: log, m: m, hooks: hooks, b: newBatch()}
+	in.dlqLimit.Store(kafka.FallbackMaxMessageBytes)
 	opts, err := kcfg.Opts()
 	if err != nil {
 		return nil, err
@@ -87,9 +88,10 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 		kgo.FetchMaxBytes(cfg.FetchMaxBytes),
 		kgo.MaxConcurrentFetches(2),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
-		// A dead letter is as big as the record it carries; the broker, not
-		// this client, decides what is too big.
-		kgo.ProducerBatchMaxBytes(maxDeadLetterBytes),
+		// Dead letters: never a batch past what the topic takes (one past
+		// it is refused whole, good dead letters with the bad). The limit
+		// is learnt at start (learnDeadLetterLimit), before any produce.
+		kgo.ProducerBatchMaxBytesFn(func(string) int32 { return in.dlqLimit.Load() }),
 		kgo.WithLogger(kgoLogger{log}),
 	)
 	if in.cl, err = kgo.NewClient(opts...); err != nil {
@@ -104,6 +106,7 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 func (in *Ingester) Run(ctx context.Context) error {
 	in.log.Info("ingester started", "topic", in.cfg.Topics.Events, "group", in.cfg.Group, "batch_rows", in.cfg.BatchRows,
 		"batch_bytes", in.cfg.BatchBytes, "flush_interval", in.cfg.FlushInterval)
+	in.learnDeadLetterLimit(ctx)
 	for {
 		if ctx.Err() != nil {
 			return in.shutdown()

@@ -7,19 +7,20 @@ import (
 )
 
 type metrics struct {
-	consumed    prometheus.Counter
-	inserted    prometheus.Counter
-	deadLetters *prometheus.CounterVec // by field ("" for the record as a whole, clickhouse for poison rows)
-	batchRows   prometheus.Histogram
-	batchBytes  prometheus.Histogram
-	insertSecs  prometheus.Histogram
-	flushes     *prometheus.CounterVec // by reason: rows, bytes, interval, revoke, shutdown
-	retries     *prometheus.CounterVec // by class
-	fatal       prometheus.Counter
-	lag         *prometheus.GaugeVec // by topic and partition
-	paused      prometheus.Gauge
-	buffered    prometheus.Gauge
-	freshness   prometheus.Histogram
+	consumed       prometheus.Counter
+	inserted       prometheus.Counter
+	deadLetters    *prometheus.CounterVec // by field ("" for the record as a whole, clickhouse for poison rows)
+	deadLettersCut prometheus.Counter
+	batchRows      prometheus.Histogram
+	batchBytes     prometheus.Histogram
+	insertSecs     prometheus.Histogram
+	flushes        *prometheus.CounterVec // by reason: rows, bytes, interval, revoke, shutdown
+	retries        *prometheus.CounterVec // by class
+	fatal          prometheus.Counter
+	lag            *prometheus.GaugeVec // by topic and partition
+	paused         prometheus.Gauge
+	buffered       prometheus.Gauge
+	freshness      prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -31,6 +32,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Valid events ClickHouse accepted (replays included)."}),
 		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "dead_letters_total",
 			Help: "Records sent to the dead-letter topic, by the field that broke the contract."}, []string{"field"}),
+		deadLettersCut: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "dead_letters_truncated_total",
+			Help: "Dead letters whose value was cut to fit the dead-letter topic's size limit."}),
 		batchRows: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "batch_rows",
 			Help: "Events per inserted batch.", Buckets: prometheus.ExponentialBuckets(1, 4, 10)}),
 		batchBytes: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "batch_bytes",
@@ -52,7 +55,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		freshness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "freshness_seconds",
 			Help: "From a record's Kafka timestamp to ClickHouse accepting it.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
 	}
-	if err := prom.Register(reg, m.consumed, m.inserted, m.deadLetters, m.batchRows, m.batchBytes,
+	if err := prom.Register(reg, m.consumed, m.inserted, m.deadLetters, m.deadLettersCut, m.batchRows, m.batchBytes,
 		m.insertSecs, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
 		return nil, err
 	}
