@@ -3,12 +3,15 @@ package ingest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 
+	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/ingest"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
 )
 
 // TestTopicRecreatedNewRecordsAtOldOffsets: after the topic is deleted and
@@ -93,5 +96,34 @@ func TestReplayOfSameRecordsStoresNothingTwice(t *testing.T) {
 	}
 	if after := rows(); before == 0 || after != before {
 		t.Errorf("%d rows in events after the replay, %d before: want the same, not zero", after, before)
+	}
+}
+
+// TestBackfillSpanningManyMonths: a backfill whose batch spans 150 months
+// (ClickHouse refuses an insert into more than 100 partitions by default,
+// code 252, which no retry fixes) is stored whole and committed.
+func TestBackfillSpanningManyMonths(t *testing.T) {
+	kc := newCluster(t)
+	db, _ := clickhousetest.OpenStore(t, clickhousetest.Migrated(t))
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	var events []rebate.Event
+	for m := range 150 {
+		for i := range 2 {
+			events = append(events, rebate.Event{ID: fmt.Sprintf("backfill-%d-%d", m, i), Type: rebate.Click,
+				TS: now.AddDate(0, -m, 0), UserID: uint64(2*m + i + 1), MerchantID: 1, ProductID: 1})
+		}
+	}
+	produce(t, kc, records(events))
+	// One batch for the whole backfill.
+	r := start(t, kc, db, ingest.Config{BatchRows: 1000, FlushInterval: 2 * time.Second, RetryMin: 10 * time.Millisecond,
+		RetryMax: 200 * time.Millisecond}, ingest.Hooks{})
+	waitCommittedWhile(t, kc, r, 60*time.Second)
+	// clicks keeps every month (events has a TTL that may drop the oldest).
+	var n, months uint64
+	if err := db.Conn().QueryRow(context.Background(), "SELECT uniqExact(event_id), uniqExact(toYYYYMM(ts)) FROM clicks").Scan(&n, &months); err != nil {
+		t.Fatal(err)
+	}
+	if n != uint64(len(events)) || months != 150 {
+		t.Errorf("%d clicks over %d months stored, want %d over 150", n, months, len(events))
 	}
 }
