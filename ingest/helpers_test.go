@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,8 +190,14 @@ func deadLetters(t *testing.T, kc kafka.Config, want int) []*kgo.Record {
 // waitMembers polls until the group has n members, each with partitions.
 func waitMembers(t *testing.T, kc kafka.Config, n int) {
 	t.Helper()
+	waitMembersWithin(t, kc, n, 20*time.Second)
+}
+
+// waitMembersWithin is waitMembers with a deadline of d.
+func waitMembersWithin(t *testing.T, kc kafka.Config, n int, d time.Duration) {
+	t.Helper()
 	adm := kadm.NewClient(client(t, kc))
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		groups, err := adm.DescribeGroups(context.Background(), group)
 		if err == nil {
@@ -206,5 +214,40 @@ func waitMembers(t *testing.T, kc kafka.Config, n int) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("group never had %d members with partitions", n)
+	t.Fatalf("group did not have %d members with partitions within %s", n, d)
+}
+
+// killSwitch dials a client's connections and, on kill, resets them all and
+// refuses new ones: the client is then as gone as a process killed with
+// kill -9 (no LeaveGroup, no commit, no goodbye), though its goroutines run
+// on until the test ends.
+type killSwitch struct {
+	mu    sync.Mutex
+	dead  bool
+	conns []net.Conn
+}
+
+func (k *killSwitch) dial(ctx context.Context, network, host string) (net.Conn, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.dead {
+		return nil, errors.New("killed")
+	}
+	c, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, network, host)
+	if err == nil {
+		k.conns = append(k.conns, c)
+	}
+	return c, err
+}
+
+func (k *killSwitch) kill() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.dead = true
+	for _, c := range k.conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // close with a reset, as the kernel does for a dead process
+		}
+		c.Close()
+	}
 }

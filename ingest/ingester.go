@@ -73,8 +73,14 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 	if err != nil {
 		return nil, err
 	}
+	if cfg.InstanceID != "" {
+		// A static member: see Config.InstanceID, and leaveGroup for why a
+		// graceful stop still leaves.
+		opts = append(opts, kgo.InstanceID(cfg.InstanceID))
+	}
 	opts = append(opts,
 		kgo.ConsumerGroup(cfg.Group),
+		kgo.SessionTimeout(cfg.SessionTimeout),
 		kgo.ConsumeTopics(cfg.Topics.Events),
 		// Offsets are committed by hand, after ClickHouse took the batch.
 		kgo.DisableAutoCommit(),
@@ -104,7 +110,8 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 // leaves the group. It returns an error only when it had to stop for one
 // (a fatal ClickHouse error); the records it had not committed stay in Kafka.
 func (in *Ingester) Run(ctx context.Context) error {
-	in.log.Info("ingester started", "topic", in.cfg.Topics.Events, "group", in.cfg.Group, "batch_rows", in.cfg.BatchRows,
+	in.log.Info("ingester started", "topic", in.cfg.Topics.Events, "group", in.cfg.Group, "instance_id", in.cfg.InstanceID,
+		"session_timeout", in.cfg.SessionTimeout, "batch_rows", in.cfg.BatchRows,
 		"batch_bytes", in.cfg.BatchBytes, "flush_interval", in.cfg.FlushInterval)
 	in.learnDeadLetterLimit(ctx)
 	for {
@@ -231,12 +238,15 @@ func (in *Ingester) shutdown() error {
 		in.log.Warn("could not store the last batch; Kafka keeps it for the next start", "err", err)
 	}
 	in.cl.AllowRebalance()
+	in.leaveGroup(ctx)
 	in.cl.Close()
 	in.log.Info("ingester stopped")
 	return nil
 }
 
-// close leaves the group without storing or committing anything more.
+// close stops without storing or committing anything more. A dynamic
+// member leaves the group (Close does it); a static one stays a member
+// until it restarts or its session times out, as after a crash.
 func (in *Ingester) close() {
 	in.mu.Lock()
 	in.stopped = true
