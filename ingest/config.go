@@ -47,6 +47,14 @@ type Config struct {
 	RetryMax       time.Duration
 	UnknownRetries int // default 10
 
+	// InsertTimeout bounds one insert. A hung ClickHouse (connections
+	// accepted, nothing answered) would otherwise hold the batch for the
+	// client's read timeout (300 s) with no sign; a timed-out insert is
+	// retried like any unavailability (fetching paused), with the same
+	// content token, so a late success of the first attempt stores nothing
+	// twice.
+	InsertTimeout time.Duration
+
 	// FetchMaxBytes bounds what the client buffers ahead of the batch.
 	FetchMaxBytes int32 // default 16 MiB
 
@@ -68,6 +76,8 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.Int(&c.BatchBytes, "batch-bytes", "REBATE_INGEST_BATCH_BYTES", 32<<20, "flush a batch at this many record bytes", settings.Between(1024, 1<<31-1))
 	f.Duration(&c.FlushInterval, "flush-interval", "REBATE_INGEST_FLUSH_INTERVAL", 250*time.Millisecond,
 		"flush a batch once its first record waited this long", settings.Positive)
+	f.Duration(&c.InsertTimeout, "insert-timeout", "REBATE_INGEST_INSERT_TIMEOUT", 30*time.Second,
+		"give up an insert after this long and retry it (same token: a late success is not stored twice)", settings.Positive)
 	f.Duration(&c.RetryMax, "retry-max", "REBATE_INGEST_RETRY_MAX", 10*time.Second, "longest wait between retries of a failed flush", settings.Positive)
 }
 

@@ -14,6 +14,19 @@ type errKafka struct{ err error }
 func (e errKafka) Error() string { return e.err.Error() }
 func (e errKafka) Unwrap() error { return e.err }
 
+// errInsertTimeout marks an insert that did not answer within
+// Config.InsertTimeout: ClickHouse is hung or overloaded, so it is retried.
+type errInsertTimeout struct {
+	events int
+	after  time.Duration
+	err    error
+}
+
+func (e errInsertTimeout) Error() string {
+	return fmt.Sprintf("insert %d events: no answer within %s: %v", e.events, e.after, e.err)
+}
+func (e errInsertTimeout) Unwrap() error { return e.err }
+
 // flushRetrying flushes the batch until it works. While it does not, fetching
 // is paused (memory stays bounded by the batch and the client's buffer) and
 // rebalances may proceed. It returns an error for a fatal failure, a crash
@@ -35,7 +48,10 @@ func (in *Ingester) flushRetrying(ctx context.Context, reason string) error {
 		}
 		c := classify(err)
 		var ke errKafka
-		if errors.As(err, &ke) {
+		var te errInsertTimeout
+		if errors.As(err, &te) {
+			c = retryable
+		} else if errors.As(err, &ke) {
 			c = retryable
 			if tooLarge(err) {
 				// Even a dead letter cut to minDeadLetterLimit is refused:
@@ -127,9 +143,18 @@ func (in *Ingester) flushLocked(ctx context.Context, reason string) error {
 // (poison) is found by halving and returned as a reject, so one bad row
 // never blocks a partition; any other error fails the whole insert.
 func (in *Ingester) insert(ctx context.Context, b *batch, lo, hi int, token string) ([]reject, error) {
-	err := in.sink.InsertEvents(ctx, b.events[lo:hi], sources(b.recs[lo:hi]), token)
+	ictx, cancel := context.WithTimeout(ctx, in.cfg.InsertTimeout)
+	err := in.sink.InsertEvents(ictx, b.events[lo:hi], sources(b.recs[lo:hi]), token)
+	timedOut := err != nil && errors.Is(ictx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+	cancel()
 	if err == nil {
 		return nil, nil
+	}
+	if timedOut {
+		in.m.insertTimeouts.Inc()
+		in.log.Warn("ClickHouse did not answer an insert in time; pausing fetching and retrying it with the same token",
+			"events", hi-lo, "insert_timeout", in.cfg.InsertTimeout, "token", token)
+		return nil, errInsertTimeout{events: hi - lo, after: in.cfg.InsertTimeout, err: err}
 	}
 	if classify(err) != poison {
 		return nil, fmt.Errorf("insert %d events: %w", hi-lo, err)

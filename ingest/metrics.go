@@ -14,6 +14,7 @@ type metrics struct {
 	batchRows      prometheus.Histogram
 	batchBytes     prometheus.Histogram
 	insertSecs     prometheus.Histogram
+	insertTimeouts prometheus.Counter
 	flushes        *prometheus.CounterVec // by reason: rows, bytes, interval, revoke, shutdown
 	retries        *prometheus.CounterVec // by class
 	fatal          prometheus.Counter
@@ -40,6 +41,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Record bytes per flushed batch.", Buckets: prometheus.ExponentialBuckets(256, 4, 10)}),
 		insertSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "insert_seconds",
 			Help: "Time to insert one batch into ClickHouse.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
+		insertTimeouts: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "insert_timeouts_total",
+			Help: "Inserts that got no answer within the insert timeout (retried with the same token)."}),
 		flushes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "flushes_total",
 			Help: "Flushed batches, by what triggered them."}, []string{"reason"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "retries_total",
@@ -56,7 +59,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "From a record's Kafka timestamp to ClickHouse accepting it.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
 	}
 	if err := prom.Register(reg, m.consumed, m.inserted, m.deadLetters, m.deadLettersCut, m.batchRows, m.batchBytes,
-		m.insertSecs, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
+		m.insertSecs, m.insertTimeouts, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
 		return nil, err
 	}
 	return m, nil
