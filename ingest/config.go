@@ -58,6 +58,9 @@ type Config struct {
 	// FetchMaxBytes bounds what the client buffers ahead of the batch.
 	FetchMaxBytes int32 // default 16 MiB
 
+	// LagInterval is how often the consumer lag is measured from the broker.
+	LagInterval time.Duration // default 5s
+
 	// ShutdownTimeout bounds the last flush when stopping.
 	ShutdownTimeout time.Duration // default 30s
 }
@@ -118,6 +121,7 @@ func (c *Config) setDefaults() error {
 	defaults.Set(&c.UnknownRetries, 10)
 	defaults.Set(&c.FetchMaxBytes, 16<<20)
 	defaults.Set(&c.ShutdownTimeout, 30*time.Second)
+	defaults.Set(&c.LagInterval, 5*time.Second)
 	if err := settings.Check(c.Topics.RegisterFlags); err != nil {
 		return err
 	}

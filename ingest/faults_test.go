@@ -162,6 +162,45 @@ func TestClickHouseOutage(t *testing.T) {
 	s.check(t, 40)
 }
 
+// TestLagThroughOutage: while ClickHouse is down, records produced pile up
+// in Kafka and the lag gauge says so (it is measured from the broker, not
+// from what the paused consumer fetches); once ClickHouse is back and the
+// backlog committed, it returns to 0.
+func TestLagThroughOutage(t *testing.T) {
+	kc := newCluster(t)
+	s := newScenario(t, 41)
+	ep := chlocaltest.Start(t)
+	px := newProxy(t, ep.Addr)
+	viaProxy, err := clickhouse.Open(context.Background(), clickhouse.Config{Addr: px.addr(), Database: s.db.Config().Database,
+		DialTimeout: time.Second, QueryTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viaProxy.Close()
+	lag := func(r *running) float64 { return metricValue(t, r, "rebate_ingest_consumer_lag") }
+	half := len(s.stream.Events) / 2
+	cfg := smallBatches()
+	cfg.LagInterval = 100 * time.Millisecond
+	r := start(t, kc, viaProxy, cfg, ingest.Hooks{})
+	produce(t, kc, records(s.stream.Events[:half]))
+	waitCommitted(t, kc, 30*time.Second)
+	waitFor(t, 5*time.Second, "lag 0", func() bool { return seriesCount(t, r, "rebate_ingest_consumer_lag") == 4 && lag(r) == 0 })
+
+	px.setDown(true)
+	backlog := len(s.stream.Events) - half
+	produce(t, kc, records(s.stream.Events[half:]))
+	waitFor(t, 10*time.Second, fmt.Sprintf("lag of at least the %d records produced while down", backlog),
+		func() bool { return lag(r) >= float64(backlog) })
+	if metricValue(t, r, "rebate_ingest_paused") != 1 {
+		t.Error("not paused while ClickHouse is down")
+	}
+
+	px.setDown(false)
+	waitCommittedWhile(t, kc, r, 60*time.Second)
+	waitFor(t, 5*time.Second, "lag back to 0", func() bool { return lag(r) == 0 })
+	s.check(t, 41)
+}
+
 // TestClickHouseHangs: ClickHouse accepts connections and answers nothing.
 // Within the insert timeout the ingester gives the insert up, pauses
 // fetching (rebate_ingest_paused 1) and counts the timeout; it retries with

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,6 +52,7 @@ type Ingester struct {
 	stopped bool // after a crash hook: callbacks must not store or commit
 
 	dlqLimit atomic.Int32 // bytes of a record batch the dead-letter topic takes
+	stopLag  func()       // ends watchLag; set by Run
 }
 
 // New builds an ingester; Run starts it.
@@ -69,6 +69,7 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 	}
 	in := &Ingester{cfg: cfg, sink: sink, log: log, m: m, hooks: hooks, b: newBatch()}
 	in.dlqLimit.Store(kafka.FallbackMaxMessageBytes)
+	in.stopLag = func() {}
 	opts, err := kcfg.Opts()
 	if err != nil {
 		return nil, err
@@ -114,6 +115,12 @@ func (in *Ingester) Run(ctx context.Context) error {
 		"session_timeout", in.cfg.SessionTimeout, "batch_rows", in.cfg.BatchRows,
 		"batch_bytes", in.cfg.BatchBytes, "flush_interval", in.cfg.FlushInterval)
 	in.learnDeadLetterLimit(ctx)
+	lagCtx, stopLag := context.WithCancel(ctx)
+	lagDone := make(chan struct{})
+	go func() { defer close(lagDone); in.watchLag(lagCtx) }()
+	// Stopped before the client closes (it uses the client).
+	in.stopLag = sync.OnceFunc(func() { stopLag(); <-lagDone })
+	defer in.stopLag()
 	for {
 		if ctx.Err() != nil {
 			return in.shutdown()
@@ -140,9 +147,6 @@ func (in *Ingester) Run(ctx context.Context) error {
 		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 			for _, r := range p.Records {
 				in.take(r, now)
-			}
-			if n := len(p.Records); n > 0 {
-				in.m.lag.WithLabelValues(p.Topic, strconv.Itoa(int(p.Partition))).Set(float64(p.HighWatermark - p.Records[n-1].Offset - 1))
 			}
 		})
 		reason := in.flushReason(time.Now())
@@ -197,7 +201,6 @@ func (in *Ingester) flushReason(now time.Time) string {
 func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	in.forgetLag(revoked)
 	if in.stopped || in.b.empty() {
 		return
 	}
@@ -214,21 +217,11 @@ func (in *Ingester) onLost(_ context.Context, _ *kgo.Client, lost map[string][]i
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.log.Warn("partitions lost; their next owner reads them again", "lost", lost)
-	in.forgetLag(lost)
 	in.b.drop(lost)
 }
 
-// forgetLag removes the lag of partitions this member no longer reads, so
-// that summing the gauge over every member counts each partition once.
-func (in *Ingester) forgetLag(parts map[string][]int32) {
-	for topic, ps := range parts {
-		for _, p := range ps {
-			in.m.lag.DeleteLabelValues(topic, strconv.Itoa(int(p)))
-		}
-	}
-}
-
 func (in *Ingester) shutdown() error {
+	in.stopLag()
 	ctx, cancel := context.WithTimeout(context.Background(), in.cfg.ShutdownTimeout)
 	defer cancel()
 	in.mu.Lock()
@@ -248,6 +241,7 @@ func (in *Ingester) shutdown() error {
 // member leaves the group (Close does it); a static one stays a member
 // until it restarts or its session times out, as after a crash.
 func (in *Ingester) close() {
+	in.stopLag()
 	in.mu.Lock()
 	in.stopped = true
 	in.mu.Unlock()

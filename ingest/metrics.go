@@ -50,7 +50,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		fatal: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "fatal_errors_total",
 			Help: "Errors that stopped the ingester without committing."}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: ns + "consumer_lag",
-			Help: "Records between the high watermark and what this member has read, by partition."}, []string{"topic", "partition"}),
+			Help: "Records of the partition the group has not committed (high watermark minus committed offset), from the broker; " +
+				"every member reports every partition: take max by (topic, partition)."}, []string{"topic", "partition"}),
 		paused: prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "paused",
 			Help: "1 while fetching is paused because flushing fails."}),
 		buffered: prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "buffered_bytes",
