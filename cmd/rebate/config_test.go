@@ -59,13 +59,13 @@ func TestConfigPrecedence(t *testing.T) {
 // under their names, and they reach the parts (they were once ignored).
 func TestUpHonoursEveryPart(t *testing.T) {
 	r, err := loadConfig("up", []string{"--conns", "7"}, env("REBATE_LEADERBOARD_REFRESH", "9s", "REBATE_EVENTS_RETENTION_DAYS", "30",
-		"REBATE_KAFKA_GROUP", "g2", "REBATE_KAFKA_TOPIC", "t2"), io.Discard)
+		"REBATE_KAFKA_GROUP", "g2", "REBATE_KAFKA_TOPIC", "t2", "REBATE_KAFKA_SYNC", "true"), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := r.(*upCmd)
 	if c.Engine.Conns != 7 || c.Schema.LeaderboardRefresh != 9*time.Second || c.Schema.EventsRetentionDays != 30 ||
-		c.Ingest.Group != "g2" || c.Topics.Events != "t2" {
+		c.Ingest.Group != "g2" || c.Topics.Events != "t2" || !c.Broker.Sync {
 		t.Errorf("up: %+v", c)
 	}
 }
