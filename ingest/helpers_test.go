@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -93,8 +95,14 @@ type running struct {
 // start runs an ingester until the test ends or stop is called.
 func start(t *testing.T, kc kafka.Config, sink ingest.Sink, cfg ingest.Config, hooks ingest.Hooks) *running {
 	t.Helper()
+	return startLogged(t, kc, sink, cfg, hooks, nil)
+}
+
+// startLogged is start with the ingester's log sent to log.
+func startLogged(t *testing.T, kc kafka.Config, sink ingest.Sink, cfg ingest.Config, hooks ingest.Hooks, log *slog.Logger) *running {
+	t.Helper()
 	reg := prometheus.NewRegistry()
-	in, err := ingest.New(cfg, kc, sink, nil, reg, hooks)
+	in, err := ingest.New(cfg, kc, sink, log, reg, hooks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,3 +259,23 @@ func (k *killSwitch) kill() {
 		c.Close()
 	}
 }
+
+// logBuffer collects a log for a test to read while it is written.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rebatehq/rebate"
@@ -138,7 +139,13 @@ func (in *Ingester) Run(ctx context.Context) error {
 			return nil
 		}
 		fetches.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+			switch {
+			case errors.Is(err, kerr.FencedInstanceID):
+				// Two running ingesters with one --instance-id take the
+				// membership from each other: an operator must give each its own.
+				in.log.Error("another consumer of the group uses this instance id; give each ingester its own --instance-id",
+					"instance_id", in.cfg.InstanceID, "err", err)
+			case !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled):
 				in.log.Warn("fetch failed; the client retries", "topic", topic, "partition", p, "err", err)
 			}
 		})

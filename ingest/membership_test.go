@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -56,4 +57,21 @@ func TestStaticMemberLeavesOnGracefulStop(t *testing.T) {
 	produce(t, kc, records(s.stream.Events))
 	waitCommittedWhile(t, kc, rb, 30*time.Second)
 	s.check(t, 101)
+}
+
+// TestSharedInstanceIDIsReported: two running ingesters given one instance
+// id take the membership from each other; the one fenced says so at error
+// level, naming the setting to fix.
+func TestSharedInstanceIDIsReported(t *testing.T) {
+	kc := newCluster(t)
+	s := newScenario(t, 102)
+	cfg := smallBatches()
+	cfg.InstanceID = "same"
+	var first logBuffer
+	startLogged(t, kc, s.db, cfg, ingest.Hooks{}, first.logger())
+	waitMembers(t, kc, 1)
+	start(t, kc, s.db, cfg, ingest.Hooks{})
+	waitFor(t, 20*time.Second, "an error log naming --instance-id", func() bool {
+		return strings.Contains(first.String(), "level=ERROR") && strings.Contains(first.String(), "--instance-id")
+	})
 }
