@@ -43,9 +43,9 @@ const maxReason = 256
 // plus the dead-letter headers, or a dead-letter topic with a smaller limit)
 // keeps as much of the value as fits, with the headers of the cut
 // (HeaderTruncated, HeaderOriginalSize, HeaderOriginalSHA256). If even an
-// empty value does not fit, the source's own headers go, then the key. A
-// rejected record must never stop the good ones behind it, so a dead letter
-// is never refused for its size.
+// empty value does not fit, the source's own headers go, then the key (and
+// the reason is cut to 256 bytes). A rejected record must never stop the
+// good ones behind it, so its dead letter is cut rather than refused.
 func DeadLetterWithin(topic string, src *kgo.Record, reason, field string, limit int) *kgo.Record {
 	dl := DeadLetter(topic, src, reason, field)
 	room := limit - BatchOverhead

@@ -2,14 +2,12 @@ package kafka
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -71,35 +69,4 @@ func TestDeadLetterWithin(t *testing.T) {
 	big.Key = bytes.Repeat([]byte("k"), 3000)
 	src = &big
 	check("key and headers too big", DeadLetterWithin("dlq", src, "bad json", "", 2000), 2000, "value,headers,key")
-}
-
-// TestMaxMessageBytes: a topic's own limit wins; otherwise the smaller of
-// what the topic and the broker report.
-func TestMaxMessageBytes(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "plain"),
-		kfake.BrokerConfigs(map[string]string{"message.max.bytes": "500000"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx := context.Background()
-	req := kmsg.NewPtrCreateTopicsRequest()
-	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = "big", 1, 1
-	v := "4000000"
-	rt.Configs = append(rt.Configs, kmsg.CreateTopicsRequestTopicConfig{Name: "max.message.bytes", Value: &v})
-	req.Topics = append(req.Topics, rt)
-	if _, err := req.RequestWith(ctx, cl); err != nil {
-		t.Fatal(err)
-	}
-	for topic, want := range map[string]int{"plain": 500000, "big": 4000000} {
-		if got, err := MaxMessageBytes(ctx, cl, topic); err != nil || got != want {
-			t.Errorf("%s: %d, %v; want %d", topic, got, err, want)
-		}
-	}
 }
