@@ -1,10 +1,12 @@
 package ingest
 
 import (
+	"cmp"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -44,6 +46,7 @@ type batch struct {
 
 	// What a flush already did, so a retry redoes only what failed.
 	dlqDone, inserted bool
+	tok               string // the content token, once computed; drop resets it
 }
 
 func newBatch() *batch { return &batch{spans: map[partition]*span{}} }
@@ -88,28 +91,52 @@ func sources(recs []*kgo.Record) []rebate.Source {
 	return out
 }
 
-// token names the batch by its offsets: a retry of the same batch carries the
-// same token, so ClickHouse drops the blocks it already stored.
+// token names the batch by its content: the topic, partition, offset, key
+// and value of every event's record, in partition and offset order. A retry
+// of the same batch, or a replay of the same records, carries the same token,
+// so ClickHouse drops the blocks it already stored (insert_deduplication_token).
+// Offsets alone are not enough: after a topic is re-created, a move to
+// another cluster or a broker's data reset, offsets start again at 0, and
+// new records at old offsets would be dropped as repeats (stored nowhere,
+// yet committed). Hashing ~32 MiB costs ~20 ms, once per batch.
 func (b *batch) token() string {
-	keys := make([]partition, 0, len(b.spans))
-	for p := range b.spans {
-		keys = append(keys, p)
+	if b.tok != "" {
+		return b.tok
 	}
-	slices.SortFunc(keys, func(x, y partition) int {
-		if x.topic != y.topic {
-			if x.topic < y.topic {
-				return -1
-			}
-			return 1
+	order := make([]int, len(b.recs))
+	for i := range order {
+		order[i] = i
+	}
+	// One order whatever the interleaving of partitions in the fetches.
+	slices.SortStableFunc(order, func(i, j int) int {
+		x, y := b.recs[i], b.recs[j]
+		if c := strings.Compare(x.Topic, y.Topic); c != 0 {
+			return c
 		}
-		return int(x.part - y.part)
+		if c := cmp.Compare(x.Partition, y.Partition); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Offset, y.Offset)
 	})
 	h := sha256.New()
-	for _, p := range keys {
-		s := b.spans[p]
-		fmt.Fprintf(h, "%s/%d/%d-%d;", p.topic, p.part, s.first, s.last)
+	var num [8]byte
+	field := func(p []byte) { // length-prefixed, so no two records read alike
+		binary.BigEndian.PutUint64(num[:], uint64(len(p)))
+		h.Write(num[:])
+		h.Write(p)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	for _, i := range order {
+		r := b.recs[i]
+		field([]byte(r.Topic))
+		binary.BigEndian.PutUint64(num[:], uint64(r.Partition))
+		h.Write(num[:])
+		binary.BigEndian.PutUint64(num[:], uint64(r.Offset))
+		h.Write(num[:])
+		field(r.Key)
+		field(r.Value)
+	}
+	b.tok = hex.EncodeToString(h.Sum(nil)[:16])
+	return b.tok
 }
 
 // commits lists the last record of each partition.
@@ -143,6 +170,8 @@ func (b *batch) drop(lost map[string][]int32) {
 		delete(b.spans, p)
 	}
 	// Progress flags stay: what was sent or stored for the kept records was.
+	// The content changed, so does its token.
+	b.tok = ""
 	b.bytes = 0
 	for _, r := range b.recs {
 		b.bytes += len(r.Value)

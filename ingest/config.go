@@ -20,6 +20,18 @@ type Config struct {
 	Topics kafka.Topics // default rebate-events, rebate-events-dlq
 	Group  string       // default rebate-app-group
 
+	// InstanceID makes the ingester a static member of the group: when it
+	// restarts with the same id after a crash, it gets its partitions back
+	// at once, where a dynamic member (InstanceID "") waits for the old
+	// member's session to time out. Two running ingesters must never share
+	// one (the second fences the first). The commands fill it when empty:
+	// rebate ingest with rebate-ingest-<host name>, rebate up with rebate-up.
+	InstanceID string
+	// SessionTimeout is how long the group waits for a silent member before
+	// giving its partitions to others: a crashed member that does not come
+	// back stalls its partitions this long.
+	SessionTimeout time.Duration
+
 	// A batch is flushed when it holds BatchRows events or BatchBytes of
 	// record values, or when its oldest record has waited FlushInterval. At a
 	// high rate batches fill by size (about one insert a second per table at
@@ -35,8 +47,19 @@ type Config struct {
 	RetryMax       time.Duration
 	UnknownRetries int // default 10
 
+	// InsertTimeout bounds one insert. A hung ClickHouse (connections
+	// accepted, nothing answered) would otherwise hold the batch for the
+	// client's read timeout (300 s) with no sign; a timed-out insert is
+	// retried like any unavailability (fetching paused), with the same
+	// content token, so a late success of the first attempt stores nothing
+	// twice.
+	InsertTimeout time.Duration
+
 	// FetchMaxBytes bounds what the client buffers ahead of the batch.
 	FetchMaxBytes int32 // default 16 MiB
+
+	// LagInterval is how often the consumer lag is measured from the broker.
+	LagInterval time.Duration // default 5s
 
 	// ShutdownTimeout bounds the last flush when stopping.
 	ShutdownTimeout time.Duration // default 30s
@@ -47,11 +70,47 @@ type Config struct {
 // with the API and the simulator.
 func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.String(&c.Group, "group", "REBATE_KAFKA_GROUP", kafka.DefaultGroup, "consumer group", settings.NonEmpty)
+	f.String(&c.InstanceID, "instance-id", "REBATE_INGEST_INSTANCE_ID", "",
+		"static group member id: restarted with the same id, the ingester resumes at once; unique per running ingester "+
+			"(empty: rebate-ingest-<host name>; rebate up: rebate-up)", instanceID)
+	f.Duration(&c.SessionTimeout, "session-timeout", "REBATE_KAFKA_SESSION_TIMEOUT", 10*time.Second,
+		"how long the group waits for a silent member before moving its partitions", settings.DurationBetween(time.Second, 30*time.Minute))
 	f.Int(&c.BatchRows, "batch-rows", "REBATE_INGEST_BATCH_ROWS", 100_000, "flush a batch at this many events", settings.Between(1, 10_000_000))
 	f.Int(&c.BatchBytes, "batch-bytes", "REBATE_INGEST_BATCH_BYTES", 32<<20, "flush a batch at this many record bytes", settings.Between(1024, 1<<31-1))
 	f.Duration(&c.FlushInterval, "flush-interval", "REBATE_INGEST_FLUSH_INTERVAL", 250*time.Millisecond,
 		"flush a batch once its first record waited this long", settings.Positive)
+	f.Duration(&c.InsertTimeout, "insert-timeout", "REBATE_INGEST_INSERT_TIMEOUT", 30*time.Second,
+		"give up an insert after this long and retry it (same token: a late success is not stored twice)", settings.Positive)
 	f.Duration(&c.RetryMax, "retry-max", "REBATE_INGEST_RETRY_MAX", 10*time.Second, "longest wait between retries of a failed flush", settings.Positive)
+}
+
+// instanceID accepts what Kafka takes as a group.instance.id, or nothing.
+func instanceID(v string) error {
+	if len(v) > 249 {
+		return fmt.Errorf("at most 249 characters")
+	}
+	for i := range len(v) {
+		if !idChar(v[i]) {
+			return fmt.Errorf("want letters, digits, '.', '_' or '-'")
+		}
+	}
+	return nil
+}
+
+func idChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
+}
+
+// InstanceIDFor is a static member id for an ingester on this host: prefix
+// and the host name, with what Kafka does not take in an id replaced by '-'.
+func InstanceIDFor(prefix, host string) string {
+	b := []byte(prefix + host)
+	for i, c := range b {
+		if !idChar(c) {
+			b[i] = '-'
+		}
+	}
+	return string(b[:min(len(b), 249)])
 }
 
 // setDefaults fills what the caller left zero and checks the result.
@@ -62,6 +121,7 @@ func (c *Config) setDefaults() error {
 	defaults.Set(&c.UnknownRetries, 10)
 	defaults.Set(&c.FetchMaxBytes, 16<<20)
 	defaults.Set(&c.ShutdownTimeout, 30*time.Second)
+	defaults.Set(&c.LagInterval, 5*time.Second)
 	if err := settings.Check(c.Topics.RegisterFlags); err != nil {
 		return err
 	}

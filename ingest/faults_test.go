@@ -2,7 +2,7 @@ package ingest_test
 
 import (
 	"context"
-	"io"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -15,16 +15,21 @@ import (
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/ingest"
 	"github.com/rebatehq/rebate/internal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/kafka"
 )
 
 // proxy forwards TCP to ClickHouse and can cut every connection, as a
-// server restart or a network failure would.
+// server restart or a network failure would, or freeze: accept connections
+// and read requests but forward nothing either way, as a hung server does,
+// until it thaws and delivers what it held (a late answer).
 type proxy struct {
 	ln     net.Listener
 	target string
 	mu     sync.Mutex
+	thawed *sync.Cond // signalled when frozen or down changes
 	down   bool
+	frozen bool
 	conns  map[net.Conn]bool
 }
 
@@ -34,7 +39,8 @@ func newProxy(t *testing.T, target string) *proxy {
 		t.Fatal(err)
 	}
 	p := &proxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
-	t.Cleanup(func() { ln.Close() })
+	p.thawed = sync.NewCond(&p.mu)
+	t.Cleanup(func() { ln.Close(); p.setFrozen(false) })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -51,6 +57,9 @@ func (p *proxy) addr() string { return p.ln.Addr().String() }
 
 func (p *proxy) serve(c net.Conn) {
 	p.mu.Lock()
+	for p.frozen && !p.down {
+		p.thawed.Wait()
+	}
 	if p.down {
 		p.mu.Unlock()
 		c.Close()
@@ -64,21 +73,50 @@ func (p *proxy) serve(c net.Conn) {
 	}
 	p.conns[c], p.conns[up] = true, true
 	p.mu.Unlock()
-	go func() { _, _ = io.Copy(up, c); up.Close() }()
-	_, _ = io.Copy(c, up)
+	go func() { p.relay(up, c); up.Close() }()
+	p.relay(c, up)
 	c.Close()
+}
+
+// relay copies src to dst, holding what it read while the proxy is frozen.
+func (p *proxy) relay(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			for p.frozen && !p.down {
+				p.thawed.Wait()
+			}
+			p.mu.Unlock()
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func (p *proxy) setDown(down bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.down = down
+	p.thawed.Broadcast()
 	if down {
 		for c := range p.conns {
 			c.Close()
 		}
 		p.conns = map[net.Conn]bool{}
 	}
+}
+
+func (p *proxy) setFrozen(frozen bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frozen = frozen
+	p.thawed.Broadcast()
 }
 
 // TestClickHouseOutage: ClickHouse goes away mid-stream. The ingester pauses
@@ -122,6 +160,104 @@ func TestClickHouseOutage(t *testing.T) {
 		t.Error("still paused after ClickHouse came back")
 	}
 	s.check(t, 40)
+}
+
+// TestLagThroughOutage: while ClickHouse is down, records produced pile up
+// in Kafka and the lag gauge says so (it is measured from the broker, not
+// from what the paused consumer fetches); once ClickHouse is back and the
+// backlog committed, it returns to 0.
+func TestLagThroughOutage(t *testing.T) {
+	kc := newCluster(t)
+	s := newScenario(t, 41)
+	ep := chlocaltest.Start(t)
+	px := newProxy(t, ep.Addr)
+	viaProxy, err := clickhouse.Open(context.Background(), clickhouse.Config{Addr: px.addr(), Database: s.db.Config().Database,
+		DialTimeout: time.Second, QueryTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viaProxy.Close()
+	lag := func(r *running) float64 { return metricValue(t, r, "rebate_ingest_consumer_lag") }
+	half := len(s.stream.Events) / 2
+	cfg := smallBatches()
+	cfg.LagInterval = 100 * time.Millisecond
+	r := start(t, kc, viaProxy, cfg, ingest.Hooks{})
+	produce(t, kc, records(s.stream.Events[:half]))
+	waitCommitted(t, kc, 30*time.Second)
+	waitFor(t, 5*time.Second, "lag 0", func() bool { return seriesCount(t, r, "rebate_ingest_consumer_lag") == 4 && lag(r) == 0 })
+
+	px.setDown(true)
+	backlog := len(s.stream.Events) - half
+	produce(t, kc, records(s.stream.Events[half:]))
+	waitFor(t, 10*time.Second, fmt.Sprintf("lag of at least the %d records produced while down", backlog),
+		func() bool { return lag(r) >= float64(backlog) })
+	if metricValue(t, r, "rebate_ingest_paused") != 1 {
+		t.Error("not paused while ClickHouse is down")
+	}
+
+	px.setDown(false)
+	waitCommittedWhile(t, kc, r, 60*time.Second)
+	waitFor(t, 5*time.Second, "lag back to 0", func() bool { return lag(r) == 0 })
+	s.check(t, 41)
+}
+
+// TestClickHouseHangs: ClickHouse accepts connections and answers nothing.
+// Within the insert timeout the ingester gives the insert up, pauses
+// fetching (rebate_ingest_paused 1) and counts the timeout; it retries with
+// the same token while ClickHouse stays hung. When ClickHouse answers
+// again, the held first attempts arrive late: whichever lands first is
+// stored, the others are dropped as repeats, so every event is stored
+// exactly once.
+func TestClickHouseHangs(t *testing.T) {
+	kc := newCluster(t)
+	ep := chlocaltest.Start(t)
+	db, _ := clickhousetest.OpenStore(t, clickhousetest.Migrated(t))
+	ctx := context.Background()
+	// Merges would fold a second copy of a row; they must not hide one.
+	if err := db.Conn().Exec(ctx, "SYSTEM STOP MERGES events"); err != nil {
+		t.Fatal(err)
+	}
+	px := newProxy(t, ep.Addr)
+	// No client read timeout, as rebate ingest runs: left to itself, an
+	// insert into a hung server waits 300 s.
+	viaProxy, err := clickhouse.Open(ctx, clickhouse.Config{Addr: px.addr(), Database: db.Config().Database})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viaProxy.Close()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	events := make([]rebate.Event, 400)
+	for i := range events {
+		events[i] = rebate.Event{ID: fmt.Sprintf("hang-%d", i), Type: rebate.Click, TS: now.Add(-time.Duration(i) * time.Second),
+			UserID: uint64(i + 1), MerchantID: 1, ProductID: 1}
+	}
+	cfg := smallBatches()
+	cfg.InsertTimeout = time.Second
+	r := start(t, kc, viaProxy, cfg, ingest.Hooks{})
+	produce(t, kc, records(events[:200]))
+	waitCommitted(t, kc, 30*time.Second)
+
+	px.setFrozen(true)
+	frozen := time.Now()
+	produce(t, kc, records(events[200:]))
+	waitFor(t, cfg.InsertTimeout+5*time.Second, "pause", func() bool { return metricValue(t, r, "rebate_ingest_paused") == 1 })
+	t.Logf("paused %s after ClickHouse froze", time.Since(frozen).Round(time.Millisecond))
+	// Retried, and timed out again, while ClickHouse stays hung.
+	waitFor(t, 20*time.Second, "a second timeout", func() bool { return metricValue(t, r, "rebate_ingest_insert_timeouts_total") >= 2 })
+	if metricValue(t, r, "rebate_ingest_retries_total") < 2 {
+		t.Error("the timed-out inserts were not counted as retries")
+	}
+
+	px.setFrozen(false)
+	waitCommittedWhile(t, kc, r, 60*time.Second)
+	waitFor(t, 5*time.Second, "resume", func() bool { return metricValue(t, r, "rebate_ingest_paused") == 0 })
+	var rows, ids uint64
+	if err := db.Conn().QueryRow(ctx, "SELECT count(), uniqExact(event_id) FROM events").Scan(&rows, &ids); err != nil {
+		t.Fatal(err)
+	}
+	if rows != uint64(len(events)) || ids != uint64(len(events)) {
+		t.Errorf("%d rows of %d events stored, want each of the %d once", rows, ids, len(events))
+	}
 }
 
 func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {

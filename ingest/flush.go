@@ -5,11 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/rebatehq/rebate/kafka"
 )
 
 // errKafka marks a failure to produce dead letters: Kafka is the store of
@@ -18,6 +13,19 @@ type errKafka struct{ err error }
 
 func (e errKafka) Error() string { return e.err.Error() }
 func (e errKafka) Unwrap() error { return e.err }
+
+// errInsertTimeout marks an insert that did not answer within
+// Config.InsertTimeout: ClickHouse is hung or overloaded, so it is retried.
+type errInsertTimeout struct {
+	events int
+	after  time.Duration
+	err    error
+}
+
+func (e errInsertTimeout) Error() string {
+	return fmt.Sprintf("insert %d events: no answer within %s: %v", e.events, e.after, e.err)
+}
+func (e errInsertTimeout) Unwrap() error { return e.err }
 
 // flushRetrying flushes the batch until it works. While it does not, fetching
 // is paused (memory stays bounded by the batch and the client's buffer) and
@@ -40,11 +48,14 @@ func (in *Ingester) flushRetrying(ctx context.Context, reason string) error {
 		}
 		c := classify(err)
 		var ke errKafka
-		if errors.As(err, &ke) {
+		var te errInsertTimeout
+		if errors.As(err, &te) {
 			c = retryable
-			if errors.Is(err, kerr.MessageTooLarge) || errors.Is(err, kerr.RecordListTooLarge) {
-				// The dead-letter topic refuses a record its source topic
-				// took: a configuration error no retry fixes.
+		} else if errors.As(err, &ke) {
+			c = retryable
+			if tooLarge(err) {
+				// Even a dead letter cut to minDeadLetterLimit is refused:
+				// a broker configuration no retry fixes.
 				c = fatal
 			}
 		}
@@ -132,9 +143,18 @@ func (in *Ingester) flushLocked(ctx context.Context, reason string) error {
 // (poison) is found by halving and returned as a reject, so one bad row
 // never blocks a partition; any other error fails the whole insert.
 func (in *Ingester) insert(ctx context.Context, b *batch, lo, hi int, token string) ([]reject, error) {
-	err := in.sink.InsertEvents(ctx, b.events[lo:hi], sources(b.recs[lo:hi]), token)
+	ictx, cancel := context.WithTimeout(ctx, in.cfg.InsertTimeout)
+	err := in.sink.InsertEvents(ictx, b.events[lo:hi], sources(b.recs[lo:hi]), token)
+	timedOut := err != nil && errors.Is(ictx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+	cancel()
 	if err == nil {
 		return nil, nil
+	}
+	if timedOut {
+		in.m.insertTimeouts.Inc()
+		in.log.Warn("ClickHouse did not answer an insert in time; pausing fetching and retrying it with the same token",
+			"events", hi-lo, "insert_timeout", in.cfg.InsertTimeout, "token", token)
+		return nil, errInsertTimeout{events: hi - lo, after: in.cfg.InsertTimeout, err: err}
 	}
 	if classify(err) != poison {
 		return nil, fmt.Errorf("insert %d events: %w", hi-lo, err)
@@ -150,23 +170,4 @@ func (in *Ingester) insert(ctx context.Context, b *batch, lo, hi int, token stri
 	}
 	right, err := in.insert(ctx, b, mid, hi, token+"/r")
 	return append(left, right...), err
-}
-
-// deadLetter produces rejects to the dead-letter topic and waits for every
-// in-sync replica to have them.
-func (in *Ingester) deadLetter(ctx context.Context, rejects []reject) error {
-	if len(rejects) == 0 {
-		return nil
-	}
-	recs := make([]*kgo.Record, len(rejects))
-	for i, r := range rejects {
-		recs[i] = kafka.DeadLetter(in.cfg.Topics.DeadLetters, r.rec, r.reason, r.field)
-	}
-	if err := in.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		return errKafka{fmt.Errorf("send %d records to %s: %w", len(recs), in.cfg.Topics.DeadLetters, err)}
-	}
-	for _, r := range rejects {
-		in.m.deadLetters.WithLabelValues(r.field).Inc()
-	}
-	return nil
 }

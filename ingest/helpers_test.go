@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,13 +32,25 @@ func newCluster(t testing.TB) kafka.Config {
 	t.Helper()
 	// Records up to 2 MB, like a topic configured for large events; the
 	// dead-letter topic takes whatever the events topic takes.
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, topic, dlq),
-		kfake.BrokerConfigs(map[string]string{"message.max.bytes": "2097152"}))
+	return newClusterWith(t, 4, kfake.BrokerConfigs(map[string]string{"message.max.bytes": "2097152"}))
+}
+
+// newClusterWith starts an in-process Kafka with both topics of partitions
+// partitions each, and the broker options given.
+func newClusterWith(t testing.TB, partitions int32, opts ...kfake.Opt) kafka.Config {
+	t.Helper()
+	return kafka.Config{Brokers: startCluster(t, partitions, opts...).ListenAddrs()}
+}
+
+// startCluster is newClusterWith for a test that controls the broker.
+func startCluster(t testing.TB, partitions int32, opts ...kfake.Opt) *kfake.Cluster {
+	t.Helper()
+	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitions, topic, dlq)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return kafka.Config{Brokers: c.ListenAddrs()}
+	return c
 }
 
 func client(t testing.TB, kc kafka.Config, extra ...kgo.Opt) *kgo.Client {
@@ -79,8 +95,14 @@ type running struct {
 // start runs an ingester until the test ends or stop is called.
 func start(t *testing.T, kc kafka.Config, sink ingest.Sink, cfg ingest.Config, hooks ingest.Hooks) *running {
 	t.Helper()
+	return startLogged(t, kc, sink, cfg, hooks, nil)
+}
+
+// startLogged is start with the ingester's log sent to log.
+func startLogged(t *testing.T, kc kafka.Config, sink ingest.Sink, cfg ingest.Config, hooks ingest.Hooks, log *slog.Logger) *running {
+	t.Helper()
 	reg := prometheus.NewRegistry()
-	in, err := ingest.New(cfg, kc, sink, nil, reg, hooks)
+	in, err := ingest.New(cfg, kc, sink, log, reg, hooks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,11 +133,25 @@ func (r *running) wait(t *testing.T, d time.Duration) error {
 // topic, or fails after the deadline.
 func waitCommitted(t testing.TB, kc kafka.Config, d time.Duration) {
 	t.Helper()
+	waitCommittedWhile(t, kc, nil, d)
+}
+
+// waitCommittedWhile is waitCommitted that also fails at once if r stops.
+func waitCommittedWhile(t testing.TB, kc kafka.Config, r *running, d time.Duration) {
+	t.Helper()
 	adm := kadm.NewClient(client(t, kc))
 	ctx := context.Background()
 	deadline := time.Now().Add(d)
 	var last string
 	for time.Now().Before(deadline) {
+		if r != nil {
+			select {
+			case err := <-r.done:
+				r.done <- err
+				t.Fatalf("the ingester stopped before committing the topic: %v", err)
+			default:
+			}
+		}
 		ends, err := adm.ListEndOffsets(ctx, topic)
 		if err == nil {
 			var committed kadm.OffsetResponses
@@ -162,8 +198,14 @@ func deadLetters(t *testing.T, kc kafka.Config, want int) []*kgo.Record {
 // waitMembers polls until the group has n members, each with partitions.
 func waitMembers(t *testing.T, kc kafka.Config, n int) {
 	t.Helper()
+	waitMembersWithin(t, kc, n, 20*time.Second)
+}
+
+// waitMembersWithin is waitMembers with a deadline of d.
+func waitMembersWithin(t *testing.T, kc kafka.Config, n int, d time.Duration) {
+	t.Helper()
 	adm := kadm.NewClient(client(t, kc))
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		groups, err := adm.DescribeGroups(context.Background(), group)
 		if err == nil {
@@ -180,5 +222,60 @@ func waitMembers(t *testing.T, kc kafka.Config, n int) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("group never had %d members with partitions", n)
+	t.Fatalf("group did not have %d members with partitions within %s", n, d)
 }
+
+// killSwitch dials a client's connections and, on kill, resets them all and
+// refuses new ones: the client is then as gone as a process killed with
+// kill -9 (no LeaveGroup, no commit, no goodbye), though its goroutines run
+// on until the test ends.
+type killSwitch struct {
+	mu    sync.Mutex
+	dead  bool
+	conns []net.Conn
+}
+
+func (k *killSwitch) dial(ctx context.Context, network, host string) (net.Conn, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.dead {
+		return nil, errors.New("killed")
+	}
+	c, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, network, host)
+	if err == nil {
+		k.conns = append(k.conns, c)
+	}
+	return c, err
+}
+
+func (k *killSwitch) kill() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.dead = true
+	for _, c := range k.conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // close with a reset, as the kernel does for a dead process
+		}
+		c.Close()
+	}
+}
+
+// logBuffer collects a log for a test to read while it is written.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }

@@ -5,19 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/kafka"
 )
-
-// maxDeadLetterBytes is above any broker's message size limit.
-const maxDeadLetterBytes = 64 << 20
 
 // Sink stores events; *clickhouse.DB is one. Its errors are *rebate.Error:
 // EUNAVAIL is retried, EINVALID means a row it refuses, EMISCONFIG stops
@@ -53,6 +51,9 @@ type Ingester struct {
 	b       *batch
 	paused  bool
 	stopped bool // after a crash hook: callbacks must not store or commit
+
+	dlqLimit atomic.Int32 // bytes of a record batch the dead-letter topic takes
+	stopLag  func()       // ends watchLag; set by Run
 }
 
 // New builds an ingester; Run starts it.
@@ -68,12 +69,20 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 		return nil, err
 	}
 	in := &Ingester{cfg: cfg, sink: sink, log: log, m: m, hooks: hooks, b: newBatch()}
+	in.dlqLimit.Store(kafka.FallbackMaxMessageBytes)
+	in.stopLag = func() {}
 	opts, err := kcfg.Opts()
 	if err != nil {
 		return nil, err
 	}
+	if cfg.InstanceID != "" {
+		// A static member: see Config.InstanceID, and leaveGroup for why a
+		// graceful stop still leaves.
+		opts = append(opts, kgo.InstanceID(cfg.InstanceID))
+	}
 	opts = append(opts,
 		kgo.ConsumerGroup(cfg.Group),
+		kgo.SessionTimeout(cfg.SessionTimeout),
 		kgo.ConsumeTopics(cfg.Topics.Events),
 		// Offsets are committed by hand, after ClickHouse took the batch.
 		kgo.DisableAutoCommit(),
@@ -87,9 +96,10 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 		kgo.FetchMaxBytes(cfg.FetchMaxBytes),
 		kgo.MaxConcurrentFetches(2),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
-		// A dead letter is as big as the record it carries; the broker, not
-		// this client, decides what is too big.
-		kgo.ProducerBatchMaxBytes(maxDeadLetterBytes),
+		// Dead letters: never a batch past what the topic takes (one past
+		// it is refused whole, good dead letters with the bad). The limit
+		// is learnt at start (learnDeadLetterLimit), before any produce.
+		kgo.ProducerBatchMaxBytesFn(func(string) int32 { return in.dlqLimit.Load() }),
 		kgo.WithLogger(kgoLogger{log}),
 	)
 	if in.cl, err = kgo.NewClient(opts...); err != nil {
@@ -102,8 +112,16 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 // leaves the group. It returns an error only when it had to stop for one
 // (a fatal ClickHouse error); the records it had not committed stay in Kafka.
 func (in *Ingester) Run(ctx context.Context) error {
-	in.log.Info("ingester started", "topic", in.cfg.Topics.Events, "group", in.cfg.Group, "batch_rows", in.cfg.BatchRows,
+	in.log.Info("ingester started", "topic", in.cfg.Topics.Events, "group", in.cfg.Group, "instance_id", in.cfg.InstanceID,
+		"session_timeout", in.cfg.SessionTimeout, "batch_rows", in.cfg.BatchRows,
 		"batch_bytes", in.cfg.BatchBytes, "flush_interval", in.cfg.FlushInterval)
+	in.learnDeadLetterLimit(ctx)
+	lagCtx, stopLag := context.WithCancel(ctx)
+	lagDone := make(chan struct{})
+	go func() { defer close(lagDone); in.watchLag(lagCtx) }()
+	// Stopped before the client closes (it uses the client).
+	in.stopLag = sync.OnceFunc(func() { stopLag(); <-lagDone })
+	defer in.stopLag()
 	for {
 		if ctx.Err() != nil {
 			return in.shutdown()
@@ -121,7 +139,13 @@ func (in *Ingester) Run(ctx context.Context) error {
 			return nil
 		}
 		fetches.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+			switch {
+			case errors.Is(err, kerr.FencedInstanceID):
+				// Two running ingesters with one --instance-id take the
+				// membership from each other: an operator must give each its own.
+				in.log.Error("another consumer of the group uses this instance id; give each ingester its own --instance-id",
+					"instance_id", in.cfg.InstanceID, "err", err)
+			case !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled):
 				in.log.Warn("fetch failed; the client retries", "topic", topic, "partition", p, "err", err)
 			}
 		})
@@ -130,9 +154,6 @@ func (in *Ingester) Run(ctx context.Context) error {
 		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 			for _, r := range p.Records {
 				in.take(r, now)
-			}
-			if n := len(p.Records); n > 0 {
-				in.m.lag.WithLabelValues(p.Topic, strconv.Itoa(int(p.Partition))).Set(float64(p.HighWatermark - p.Records[n-1].Offset - 1))
 			}
 		})
 		reason := in.flushReason(time.Now())
@@ -187,7 +208,6 @@ func (in *Ingester) flushReason(now time.Time) string {
 func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	in.forgetLag(revoked)
 	if in.stopped || in.b.empty() {
 		return
 	}
@@ -204,21 +224,11 @@ func (in *Ingester) onLost(_ context.Context, _ *kgo.Client, lost map[string][]i
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.log.Warn("partitions lost; their next owner reads them again", "lost", lost)
-	in.forgetLag(lost)
 	in.b.drop(lost)
 }
 
-// forgetLag removes the lag of partitions this member no longer reads, so
-// that summing the gauge over every member counts each partition once.
-func (in *Ingester) forgetLag(parts map[string][]int32) {
-	for topic, ps := range parts {
-		for _, p := range ps {
-			in.m.lag.DeleteLabelValues(topic, strconv.Itoa(int(p)))
-		}
-	}
-}
-
 func (in *Ingester) shutdown() error {
+	in.stopLag()
 	ctx, cancel := context.WithTimeout(context.Background(), in.cfg.ShutdownTimeout)
 	defer cancel()
 	in.mu.Lock()
@@ -228,13 +238,17 @@ func (in *Ingester) shutdown() error {
 		in.log.Warn("could not store the last batch; Kafka keeps it for the next start", "err", err)
 	}
 	in.cl.AllowRebalance()
+	in.leaveGroup(ctx)
 	in.cl.Close()
 	in.log.Info("ingester stopped")
 	return nil
 }
 
-// close leaves the group without storing or committing anything more.
+// close stops without storing or committing anything more. A dynamic
+// member leaves the group (Close does it); a static one stays a member
+// until it restarts or its session times out, as after a crash.
 func (in *Ingester) close() {
+	in.stopLag()
 	in.mu.Lock()
 	in.stopped = true
 	in.mu.Unlock()

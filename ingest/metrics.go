@@ -7,19 +7,21 @@ import (
 )
 
 type metrics struct {
-	consumed    prometheus.Counter
-	inserted    prometheus.Counter
-	deadLetters *prometheus.CounterVec // by field ("" for the record as a whole, clickhouse for poison rows)
-	batchRows   prometheus.Histogram
-	batchBytes  prometheus.Histogram
-	insertSecs  prometheus.Histogram
-	flushes     *prometheus.CounterVec // by reason: rows, bytes, interval, revoke, shutdown
-	retries     *prometheus.CounterVec // by class
-	fatal       prometheus.Counter
-	lag         *prometheus.GaugeVec // by topic and partition
-	paused      prometheus.Gauge
-	buffered    prometheus.Gauge
-	freshness   prometheus.Histogram
+	consumed       prometheus.Counter
+	inserted       prometheus.Counter
+	deadLetters    *prometheus.CounterVec // by field ("" for the record as a whole, clickhouse for poison rows)
+	deadLettersCut prometheus.Counter
+	batchRows      prometheus.Histogram
+	batchBytes     prometheus.Histogram
+	insertSecs     prometheus.Histogram
+	insertTimeouts prometheus.Counter
+	flushes        *prometheus.CounterVec // by reason: rows, bytes, interval, revoke, shutdown
+	retries        *prometheus.CounterVec // by class
+	fatal          prometheus.Counter
+	lag            *prometheus.GaugeVec // by topic and partition
+	paused         prometheus.Gauge
+	buffered       prometheus.Gauge
+	freshness      prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -31,12 +33,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Valid events ClickHouse accepted (replays included)."}),
 		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "dead_letters_total",
 			Help: "Records sent to the dead-letter topic, by the field that broke the contract."}, []string{"field"}),
+		deadLettersCut: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "dead_letters_truncated_total",
+			Help: "Dead letters whose value was cut to fit the dead-letter topic's size limit."}),
 		batchRows: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "batch_rows",
 			Help: "Events per inserted batch.", Buckets: prometheus.ExponentialBuckets(1, 4, 10)}),
 		batchBytes: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "batch_bytes",
 			Help: "Record bytes per flushed batch.", Buckets: prometheus.ExponentialBuckets(256, 4, 10)}),
 		insertSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "insert_seconds",
 			Help: "Time to insert one batch into ClickHouse.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
+		insertTimeouts: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "insert_timeouts_total",
+			Help: "Inserts that got no answer within the insert timeout (retried with the same token)."}),
 		flushes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "flushes_total",
 			Help: "Flushed batches, by what triggered them."}, []string{"reason"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "retries_total",
@@ -44,7 +50,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		fatal: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "fatal_errors_total",
 			Help: "Errors that stopped the ingester without committing."}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: ns + "consumer_lag",
-			Help: "Records between the high watermark and what this member has read, by partition."}, []string{"topic", "partition"}),
+			Help: "Records of the partition the group has not committed (high watermark minus committed offset), from the broker; " +
+				"every member reports every partition: take max by (topic, partition)."}, []string{"topic", "partition"}),
 		paused: prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "paused",
 			Help: "1 while fetching is paused because flushing fails."}),
 		buffered: prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "buffered_bytes",
@@ -52,8 +59,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		freshness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "freshness_seconds",
 			Help: "From a record's Kafka timestamp to ClickHouse accepting it.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
 	}
-	if err := prom.Register(reg, m.consumed, m.inserted, m.deadLetters, m.batchRows, m.batchBytes,
-		m.insertSecs, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
+	if err := prom.Register(reg, m.consumed, m.inserted, m.deadLetters, m.deadLettersCut, m.batchRows, m.batchBytes,
+		m.insertSecs, m.insertTimeouts, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
 		return nil, err
 	}
 	return m, nil

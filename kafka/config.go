@@ -1,9 +1,11 @@
 package kafka
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -28,6 +30,10 @@ type Config struct {
 	SASLMechanism string // "", "plain", "scram-sha-256" or "scram-sha-512"
 	Username      string
 	Password      string
+
+	// Dialer, if set, opens every connection to the brokers (a test cuts
+	// them all to mimic a killed process). Not with TLS.
+	Dialer func(ctx context.Context, network, host string) (net.Conn, error)
 }
 
 // RegisterFlags binds the connection settings to their flags and variables.
@@ -49,8 +55,13 @@ func (c Config) Opts() ([]kgo.Opt, error) {
 	if c.ClientID != "" {
 		opts = append(opts, kgo.ClientID(c.ClientID))
 	}
-	if c.TLS {
+	switch {
+	case c.TLS && c.Dialer != nil:
+		return nil, errors.New("kafka: a Dialer and TLS together: dial TLS in the Dialer")
+	case c.TLS:
 		opts = append(opts, kgo.DialTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12}))
+	case c.Dialer != nil:
+		opts = append(opts, kgo.Dialer(c.Dialer))
 	}
 	switch strings.ToLower(c.SASLMechanism) {
 	case "":

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rebatehq/rebate/ingest"
 )
 
 func env(kv ...string) func(string) string {
@@ -57,14 +59,37 @@ func TestConfigPrecedence(t *testing.T) {
 // under their names, and they reach the parts (they were once ignored).
 func TestUpHonoursEveryPart(t *testing.T) {
 	r, err := loadConfig("up", []string{"--conns", "7"}, env("REBATE_LEADERBOARD_REFRESH", "9s", "REBATE_EVENTS_RETENTION_DAYS", "30",
-		"REBATE_KAFKA_GROUP", "g2", "REBATE_KAFKA_TOPIC", "t2"), io.Discard)
+		"REBATE_KAFKA_GROUP", "g2", "REBATE_KAFKA_TOPIC", "t2", "REBATE_KAFKA_SYNC", "true"), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := r.(*upCmd)
 	if c.Engine.Conns != 7 || c.Schema.LeaderboardRefresh != 9*time.Second || c.Schema.EventsRetentionDays != 30 ||
-		c.Ingest.Group != "g2" || c.Topics.Events != "t2" {
+		c.Ingest.Group != "g2" || c.Topics.Events != "t2" || !c.Broker.Sync {
 		t.Errorf("up: %+v", c)
+	}
+}
+
+// TestIngestMembershipSettings: the static member id and the session
+// timeout reach the ingester's config, with their defaults.
+func TestIngestMembershipSettings(t *testing.T) {
+	r, err := loadConfig("ingest", nil, env(), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := r.(*ingestCmd); c.Ingest.InstanceID != "" || c.Ingest.SessionTimeout != 10*time.Second {
+		t.Errorf("defaults: instance id %q (empty: derived from the host name at start), session timeout %s",
+			c.Ingest.InstanceID, c.Ingest.SessionTimeout)
+	}
+	r, err = loadConfig("ingest", []string{"--session-timeout", "20s"}, env("REBATE_INGEST_INSTANCE_ID", "ingest-7"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := r.(*ingestCmd); c.Ingest.InstanceID != "ingest-7" || c.Ingest.SessionTimeout != 20*time.Second {
+		t.Errorf("set: instance id %q, session timeout %s", c.Ingest.InstanceID, c.Ingest.SessionTimeout)
+	}
+	if got := ingest.InstanceIDFor("rebate-ingest-", "web-1.example_a ü"); got != "rebate-ingest-web-1.example_a---" {
+		t.Errorf("instance id from a host name: %q", got)
 	}
 }
 
@@ -79,6 +104,8 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{nil, env("REBATE_KAFKA_BROKERS", "127.0.0.1:9092,nohost"), []string{"--kafka-brokers", "REBATE_KAFKA_BROKERS", "host:port"}, "ingest"},
 		{nil, env("REBATE_INGEST_FLUSH_INTERVAL", "0s"), []string{"--flush-interval", "REBATE_INGEST_FLUSH_INTERVAL", "positive"}, "ingest"},
 		{nil, env("REBATE_INGEST_BATCH_ROWS", "0"), []string{"--batch-rows", "REBATE_INGEST_BATCH_ROWS"}, "ingest"},
+		{nil, env("REBATE_INGEST_INSTANCE_ID", "host 1"), []string{"--instance-id", "REBATE_INGEST_INSTANCE_ID", "letters"}, "ingest"},
+		{nil, env("REBATE_KAFKA_SESSION_TIMEOUT", "0s"), []string{"--session-timeout", "REBATE_KAFKA_SESSION_TIMEOUT"}, "ingest"},
 		{nil, env("REBATE_KAFKA_SASL_MECHANISM", "kerberos"), []string{"--kafka-sasl-mechanism", "scram-sha-512"}, "ingest"},
 		{nil, env("REBATE_CLICKHOUSE_COMPRESSION", "snappy"), []string{"--clickhouse-compression", "lz4"}, "migrate"},
 		{nil, env("REBATE_LEADERBOARD_REFRESH", "1500ms"), []string{"--leaderboard-refresh", "whole seconds"}, "migrate"},

@@ -3,13 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/ingest"
 	"github.com/rebatehq/rebate/internal/settings"
@@ -46,8 +49,11 @@ func (c *ingestCmd) run(ctx context.Context, env *environment) error {
 		return err
 	}
 	defer stopMetrics()
-	db, err := clickhouse.Open(ctx, c.ClickHouse)
+	db, err := openWaiting(ctx, c.ClickHouse, c.Ingest.RetryMax, log)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting: nothing was consumed
+		}
 		return err
 	}
 	defer db.Close()
@@ -55,11 +61,46 @@ func (c *ingestCmd) run(ctx context.Context, env *environment) error {
 	kc.ClientID = "rebate-ingest"
 	icfg := c.Ingest
 	icfg.Topics, icfg.ShutdownTimeout = c.Topics, c.ShutdownTimeout
+	if icfg.InstanceID == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("--instance-id (REBATE_INGEST_INSTANCE_ID) is empty and the host name unknown: %w", err)
+		}
+		icfg.InstanceID = ingest.InstanceIDFor("rebate-ingest-", host)
+	}
 	in, err := ingest.New(icfg, kc, db, log.With("component", "ingest"), reg, ingest.Hooks{})
 	if err != nil {
 		return err
 	}
 	return in.Run(ctx)
+}
+
+// openWaiting connects to ClickHouse, waiting for it as long as it takes: an
+// ingester started before its database (a deploy, a reboot, compose
+// starting both) waits rather than exits. Each failed attempt is logged;
+// ctx ending (Ctrl-C) stops the wait. A refusal no wait fixes (a wrong
+// password, a missing database) ends it at once.
+func openWaiting(ctx context.Context, cfg clickhouse.Config, maxBackoff time.Duration, log *slog.Logger) (*clickhouse.DB, error) {
+	backoff := min(100*time.Millisecond, maxBackoff)
+	for attempt := 1; ; attempt++ {
+		db, err := clickhouse.Open(ctx, cfg)
+		if err == nil {
+			if attempt > 1 {
+				log.Info("ClickHouse answers", "addr", cfg.Addr, "attempts", attempt)
+			}
+			return db, nil
+		}
+		if rebate.ErrorCode(err) == rebate.EMISCONFIG || ctx.Err() != nil {
+			return nil, err
+		}
+		log.Warn("ClickHouse unreachable; waiting for it", "addr", cfg.Addr, "attempt", attempt, "retry_in", backoff, "err", err)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
 }
 
 // newRegistry holds a process's metrics, Go runtime and process ones included.

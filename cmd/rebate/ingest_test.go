@@ -101,3 +101,118 @@ func grep(s, prefix string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestIngestWaitsForClickHouse: `rebate ingest` started before ClickHouse
+// answers waits for it, logging each attempt, and starts consuming once it
+// is up (it used to exit at once).
+func TestIngestWaitsForClickHouse(t *testing.T) {
+	ep := chlocaltest.Start(t)
+	db := ep.Database(t)
+	if err := run(context.Background(), []string{"migrate", "up", "--clickhouse-addr", ep.Addr, "--clickhouse-database", db},
+		env(), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, kafka.DefaultTopic, kafka.DefaultDLQTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	e := rebate.Event{ID: "w1", Type: rebate.Click, TS: time.Now().UTC().Truncate(time.Millisecond), UserID: 1, MerchantID: 1, ProductID: 1}
+	if err := cl.ProduceSync(context.Background(), kafka.Record(kafka.DefaultTopic, e)).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+
+	down := freeAddr(t) // nothing listens here yet: connection refused
+	stderr := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"ingest", "--kafka-brokers", cluster.ListenAddrs()[0], "--clickhouse-addr", down,
+			"--clickhouse-database", db, "--clickhouse-dial-timeout", "1s", "--flush-interval", "20ms", "--metrics-listen", ""},
+			env(), io.Discard, stderr)
+	}()
+	waitLog(t, done, stderr, "attempt=3", 30*time.Second)
+
+	// ClickHouse comes up at the address the ingester waits for.
+	ln, err := net.Listen("tcp", down)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go forward(ln, ep.Addr)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && sql(t, ep.URL()+"?database="+db, "SELECT count() FROM clicks") != "1\n" {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := sql(t, ep.URL()+"?database="+db, "SELECT count() FROM clicks"); got != "1\n" {
+		t.Fatalf("clicks stored once ClickHouse came up: %q\n%s", got, stderr)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+}
+
+// TestIngestStopsWhileWaitingForClickHouse: Ctrl-C ends the wait for
+// ClickHouse, cleanly.
+func TestIngestStopsWhileWaitingForClickHouse(t *testing.T) {
+	stderr := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"ingest", "--clickhouse-addr", freeAddr(t), "--metrics-listen", ""}, env(), io.Discard, stderr)
+	}()
+	waitLog(t, done, stderr, "ClickHouse unreachable", 30*time.Second)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("stopped while waiting: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ingest did not stop while waiting for ClickHouse")
+	}
+}
+
+// waitLog polls until log holds want, failing if the command ends first.
+func waitLog(t *testing.T, done chan error, log *syncBuffer, want string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !strings.Contains(log.String(), want) {
+		select {
+		case err := <-done:
+			t.Fatalf("ingest ended (%v) before logging %q:\n%s", err, want, log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q logged within %s:\n%s", want, d, log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// forward relays every connection ln accepts to target.
+func forward(ln net.Listener, target string) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				return
+			}
+			defer up.Close()
+			go func() { _, _ = io.Copy(up, c); up.Close() }()
+			_, _ = io.Copy(c, up)
+		}()
+	}
+}

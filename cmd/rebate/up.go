@@ -134,6 +134,11 @@ func (c *upCmd) run(ctx context.Context, env *environment) error {
 	stack = append(stack, func() { db.Close() })
 	icfg := c.Ingest
 	icfg.Topics, icfg.ShutdownTimeout = c.Topics, c.ShutdownTimeout
+	if icfg.InstanceID == "" {
+		// One ingester per data folder: a fixed id, so a restarted rebate up
+		// resumes at once after a crash.
+		icfg.InstanceID = "rebate-up"
+	}
 	in, err := ingest.New(icfg, kc, db, log.With("component", "ingest"), reg, ingest.Hooks{})
 	if err != nil {
 		return err

@@ -27,6 +27,16 @@ func Positive(d time.Duration) error {
 	return nil
 }
 
+// DurationBetween accepts durations from lo to hi.
+func DurationBetween(lo, hi time.Duration) func(time.Duration) error {
+	return func(d time.Duration) error {
+		if d < lo || d > hi {
+			return fmt.Errorf("want %s..%s", lo, hi)
+		}
+		return nil
+	}
+}
+
 // NonNegative accepts a duration of zero or more.
 func NonNegative(d time.Duration) error {
 	if d < 0 {
