@@ -45,8 +45,8 @@ type batch struct {
 	oldest  time.Time // the oldest Kafka timestamp, for freshness
 
 	// What a flush already did, so a retry redoes only what failed.
-	dlqDone, inserted bool
-	tok               string // the content token, once computed; drop resets it
+	guarded, dlqDone, inserted bool
+	tok                        string // the content token, once computed; drop resets it
 }
 
 func newBatch() *batch { return &batch{spans: map[partition]*span{}} }

@@ -63,6 +63,13 @@ type Config struct {
 
 	// ShutdownTimeout bounds the last flush when stopping.
 	ShutdownTimeout time.Duration // default 30s
+
+	// ConflictWindow is how many recent events of each partition a copy of
+	// an event_id is compared with (the rules of identity, guard.go);
+	// IdentityCache how many
+	// order and withdrawal identities are kept between lookups.
+	ConflictWindow int
+	IdentityCache  int // default 200,000
 }
 
 // RegisterFlags binds the ingester's settings to their flags and variables.
@@ -82,6 +89,9 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.Duration(&c.InsertTimeout, "insert-timeout", "REBATE_INGEST_INSERT_TIMEOUT", 30*time.Second,
 		"give up an insert after this long and retry it (same token: a late success is not stored twice)", settings.Positive)
 	f.Duration(&c.RetryMax, "retry-max", "REBATE_INGEST_RETRY_MAX", 10*time.Second, "longest wait between retries of a failed flush", settings.Positive)
+	f.Int(&c.ConflictWindow, "conflict-window", "REBATE_INGEST_CONFLICT_WINDOW", 50_000,
+		"events of each partition a differing copy of an event_id is caught against; read again from Kafka when a partition is assigned (about 50 bytes each)",
+		settings.Between(1, 10_000_000))
 }
 
 // instanceID accepts what Kafka takes as a group.instance.id, or nothing.
@@ -122,6 +132,7 @@ func (c *Config) setDefaults() error {
 	defaults.Set(&c.FetchMaxBytes, 16<<20)
 	defaults.Set(&c.ShutdownTimeout, 30*time.Second)
 	defaults.Set(&c.LagInterval, 5*time.Second)
+	defaults.Set(&c.IdentityCache, 200_000)
 	if err := settings.Check(c.Topics.RegisterFlags); err != nil {
 		return err
 	}

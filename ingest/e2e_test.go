@@ -26,13 +26,17 @@ type scenario struct {
 	st     *clickhouse.Store
 }
 
-func newScenario(t *testing.T, seed uint64) *scenario {
+func newScenario(t *testing.T, seed uint64) *scenario { return newScenarioWith(t, seed, 0) }
+
+// newScenarioWith makes a stream with conflictRate of conflicting events
+// (eventgen.Config.ConflictRate), which the guard keeps out.
+func newScenarioWith(t *testing.T, seed uint64, conflictRate float64) *scenario {
 	t.Helper()
 	db, st := clickhousetest.OpenStore(t, clickhousetest.Migrated(t))
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	stream := eventgen.Generate(eventgen.Config{
 		Seed: seed, Users: 60, Merchants: 8, Products: 20, Orders: 500, Clicks: 1000,
-		Withdrawals: 100, ProductUpdates: 80, DuplicateRate: 0.1, Now: now,
+		Withdrawals: 100, ProductUpdates: 80, DuplicateRate: 0.1, ConflictRate: conflictRate, Now: now,
 	})
 	if err := db.InsertRules(context.Background(), stream.Rules); err != nil {
 		t.Fatal(err)
@@ -56,7 +60,7 @@ func TestEndToEndMatchesOracle(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			kc := newCluster(t)
-			s := newScenario(t, seed)
+			s := newScenarioWith(t, seed, 0.05)
 			produce(t, kc, records(s.stream.Events))
 			r := start(t, kc, s.db, smallBatches(), ingest.Hooks{})
 			waitCommitted(t, kc, 60*time.Second)
@@ -92,7 +96,7 @@ func TestCrashThenRestart(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			seed := uint64(10 + i)
 			kc := newCluster(t)
-			s := newScenario(t, seed)
+			s := newScenarioWith(t, seed, 0.05)
 			produce(t, kc, records(s.stream.Events))
 			var n atomic.Int32
 			first := start(t, kc, s.db, smallBatches(), tc.hooks(&n))
@@ -123,7 +127,7 @@ func crashAt(n *atomic.Int32, at int32, err error) error {
 // lost or counted twice.
 func TestRebalanceMidStream(t *testing.T) {
 	kc := newCluster(t)
-	s := newScenario(t, 20)
+	s := newScenarioWith(t, 20, 0.05)
 	half := len(s.stream.Events) / 2
 	produce(t, kc, records(s.stream.Events[:half]))
 	// The first member never flushes by size or time: only the rebalance
@@ -221,6 +225,12 @@ type sinkFunc func(context.Context, []rebate.Event, []rebate.Source, string) err
 
 func (f sinkFunc) InsertEvents(ctx context.Context, ev []rebate.Event, src []rebate.Source, token string) error {
 	return f(ctx, ev, src, token)
+}
+
+// Identities finds none: the streams of tests with a sinkFunc have no
+// conflicts across batches.
+func (f sinkFunc) Identities(context.Context, string, []string) (map[string]rebate.Event, error) {
+	return map[string]rebate.Event{}, nil
 }
 
 var _ ingest.Sink = sinkFunc(nil)

@@ -124,7 +124,7 @@ func (p *proxy) setFrozen(frozen bool) {
 // ClickHouse is back, and the figures come out exact.
 func TestClickHouseOutage(t *testing.T) {
 	kc := newCluster(t)
-	s := newScenario(t, 40)
+	s := newScenarioWith(t, 40, 0.05)
 	ep := chlocaltest.Start(t)
 	px := newProxy(t, ep.Addr)
 	cfg := clickhouse.Config{Addr: px.addr(), Database: s.db.Config().Database, DialTimeout: time.Second, QueryTimeout: 5 * time.Second}

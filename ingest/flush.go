@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/rebatehq/rebate"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // errKafka marks a failure to produce dead letters: Kafka is the store of
@@ -94,6 +98,13 @@ func (in *Ingester) flushLocked(ctx context.Context, reason string) error {
 	if b.empty() {
 		return nil
 	}
+	if !b.guarded {
+		// Decided once: a retry sends the same events, with the same token.
+		if err := in.keepConflictsOut(ctx, b); err != nil {
+			return err
+		}
+		b.guarded = true
+	}
 	if !b.dlqDone {
 		if err := in.deadLetter(ctx, b.rejects); err != nil {
 			return err
@@ -110,6 +121,8 @@ func (in *Ingester) flushLocked(ctx context.Context, reason string) error {
 			return err
 		}
 		b.inserted = true
+		stored, recs := storedEvents(b, refused)
+		in.guard.remember(stored, partitionsOf(recs))
 		in.m.insertSecs.Observe(time.Since(t0).Seconds())
 		in.m.inserted.Add(float64(len(b.events) - len(refused)))
 		in.m.batchRows.Observe(float64(len(b.events)))
@@ -170,4 +183,50 @@ func (in *Ingester) insert(ctx context.Context, b *batch, lo, hi int, token stri
 	}
 	right, err := in.insert(ctx, b, mid, hi, token+"/r")
 	return append(left, right...), err
+}
+
+// keepConflictsOut moves the events that break the rules of identity from
+// the batch to its rejects, and drops identical copies within it.
+func (in *Ingester) keepConflictsOut(ctx context.Context, b *batch) error {
+	keep, conflicts, err := in.guard.check(ctx, b.events, partitionsOf(b.recs), in.sink.Identities)
+	if err != nil {
+		return fmt.Errorf("look up identities: %w", err)
+	}
+	if len(keep) == len(b.events) {
+		return nil
+	}
+	for i, c := range conflicts {
+		b.rejects = append(b.rejects, reject{rec: b.recs[i], reason: c.Error(), field: c.Field})
+		in.m.conflicts.WithLabelValues(c.Field).Inc()
+	}
+	events, recs := make([]rebate.Event, 0, len(keep)), make([]*kgo.Record, 0, len(keep))
+	for _, i := range keep {
+		events, recs = append(events, b.events[i]), append(recs, b.recs[i])
+	}
+	b.events, b.recs, b.tok = events, recs, ""
+	return nil
+}
+
+// storedEvents are the batch's events, and their records, but those
+// ClickHouse refused.
+func storedEvents(b *batch, refused []reject) ([]rebate.Event, []*kgo.Record) {
+	if len(refused) == 0 {
+		return b.events, b.recs
+	}
+	var events []rebate.Event
+	var recs []*kgo.Record
+	for i, e := range b.events {
+		if !slices.ContainsFunc(refused, func(r reject) bool { return r.rec == b.recs[i] }) {
+			events, recs = append(events, e), append(recs, b.recs[i])
+		}
+	}
+	return events, recs
+}
+
+func partitionsOf(recs []*kgo.Record) []int32 {
+	out := make([]int32, len(recs))
+	for i, r := range recs {
+		out[i] = r.Partition
+	}
+	return out
 }

@@ -39,15 +39,15 @@ func TestGuardKeepsConflictsOut(t *testing.T) {
 		order("e-settled", rebate.OrderSettled, 8), // another user: a conflict
 		click("c-1", at),
 		click("c-1", at.Add(time.Minute)), // the same event_id at another time: a conflict
-		click("c-1", at),                  // an identical copy: dropped, it adds nothing
+		click("c-1", at),                  // an identical copy: kept, every table folds it
 		order("e-void", rebate.OrderCancelled, 7),
 	}
-	keep, conflicts, err := g.check(ctx, batch, lookup)
+	keep, conflicts, err := g.check(ctx, batch, make([]int32, len(batch)), lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keep) != 2 || keep[0] != 1 || keep[1] != 4 {
-		t.Errorf("kept %v, want the first click and the cancellation", keep)
+	if len(keep) != 3 || keep[0] != 1 || keep[1] != 3 || keep[2] != 4 {
+		t.Errorf("kept %v, want the click, its identical copy and the cancellation", keep)
 	}
 	if c := conflicts[0]; c == nil || c.Field != "user_id" || !strings.Contains(c.Message, "e-paid") {
 		t.Errorf("settled by another user: %v", c)
@@ -58,18 +58,18 @@ func TestGuardKeepsConflictsOut(t *testing.T) {
 	if len(conflicts) != 2 {
 		t.Errorf("conflicts %v", conflicts)
 	}
-	g.remember([]rebate.Event{batch[1], batch[4]})
+	g.remember([]rebate.Event{batch[1], batch[4]}, []int32{0, 0})
 
 	// Later batches: the click's copy is caught in the window, the order
 	// comes from the cache without another lookup.
 	before := lookups
-	keep, conflicts, _ = g.check(ctx, []rebate.Event{click("c-1", at.Add(time.Hour)), order("e-x", rebate.OrderPaid, 9)}, lookup)
+	keep, conflicts, _ = g.check(ctx, []rebate.Event{click("c-1", at.Add(time.Hour)), order("e-x", rebate.OrderPaid, 9)}, []int32{0, 0}, lookup)
 	if len(keep) != 0 || conflicts[0] == nil || conflicts[1] == nil || lookups != before {
 		t.Errorf("kept %v, conflicts %v, %d lookups", keep, conflicts, lookups-before)
 	}
 	// The window holds two event ids: c-1 leaves it.
-	g.remember([]rebate.Event{click("c-2", at), click("c-3", at)})
-	if keep, _, _ = g.check(ctx, []rebate.Event{click("c-1", at.Add(time.Hour))}, lookup); len(keep) != 1 {
+	g.remember([]rebate.Event{click("c-2", at), click("c-3", at)}, []int32{0, 0})
+	if keep, _, _ = g.check(ctx, []rebate.Event{click("c-1", at.Add(time.Hour))}, []int32{0}, lookup); len(keep) != 1 {
 		t.Errorf("after the window: kept %v", keep)
 	}
 }

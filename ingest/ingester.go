@@ -22,6 +22,9 @@ import (
 // the ingester.
 type Sink interface {
 	InsertEvents(ctx context.Context, events []rebate.Event, sources []rebate.Source, dedupToken string) error
+	// Identities returns the identity the first stored event of each order
+	// or withdrawal (kind rebate.EntityOrder or EntityWithdrawal) fixed.
+	Identities(ctx context.Context, kind string, ids []string) (map[string]rebate.Event, error)
 }
 
 // Hooks let tests stop the ingester where a crash could: an error from a hook
@@ -52,8 +55,10 @@ type Ingester struct {
 	paused  bool
 	stopped bool // after a crash hook: callbacks must not store or commit
 
-	dlqLimit atomic.Int32 // bytes of a record batch the dead-letter topic takes
-	stopLag  func()       // ends watchLag; set by Run
+	guard     *guard              // the rules of identity; used under mu
+	warmUntil map[partition]int64 // below it, a partition's records only fill the guard's window
+	dlqLimit  atomic.Int32        // bytes of a record batch the dead-letter topic takes
+	stopLag   func()              // ends watchLag; set by Run
 }
 
 // New builds an ingester; Run starts it.
@@ -68,7 +73,8 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 	if err != nil {
 		return nil, err
 	}
-	in := &Ingester{cfg: cfg, sink: sink, log: log, m: m, hooks: hooks, b: newBatch()}
+	in := &Ingester{cfg: cfg, sink: sink, log: log, m: m, hooks: hooks, b: newBatch(),
+		guard: newGuard(cfg.ConflictWindow, cfg.IdentityCache), warmUntil: map[partition]int64{}}
 	in.dlqLimit.Store(kafka.FallbackMaxMessageBytes)
 	in.stopLag = func() {}
 	opts, err := kcfg.Opts()
@@ -91,6 +97,7 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 		kgo.BlockRebalanceOnPoll(),
 		kgo.OnPartitionsRevoked(in.onRevoked),
 		kgo.OnPartitionsLost(in.onLost),
+		kgo.AdjustFetchOffsetsFn(in.warmOffsets),
 		// A new group starts from the oldest record: nothing is skipped.
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxBytes(cfg.FetchMaxBytes),
@@ -179,6 +186,9 @@ func (in *Ingester) Run(ctx context.Context) error {
 
 // take files one record: an event for the batch or a reject.
 func (in *Ingester) take(r *kgo.Record, now time.Time) {
+	if in.warming(r) {
+		return
+	}
 	in.m.consumed.Inc()
 	e, err := rebate.Decode(r.Value)
 	if err != nil {
@@ -208,6 +218,7 @@ func (in *Ingester) flushReason(now time.Time) string {
 func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	defer in.forgetPartitions(revoked)
 	if in.stopped || in.b.empty() {
 		return
 	}
@@ -225,6 +236,18 @@ func (in *Ingester) onLost(_ context.Context, _ *kgo.Client, lost map[string][]i
 	defer in.mu.Unlock()
 	in.log.Warn("partitions lost; their next owner reads them again", "lost", lost)
 	in.b.drop(lost)
+	in.forgetPartitions(lost)
+}
+
+// forgetPartitions drops the guard's window and the warming of partitions
+// this member no longer reads: if they come back, they are warmed anew.
+func (in *Ingester) forgetPartitions(parts map[string][]int32) {
+	for topic, ps := range parts {
+		in.guard.forget(ps)
+		for _, p := range ps {
+			delete(in.warmUntil, partition{topic, p})
+		}
+	}
 }
 
 func (in *Ingester) shutdown() error {

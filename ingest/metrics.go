@@ -7,6 +7,8 @@ import (
 )
 
 type metrics struct {
+	conflicts      *prometheus.CounterVec // by the field that disagrees
+	warmed         prometheus.Counter
 	consumed       prometheus.Counter
 	inserted       prometheus.Counter
 	deadLetters    *prometheus.CounterVec // by field ("" for the record as a whole, clickhouse for poison rows)
@@ -31,6 +33,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Kafka records read from the events topic."}),
 		inserted: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "events_inserted_total",
 			Help: "Valid events ClickHouse accepted (replays included)."}),
+		conflicts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "conflicts_total",
+			Help: "Events kept out by the rules of identity (a differing copy of an event_id, an order or withdrawal event disagreeing with its first), by the field that disagrees; each is also a dead letter."}, []string{"field"}),
+		warmed: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "warmup_records_total",
+			Help: "Records read again below a partition's commit, after an assignment, to fill the window copies are compared with; never stored again."}),
 		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "dead_letters_total",
 			Help: "Records sent to the dead-letter topic, by the field that broke the contract."}, []string{"field"}),
 		deadLettersCut: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "dead_letters_truncated_total",
@@ -59,7 +65,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		freshness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "freshness_seconds",
 			Help: "From a record's Kafka timestamp to ClickHouse accepting it.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
 	}
-	if err := prom.Register(reg, m.consumed, m.inserted, m.deadLetters, m.deadLettersCut, m.batchRows, m.batchBytes,
+	if err := prom.Register(reg, m.consumed, m.inserted, m.conflicts, m.warmed, m.deadLetters, m.deadLettersCut, m.batchRows, m.batchBytes,
 		m.insertSecs, m.insertTimeouts, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
 		return nil, err
 	}
