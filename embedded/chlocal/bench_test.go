@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,6 +167,53 @@ func BenchmarkEndpointInsertNative(b *testing.B) {
 				n++
 			}
 			b.ReportMetric(float64(n*rows)/time.Since(start).Seconds(), "rows/s")
+		})
+	}
+}
+
+// BenchmarkPointQuery posts a point lookup, as the API's queries are:
+// one text with a bound parameter ("same text"), and a text new on every
+// call ("new text", a comment with a counter), which the fence must parse
+// with EXPLAIN AST each time.
+//
+//	go test -run '^$' -bench PointQuery -benchtime 2000x -count 5 ./embedded/chlocal/
+func BenchmarkPointQuery(b *testing.B) {
+	ep := chlocaltest.Start(b)
+	db := ep.Database(b)
+	for _, sql := range []string{
+		"CREATE TABLE sums (user_id UInt64, n UInt64) ENGINE = MergeTree ORDER BY user_id SETTINGS index_granularity = 256",
+		"INSERT INTO sums SELECT number, number * 3 FROM numbers(100000)",
+	} {
+		resp, err := http.Post(ep.URL()+"/?database="+db, "text/plain", strings.NewReader(sql))
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	for _, fresh := range []bool{false, true} {
+		name := "same text"
+		if fresh {
+			name = "new text"
+		}
+		b.Run(name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				sql := "SELECT n FROM sums WHERE user_id = {u:UInt64}"
+				if fresh {
+					sql += fmt.Sprintf(" /* %d */", n)
+				}
+				u := ep.URL() + "/?" + url.Values{"database": {db}, "param_u": {strconv.Itoa(n % 100000)}}.Encode()
+				resp, err := http.Post(u, "text/plain", strings.NewReader(sql))
+				if err != nil {
+					b.Fatal(err)
+				}
+				msg, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("%d %s", resp.StatusCode, msg)
+				}
+				n++
+			}
 		})
 	}
 }

@@ -114,14 +114,15 @@ func scanText(text, keyword string) (*textFacts, *refusal) {
 				continue // a number
 			}
 		case tokPunct:
-			if w == "{" && i+4 < len(toks) && s.text(toks[i+2]) == ":" && strings.EqualFold(s.text(toks[i+3]), "Identifier") {
+			if w == "{" && i+4 < len(toks) && toks[i+1].kind == tokWord && s.text(toks[i+2]) == ":" &&
+				strings.EqualFold(s.text(toks[i+3]), "Identifier") {
 				facts.identParams = append(facts.identParams, s.text(toks[i+1]))
 			}
 			continue
 		default:
 			continue
 		}
-		if !seen[w] {
+		if w != "" && !seen[w] {
 			seen[w] = true
 			facts.names = append(facts.names, w)
 		}
