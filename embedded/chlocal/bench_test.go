@@ -15,6 +15,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/rebatehq/rebate/embedded/chlocal"
 	"github.com/rebatehq/rebate/internal/chlocaltest"
 )
 
@@ -211,6 +212,43 @@ func BenchmarkPointQuery(b *testing.B) {
 				resp.Body.Close()
 				if resp.StatusCode != http.StatusOK {
 					b.Fatalf("%d %s", resp.StatusCode, msg)
+				}
+				n++
+			}
+		})
+	}
+}
+
+// BenchmarkFence measures what the fence adds to a statement, alone: the
+// ingester's INSERT (its text repeats, so its judgement is cached), an
+// API point query (likewise), and a point query whose text is new each
+// time (an EXPLAIN AST round trip to the engine).
+//
+//	go test -run '^$' -bench Fence -benchtime 2000x -count 5 ./embedded/chlocal/
+func BenchmarkFence(b *testing.B) {
+	ep := chlocaltest.Start(b)
+	insert := "INSERT INTO rebate.events (`event_id`, `type`, `ts`, `user_id`, `merchant_id`, `product_id`, `order_id`, " +
+		"`withdrawal_id`, `amount`, `commission`, `placed_at`, `price`, `stock`, `commission_rate`, `kafka_partition`, " +
+		"`kafka_offset`) SETTINGS insert_deduplication_token = 'p0-1-100' FORMAT Native"
+	point := "SELECT sum(rebate) FROM rebate.orders_by_user FINAL WHERE user_id = {user_id:UInt64} AND state IN (1, 2)"
+	for _, tc := range []struct {
+		name  string
+		sql   func(n int) string
+		param bool
+	}{
+		{"ingester insert", func(int) string { return insert }, false},
+		{"point query", func(int) string { return point }, true},
+		{"point query, new text", func(n int) string { return point + fmt.Sprintf(" /* %d */", n) }, true},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				var params map[string]string
+				if tc.param {
+					params = map[string]string{"user_id": strconv.Itoa(n)}
+				}
+				if err := chlocal.Fence(ep.Server, tc.sql(n), params); err != nil {
+					b.Fatal(err)
 				}
 				n++
 			}

@@ -1,6 +1,10 @@
 package chlocal
 
-import "context"
+import (
+	"context"
+
+	"github.com/rebatehq/rebate/embedded/chdb"
+)
 
 // CodeNames lets the external tests check every code the endpoint raises or
 // maps against the engine's own errorCodeToName.
@@ -46,5 +50,22 @@ func RunAs(s *Server, role Role, sql string) error {
 		return ex
 	}
 	out.close()
+	return nil
+}
+
+// Fence judges sql as the fence would for a client of the open endpoint,
+// without running it (for measuring the fence alone).
+func Fence(s *Server, sql string, params map[string]string) error {
+	st, ex := parseStatement(sql)
+	if ex != nil {
+		return ex
+	}
+	req := &request{database: "default"}
+	for k, v := range params {
+		req.params = append(req.params, chdb.Param{Name: k, Value: v})
+	}
+	if ex := s.fence(context.Background(), req, st); ex != nil {
+		return ex
+	}
 	return nil
 }

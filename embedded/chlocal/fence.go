@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,12 +61,20 @@ type verdict struct {
 	names   []string
 }
 
-// verdicts caches judgements: the service sends the same few texts again
-// and again (its queries bind values as parameters, the ingester's INSERT
-// names the same columns), so most requests skip the EXPLAIN.
+// verdicts caches judgements, and the scanner's facts, by statement text:
+// the service sends the same few texts again and again (its queries bind
+// values as parameters, the ingester's INSERT names the same columns), so
+// most requests skip the EXPLAIN and the scan.
 type verdicts struct {
-	mu sync.Mutex
-	m  map[string]*verdict
+	mu    sync.Mutex
+	m     map[string]*verdict
+	facts map[string]*scanned
+}
+
+// scanned is scanText's answer for one text.
+type scanned struct {
+	facts   *textFacts
+	refused *refusal
 }
 
 const maxVerdicts = 1024
@@ -88,6 +97,26 @@ func (v *verdicts) put(key string, vd *verdict) {
 	v.m[key] = vd
 }
 
+// scan is scanText, cached.
+func (v *verdicts) scan(text, keyword string) (*textFacts, *refusal) {
+	v.mu.Lock()
+	sc := v.facts[text]
+	v.mu.Unlock()
+	if sc != nil {
+		return sc.facts, sc.refused
+	}
+	facts, r := scanText(text, keyword)
+	if len(text) <= 64<<10 {
+		v.mu.Lock()
+		if v.facts == nil || len(v.facts) >= maxVerdicts {
+			v.facts = make(map[string]*scanned)
+		}
+		v.facts[text] = &scanned{facts, r}
+		v.mu.Unlock()
+	}
+	return facts, r
+}
+
 // fence decides whether a client's statement may run; nil lets it.
 func (s *Server) fence(ctx context.Context, req *request, st *statement) *Exception {
 	switch {
@@ -106,7 +135,7 @@ func (s *Server) fence(ctx context.Context, req *request, st *statement) *Except
 		}
 	}
 	key := st.sql
-	facts, r := scanText(st.sql, st.keyword)
+	facts, r := s.verdicts.scan(st.sql, st.keyword)
 	if r != nil {
 		return denied(who, r)
 	}
@@ -128,8 +157,9 @@ func (s *Server) fence(ctx context.Context, req *request, st *statement) *Except
 	if vd.refused != nil {
 		return denied(who, vd.refused)
 	}
+	s.cwd.refresh()
 	for _, name := range vd.names {
-		if r := checkName(name); r != nil {
+		if r := s.checkName(name); r != nil {
 			return denied(who, r)
 		}
 	}
@@ -150,7 +180,8 @@ func (s *Server) judge(ctx context.Context, req *request, sql string, facts *tex
 	if r := s.checkTree(tree, nil, &names); r != nil {
 		return &verdict{refused: r}, nil
 	}
-	return &verdict{names: names}, nil
+	slices.Sort(names)
+	return &verdict{names: slices.Compact(names)}, nil
 }
 
 // explainPrefix is put before a statement to parse it; the engine's syntax

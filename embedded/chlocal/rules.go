@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
+	"time"
 )
 
 // The fence's rules: what a client's statement may not do. The engine runs
@@ -243,16 +245,13 @@ const allowedTableFunctions = "numbers, numbers_mt, zeros, zeros_mt, values, nul
 // database is a Filesystem overlay, so a table named like a path, or like a
 // file in the working folder, reads that file. Every part of a dotted name
 // is tried, as the overlay takes the part after the database.
-func checkName(name string) *refusal {
+func (s *Server) checkName(name string) *refusal {
 	if strings.ContainsRune(name, '/') {
 		return refuse("the name %q looks like a path: names with / are refused", name)
 	}
-	if len(name) > 4096 {
-		return nil
-	}
 	for rest := name; ; {
 		for _, cand := range []string{rest, strings.SplitN(rest, ".", 2)[0]} {
-			if fi, err := os.Stat(cand); err == nil && fi.Mode().IsRegular() {
+			if s.cwd.has(cand) {
 				return refuse("the name %q is a file in the working folder, which the default database would read", cand)
 			}
 		}
@@ -262,6 +261,52 @@ func checkName(name string) *refusal {
 		}
 		rest = after
 	}
+}
+
+// cwdFiles knows the files of the working folder, where the overlay looks
+// for a name without a /: one stat of the folder a request, and a new
+// listing when it changed (cheaper than a stat for each name).
+type cwdFiles struct {
+	mu    sync.Mutex
+	mtime time.Time
+	names map[string]bool // regular files and symbolic links
+	err   error
+}
+
+func (c *cwdFiles) refresh() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fi, err := os.Stat(".")
+	if err == nil && fi.ModTime().Equal(c.mtime) && c.names != nil {
+		return
+	}
+	c.names, c.err = map[string]bool{}, err
+	if err != nil {
+		return
+	}
+	c.mtime = fi.ModTime()
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		c.err = err
+		return
+	}
+	for _, e := range entries {
+		if t := e.Type(); t.IsRegular() || t&os.ModeSymlink != 0 {
+			c.names[e.Name()] = true
+		}
+	}
+}
+
+// has reports whether name is a file in the working folder; when the
+// folder cannot be read, every name might be.
+func (c *cwdFiles) has(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		fi, err := os.Stat(name)
+		return err == nil && !fi.IsDir()
+	}
+	return c.names[name]
 }
 
 // checkValuesData refuses what the Values input format would evaluate and

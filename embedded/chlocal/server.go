@@ -114,6 +114,7 @@ type Server struct {
 	origins  map[string]bool
 	cat      catalog
 	verdicts verdicts
+	cwd      cwdFiles
 	staging  string
 	info     Info
 	metrics  *metrics
