@@ -115,6 +115,13 @@ func TestFenceKeepsClientsInsideTheDatabase(t *testing.T) {
 		{"INSERT INTO victim VALUES (file('/etc/passwd'))", nil, "function file"},
 		{"INSERT INTO victim VALUES ((SELECT 'x'))", nil, "subqueries"},
 		{"SELECT 1 AS `a\nb`", nil, "control characters"},
+		{"SELECT * FROM FILE('/etc/passwd', 'LineAsString')", nil, "function FILE"},
+		{"WITH '/etc/passwd' AS p SELECT `file`(p)", nil, "function file"},
+		{"SELECT * FROM loop(numbers(1)) LIMIT 1", nil, "function loop"},
+		{"INSERT INTO victim VALUES (file /* c */ ('/etc/passwd'))", nil, "function file"},
+		{"ATTACH DATABASE fs2_" + db + " ENGINE = Filesystem('/')", nil, "engine Filesystem"},
+		{"CREATE VIEW pv AS SELECT 1 IN {t:Identifier}", nil, "Identifier} parameters"},
+		{"SELECT displayName(), version(), revision(), timezone()", q("default_format", "CapnProto", "output_format_schema", written), "output_format_schema"},
 	} {
 		params := url.Values{"database": {db}}
 		for k, v := range tc.params {
