@@ -154,3 +154,29 @@ func FuzzParseUsers(f *testing.F) {
 		}
 	})
 }
+
+func TestSettingsClause(t *testing.T) {
+	for sql, refused := range map[string]bool{
+		"SELECT 1 SETTINGS max_threads = 1":                                                            false,
+		"SELECT 1 SETTINGS output_format_schema = '/x'":                                                true,
+		"SELECT 1 SETTINGS `output_format_schema` = '/x'":                                              true,
+		"SELECT 1 SETTINGS max_bytes_ratio_before_external_group_by = 0.5, output_format_schema = 'x'": true,
+		"SELECT 1 SETTINGS a = [1, 2], b = (3, 4), format_template_row = 'x'":                          true,
+		"SELECT 1 SETTINGS a = -1, Dynamic_Disk_Allow_Include = 1":                                     true,
+		"SELECT * FROM (SELECT 1 SETTINGS format_schema = 'x')":                                        true,
+		"CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a SETTINGS disk = disk(type = local)":    true,
+		"CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a SETTINGS index_granularity = 256":      false,
+		"ALTER TABLE t MODIFY SETTING disk = disk(type = s3)":                                          true,
+		"ALTER TABLE t RESET SETTING a, format_schema":                                                 true,
+		"INSERT INTO t SETTINGS async_insert = 1 SELECT * FROM s WHERE d = toDate('2020-01-01')":       false,
+		"INSERT INTO t SETTINGS async_insert = 1 VALUES":                                               false,
+		"RESTORE TABLE t FROM Disk('b', 'x') SETTINGS base_backup = File('y')":                         false,
+		"RESTORE TABLE t FROM Disk('b', 'x') SETTINGS base_backup = S3('y')":                           true,
+		"SELECT settings FROM t WHERE x = file_path":                                                   false,
+	} {
+		_, r := scanText(sql, "")
+		if (r != nil) != refused {
+			t.Errorf("%s: refused %v, want %v (%v)", sql, r != nil, refused, r)
+		}
+	}
+}

@@ -157,43 +157,50 @@ func scanText(text, keyword string) (*textFacts, *refusal) {
 // checkSettingsClause reads the name = value list after SETTINGS (or
 // SETTING) at toks[at], refusing denied names and values that are function
 // calls (a table's disk = disk(type = local, path = ...) puts its data
-// anywhere; EXPLAIN AST shows a SETTINGS clause as a bare "Set").
+// anywhere; EXPLAIN AST shows a SETTINGS clause as a bare "Set"). A value
+// runs to the next comma at the list's depth (1.5, [1, 2] and (1, 2) are
+// several tokens); the list ends at a clause keyword, a ';', or the bracket
+// that holds it.
 func checkSettingsClause(s *scanner, toks []token, at int) *refusal {
 	depth := toks[at].depth
-	for j := at + 1; j < len(toks); {
-		name := toks[j]
-		if name.kind != tokWord && name.kind != tokIdent {
+	expectName := true
+	for j := at + 1; j < len(toks); j++ {
+		t := toks[j]
+		if t.depth < depth {
 			return nil
 		}
-		n := unquoteIdent(s.text(name))
+		if t.depth > depth {
+			continue // inside a value's brackets
+		}
+		w := s.text(t)
+		if w == ";" || t.kind == tokWord && settingsEnd[strings.ToUpper(w)] {
+			return nil
+		}
+		if !expectName {
+			expectName = w == ","
+			continue
+		}
+		if t.kind != tokWord && t.kind != tokIdent {
+			return nil
+		}
+		n := unquoteIdent(w)
 		if settingDenied(n) {
 			return refuse("the setting %s reaches files, the network or the engine's internals", n)
 		}
-		j++
-		if j < len(toks) && s.text(toks[j]) == "=" {
-			j++
-			if j < len(toks) && (s.text(toks[j]) == "-" || s.text(toks[j]) == "+") {
-				j++
-			}
-			if j+1 < len(toks) && (toks[j].kind == tokWord || toks[j].kind == tokIdent) && s.text(toks[j+1]) == "(" {
-				fn := unquoteIdent(s.text(toks[j]))
-				if !(strings.EqualFold(n, "base_backup") && backupEnginesAllowed[fn]) {
-					return refuse("the setting %s = %s(...) is refused: a setting's value may not be a function call", n, fn)
-				}
-				open := toks[j+1].depth
-				for j += 2; j < len(toks) && toks[j].depth > open; j++ {
-				}
-			} else {
-				j++
+		expectName = false
+		if j+3 < len(toks) && s.text(toks[j+1]) == "=" && (toks[j+2].kind == tokWord || toks[j+2].kind == tokIdent) &&
+			s.text(toks[j+3]) == "(" {
+			fn := unquoteIdent(s.text(toks[j+2]))
+			if !(strings.EqualFold(n, "base_backup") && backupEnginesAllowed[fn]) {
+				return refuse("the setting %s = %s(...) is refused: a setting's value may not be a function call", n, fn)
 			}
 		}
-		if j >= len(toks) || s.text(toks[j]) != "," || toks[j].depth != depth {
-			return nil
-		}
-		j++
 	}
 	return nil
 }
+
+// settingsEnd are the keywords that may follow a SETTINGS list.
+var settingsEnd = set("SELECT", "WITH", "VALUES", "FORMAT", "FROM", "AS", "COMMENT", "INTO", "UNION", "EXCEPT", "INTERSECT")
 
 // checkTree applies the rules to the engine's parse tree.
 func (s *Server) checkTree(n, parent *astNode, names *[]string) *refusal {

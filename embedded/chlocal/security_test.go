@@ -107,6 +107,7 @@ func TestFenceKeepsClientsInsideTheDatabase(t *testing.T) {
 		{"CREATE DICTIONARY d (a UInt8) PRIMARY KEY a SOURCE(CLICKHOUSE(TABLE 'victim')) LAYOUT(FLAT()) LIFETIME(0)", nil, "dictionaries"},
 		{"CREATE TABLE dd (a UInt8) ENGINE = MergeTree ORDER BY a SETTINGS disk = disk(type = local, path = '" + tmp + "/disk/')", nil, "disk"},
 		{"SELECT 1 SETTINGS output_format_schema = '" + written + "'", nil, "output_format_schema"},
+		{"SELECT 1 SETTINGS max_bytes_ratio_before_external_group_by = 0.5, output_format_schema = '" + written + "'", nil, "output_format_schema"},
 		{"SELECT 1", q("format_template_row", "/etc/passwd"), "format_template_row"},
 		{"CREATE TABLE de (a UInt8) ORDER BY a", q("default_table_engine", "File"), "default_table_engine"},
 		{"ATTACH TABLE att FROM '" + tmp + "' (a UInt8) ENGINE = MergeTree ORDER BY a", nil, "ATTACH"},

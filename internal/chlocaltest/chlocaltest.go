@@ -112,7 +112,8 @@ func start(lib *chdb.Lib) (*Endpoint, error) {
 
 // Serve opens a second endpoint on the shared engine with cfg (users,
 // allowed origins; the data folder is the shared one), serves it on a
-// loopback port and closes it when the test ends.
+// loopback port and closes it when the test ends. Its Database and Open
+// send no credentials: with users, make databases through Start's.
 func Serve(tb testing.TB, cfg chlocal.Config) *Endpoint {
 	tb.Helper()
 	shared := Start(tb)
