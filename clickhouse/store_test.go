@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
 )
 
 func TestPutRule(t *testing.T) {
@@ -111,9 +112,7 @@ func TestHugeSumsAreErrorsNotWrapped(t *testing.T) {
 		events = append(events, rebate.Event{ID: id, Type: rebate.OrderPaid, TS: now, OrderID: id, UserID: 7, MerchantID: 3,
 			ProductID: 1, Amount: rebate.MaxMoney, Commission: rebate.MaxMoney, PlacedAt: now.Add(-time.Minute)})
 	}
-	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
-		t.Fatal(err)
-	}
+	clickhousetest.Insert(t, db, events)
 	if err := st.RefreshLeaderboard(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,8 @@ type batch struct {
 	oldest  time.Time // the oldest Kafka timestamp, for freshness
 
 	// What a flush already did, so a retry redoes only what failed.
-	guarded, dlqDone, inserted bool
+	guarded, dlqDone, inserted, materialized bool
+	stored                                  rebate.Changes // what the stored events change
 	tok                        string // the content token, once computed; drop resets it
 }
 

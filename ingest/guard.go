@@ -140,7 +140,7 @@ func (g *guard) fetch(ctx context.Context, events []rebate.Event, lookup lookupF
 			missing[kind] = append(missing[kind], id)
 		}
 	}
-	for _, kind := range []string{rebate.EntityOrder, rebate.EntityWithdrawal} {
+	for _, kind := range []string{rebate.EntityOrder, rebate.EntityWithdrawal, rebate.EntityMember} {
 		if len(missing[kind]) == 0 {
 			continue
 		}

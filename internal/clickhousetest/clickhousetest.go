@@ -78,9 +78,7 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 	loaded := 0
 	for i := 0; loaded < n; i++ {
 		events := gen.Chunk(min(chunk, n-loaded), now.Add(-span+time.Duration(i)*width), width)
-		if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
-			tb.Fatal(err)
-		}
+		Insert(tb, db, events)
 		loaded += len(events)
 	}
 	insert := time.Since(start)
@@ -105,6 +103,21 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 	_ = db.Conn().QueryRow(ctx, "SELECT count() FROM system.parts WHERE database = currentDatabase() AND active").Scan(&parts)
 	return fmt.Sprintf("loaded %d events in %s (%.0f events/s, all views), merges settled in %s; %d orders, %d active parts",
 		loaded, insert.Round(time.Millisecond), float64(loaded)/insert.Seconds(), time.Since(settle).Round(time.Second), orders, parts)
+}
+
+// Insert stores events as the ingester does: inserted, then the buckets
+// they change worked out again (clickhouse.DB.Materialize).
+func Insert(tb testing.TB, db *clickhouse.DB, events []rebate.Event) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
+		tb.Fatal(err)
+	}
+	var c rebate.Changes
+	c.AddAll(events)
+	if err := db.Materialize(ctx, c); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // Figures is what CompareFigures reads: the store, or the API through its
