@@ -178,11 +178,7 @@ func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 		return fmt.Errorf("no query %s", name)
 	}
 	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(nil)))
-	t0 := time.Now()
 	err := db.conn.Exec(ctx, q.SQL)
-	if DebugExec != nil {
-		DebugExec(name, time.Since(t0))
-	}
 	return domainError(name, err)
 }
 
@@ -237,5 +233,3 @@ func uintArray(ids []uint64) string {
 	b.WriteByte(']')
 	return b.String()
 }
-
-var DebugExec func(string, time.Duration) // TEMP

@@ -45,9 +45,7 @@ func TestPutRule(t *testing.T) {
 			ProductID: 1, Amount: 10000, Commission: 1000, PlacedAt: placed}
 	}
 	events := []rebate.Event{order("before", from.Add(-time.Millisecond)), order("at", from), order("after", from.Add(time.Hour))}
-	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
-		t.Fatal(err)
-	}
+	clickhousetest.Insert(t, db, events)
 	got, _, err := st.Orders(ctx, 9, rebate.FirstPage, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -75,9 +73,7 @@ func TestStringParamsRoundTrip(t *testing.T) {
 		events = append(events, rebate.Event{ID: "e" + id, Type: rebate.OrderPaid, TS: placed, OrderID: id, UserID: 3,
 			MerchantID: 1, ProductID: 1, Amount: 100, Commission: 10, PlacedAt: placed})
 	}
-	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
-		t.Fatal(err)
-	}
+	clickhousetest.Insert(t, db, events)
 	var seen []string
 	cur := rebate.FirstPage
 	for range len(ids) + 1 {
