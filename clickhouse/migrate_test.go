@@ -9,8 +9,8 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
-	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/migrations"
 )
 
