@@ -363,8 +363,11 @@ func (s *Store) Referrals(ctx context.Context, user, after uint64, limit uint32)
 		if at = asOf(at); at.After(newest) {
 			newest = at
 		}
+		if err := moneys([]*rebate.Money{&ref.Earnings.Pending, &ref.Earnings.Confirmed, &ref.Earnings.Void}, pending, confirmed, voided); err != nil {
+			return err
+		}
 		out = append(out, ref)
-		return moneys([]*rebate.Money{&ref.Earnings.Pending, &ref.Earnings.Confirmed, &ref.Earnings.Void}, pending, confirmed, voided)
+		return nil
 	})
 	return out, newest, err
 }
