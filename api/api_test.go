@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -180,6 +181,14 @@ func TestBadRequests(t *testing.T) {
 		// Once echoed as 9999 but stored as 2299: what cannot be stored is refused.
 		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"9999-12-31T00:00:00Z"}`, 400, "effective_from"},
 		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","extra":1}`, 400, "extra"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","tier":10}`, 400, "tier"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","tier":-1}`, 400, "tier"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","tier":"gold"}`, 400, "tier"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","effective_to":"2030-01-01T00:00:00Z"}`, 400, "effective_to"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","effective_to":"soon"}`, 400, "effective_to"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","cap":"-1.00"}`, 400, "cap"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","referral_share":"2"}`, 400, "body"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2020-01-01T00:00:00Z","effective_to":"2020-02-01T00:00:00Z"}`, 409, "effective_from"},
 		{"PUT", "/v1/rules/5", `not json`, 400, "body"},
 		{"PUT", "/v1/rules/5", ``, 400, "body"},
 		{"GET", "/v1/queries/no_such_query", "", 404, "name"},
@@ -455,5 +464,41 @@ func TestLivePage(t *testing.T) {
 	}
 	if a := e.get(t, "/v1/leaderboard"); a.status != http.StatusUnauthorized {
 		t.Errorf("data without a key: %d", a.status)
+	}
+}
+
+// TestPutPromotion: a tier's capped promotion with a referral share is
+// stored as sent and listed with every part; absent parts list as null.
+func TestPutPromotion(t *testing.T) {
+	e := newEnv(t, api.Config{}, nil)
+	body := `{"share":"0.6000","effective_from":"2031-01-01T00:00:00Z","effective_to":"2031-01-08T00:00:00Z","tier":3,"cap":"25.00","referral_share":"0.0500"}`
+	if a := e.do(t, "PUT", "/v1/rules/7", body, nil); a.status != 200 {
+		t.Fatalf("put: %d %s", a.status, a.body)
+	}
+	if a := e.do(t, "PUT", "/v1/rules/8", `{"share":"0.3000","effective_from":"2031-01-01T00:00:00Z"}`, nil); a.status != 200 {
+		t.Fatalf("put: %d %s", a.status, a.body)
+	}
+	a := e.get(t, "/v1/rules")
+	var got struct{ Rules []map[string]any }
+	if err := json.Unmarshal([]byte(a.body), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[float64]map[string]any{
+		7: {"merchant_id": 7.0, "tier": 3.0, "share": "0.6000", "effective_from": "2031-01-01T00:00:00.000Z",
+			"effective_to": "2031-01-08T00:00:00.000Z", "cap": "25.00", "referral_share": "0.0500"},
+		8: {"merchant_id": 8.0, "tier": nil, "share": "0.3000", "effective_from": "2031-01-01T00:00:00.000Z",
+			"effective_to": nil, "cap": nil, "referral_share": "0.0000"},
+	}
+	found := 0
+	for _, r := range got.Rules {
+		if w, ok := want[r["merchant_id"].(float64)]; ok {
+			found++
+			if !reflect.DeepEqual(r, w) {
+				t.Errorf("rule %v:\n got %v\nwant %v", r["merchant_id"], r, w)
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("listed %d of the 2 rules put: %s", found, a.body)
 	}
 }

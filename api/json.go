@@ -97,10 +97,31 @@ type ProductJSON struct {
 	AsOf           *string      `json:"as_of"`
 }
 
+// RuleJSON is a rule; null tier, effective_to and cap mean every tier, no
+// end (a standing rule, not a promotion) and no cap.
 type RuleJSON struct {
-	MerchantID    uint64      `json:"merchant_id"`
-	Share         rebate.Rate `json:"share"`
-	EffectiveFrom string      `json:"effective_from"`
+	MerchantID    uint64        `json:"merchant_id"`
+	Tier          *uint8        `json:"tier"`
+	Share         rebate.Rate   `json:"share"`
+	EffectiveFrom string        `json:"effective_from"`
+	EffectiveTo   *string       `json:"effective_to"`
+	Cap           *rebate.Money `json:"cap"`
+	ReferralShare rebate.Rate   `json:"referral_share"`
+}
+
+func ruleJSON(r rebate.Rule) RuleJSON {
+	out := RuleJSON{MerchantID: r.MerchantID, Share: r.Share, EffectiveFrom: stamp(r.EffectiveFrom), ReferralShare: r.ReferralShare}
+	if r.HasTier {
+		out.Tier = &r.Tier
+	}
+	if r.Promotion() {
+		to := stamp(r.EffectiveTo)
+		out.EffectiveTo = &to
+	}
+	if r.HasCap {
+		out.Cap = &r.Cap
+	}
+	return out
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

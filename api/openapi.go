@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -18,6 +19,15 @@ var (
 	windowSchema = schema{"type": "string", "enum": []string{"1h", "24h", "7d", "30d", "all"}, "default": "24h"}
 	countSchema  = schema{"type": "integer", "minimum": 0}
 )
+
+// tierSchema is a member tier, null for every tier.
+var tierSchema = schema{"type": "integer", "minimum": 0, "maximum": 9, "nullable": true, "description": "a member tier; null: every tier"}
+
+func nullable(s schema, desc string) schema {
+	out := maps.Clone(s)
+	out["nullable"], out["description"] = true, desc
+	return out
+}
 
 func intSchema(lo, hi int) schema { return schema{"type": "integer", "minimum": lo, "maximum": hi} }
 
@@ -54,7 +64,10 @@ func components() schema {
 			"commission": moneySchema, "rebate": moneySchema}, "minute", "clicks", "orders", "gmv", "commission", "rebate"),
 		"Product": obj(schema{"product_id": idSchema, "merchant_id": idSchema, "price": moneySchema, "stock": countSchema,
 			"commission_rate": rateSchema, "updated_at": tsSchema, "as_of": asOfSchema}, "product_id", "merchant_id", "price", "stock", "commission_rate", "updated_at"),
-		"Rule": obj(schema{"merchant_id": countSchema, "share": rateSchema, "effective_from": tsSchema}, "merchant_id", "share", "effective_from"),
+		"Rule": obj(schema{"merchant_id": countSchema, "tier": tierSchema, "share": rateSchema, "effective_from": tsSchema,
+			"effective_to": nullable(tsSchema, "exclusive end of a promotion; null for a standing rule"),
+			"cap":          nullable(moneySchema, "the largest rebate of one order; null for none"), "referral_share": rateSchema},
+			"merchant_id", "tier", "share", "effective_from", "effective_to", "cap", "referral_share"),
 		"QueryInfo": obj(schema{"name": schema{"type": "string"}, "description": schema{"type": "string"},
 			"params": schema{"type": "array", "items": obj(schema{"name": schema{"type": "string"}, "type": schema{"type": "string"}}, "name", "type")}},
 			"name", "description", "params"),

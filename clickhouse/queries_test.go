@@ -69,7 +69,7 @@ func TestQueryFileErrors(t *testing.T) {
 		}
 	}
 	// A query naming a column the schema lacks fails validation, by file name.
-	qs, err := clickhouse.LoadQueries(fstest.MapFS{"get_x.sql": {Data: []byte("-- x\nSELECT no_such_column FROM orders_by_user WHERE user_id = {u:UInt64}")}})
+	qs, err := clickhouse.LoadQueries(fstest.MapFS{"get_x.sql": {Data: []byte("-- x\nSELECT no_such_column FROM user_orders WHERE user_id = {u:UInt64}")}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestMigrateCommand(t *testing.T) {
 	if got := inDB("SELECT engine_full LIKE '%toIntervalDay(30)%' FROM system.tables WHERE database = currentDatabase() AND name = 'events'"); got != "1\n" {
 		t.Errorf("retention not applied: %q", got)
 	}
-	if got := inDB("SELECT create_table_query LIKE '%REFRESH EVERY 7 SECOND%' FROM system.tables WHERE database = currentDatabase() AND name = 'leaderboard_mv'"); got != "1\n" {
+	if got := inDB("SELECT create_table_query LIKE '%REFRESH EVERY 7 SECOND%' FROM system.tables WHERE database = currentDatabase() AND name = 'leaderboards_mv'"); got != "1\n" {
 		t.Errorf("leaderboard refresh not applied: %q", got)
 	}
 	if got := migrate("version"); !strings.Contains(got, fmt.Sprintf("schema version %d", len(ups))) {

@@ -99,7 +99,7 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 		tb.Fatal(err)
 	}
 	var orders, parts uint64
-	_ = db.Conn().QueryRow(ctx, "SELECT count() FROM orders_by_user FINAL").Scan(&orders)
+	_ = db.Conn().QueryRow(ctx, "SELECT count() FROM order_prices FINAL").Scan(&orders)
 	_ = db.Conn().QueryRow(ctx, "SELECT count() FROM system.parts WHERE database = currentDatabase() AND active").Scan(&parts)
 	return fmt.Sprintf("loaded %d events in %s (%.0f events/s, all views), merges settled in %s; %d orders, %d active parts",
 		loaded, insert.Round(time.Millisecond), float64(loaded)/insert.Seconds(), time.Since(settle).Round(time.Second), orders, parts)
