@@ -52,7 +52,12 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 		users[k.UserID] = true
 	}
 	for part := range slices.Chunk(keys, materializeChunk) {
-		if err := db.exec(ctx, "price_orders", ch.Parameters{"keys": keyArray(part)}); err != nil {
+		of := map[uint64]bool{}
+		for _, k := range part {
+			of[k.UserID] = true
+		}
+		p := ch.Parameters{"keys": keyArray(part), "users": uintArray(slices.Sorted(maps.Keys(of)))}
+		if err := db.exec(ctx, "materialize_order_prices", p); err != nil {
 			return err
 		}
 	}
@@ -131,6 +136,33 @@ func (db *DB) Reprice(ctx context.Context, merchant uint64, since, until time.Ti
 		return err
 	}
 	return db.materialize(ctx, keys, nil)
+}
+
+// PriceAll prices every stored order again, and works out their buckets:
+// after the referral window changes, and once after the migrations that
+// created order_prices. A day of orders at a time, so memory follows a day's
+// orders, not the history; progress(done, total days) after each day.
+func (db *DB) PriceAll(ctx context.Context, progress func(done, total int)) error {
+	var first, last time.Time
+	var n uint64
+	if err := db.conn.QueryRow(ctx, "SELECT min(placed_at), max(placed_at), count() FROM orders").Scan(&first, &last, &n); err != nil {
+		return domainError("orders' time range", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	start := first.UTC().Truncate(24 * time.Hour)
+	days := int(last.UTC().Sub(start)/(24*time.Hour)) + 1
+	for d := range days {
+		from := start.Add(time.Duration(d) * 24 * time.Hour)
+		if err := db.Reprice(ctx, 0, from, from.Add(24*time.Hour)); err != nil {
+			return fmt.Errorf("price the orders placed on %s: %w", from.Format(time.DateOnly), err)
+		}
+		if progress != nil {
+			progress(d+1, days)
+		}
+	}
+	return nil
 }
 
 // orderKeys runs a query listing order keys (merchant, placed_at, order, user).

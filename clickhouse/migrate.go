@@ -27,6 +27,7 @@ type Migrator struct {
 	m   *migrate.Migrate
 	db  *sql.DB
 	cfg Config
+	log *slog.Logger
 }
 
 // NewMigrator connects and reads the applied version.
@@ -60,8 +61,10 @@ func NewMigrator(ctx context.Context, cfg Config, log *slog.Logger) (*Migrator, 
 	}
 	if log != nil {
 		m.Log = migrateLog{log}
+	} else {
+		log = slog.New(slog.DiscardHandler)
 	}
-	return &Migrator{m: m, db: db, cfg: cfg}, nil
+	return &Migrator{m: m, db: db, cfg: cfg, log: log}, nil
 }
 
 // Up applies every migration not applied yet.
@@ -171,7 +174,9 @@ func (mg *Migrator) SetLeaderboardRefresh(ctx context.Context, every time.Durati
 
 // SetReferralWindow sets how many days after an invitee joins their orders
 // earn their inviter referral earnings (priced_orders reads it). A new
-// window prices every order again, so that the figures follow it.
+// window prices every order again, so that the figures follow it; so does
+// the first setting, which prices the orders stored before order_prices
+// existed (migration 000044).
 func (mg *Migrator) SetReferralWindow(ctx context.Context, days int) error {
 	if days < 1 {
 		return fmt.Errorf("referral window %d days: want at least 1", days)
@@ -181,7 +186,7 @@ func (mg *Migrator) SetReferralWindow(ctx context.Context, days int) error {
 		"SELECT argMax(value, updated_at) FROM service_settings WHERE name = 'referral_window_days'").Scan(&was); err != nil {
 		return fmt.Errorf("read the referral window: %w", err)
 	}
-	if was == strconv.Itoa(days) || (was == "" && days == DefaultReferralWindowDays) {
+	if was == strconv.Itoa(days) {
 		return nil
 	}
 	if _, err := mg.db.ExecContext(ctx, "INSERT INTO service_settings (name, value) VALUES ('referral_window_days', ?)",
@@ -193,8 +198,15 @@ func (mg *Migrator) SetReferralWindow(ctx context.Context, days int) error {
 		return err
 	}
 	defer db.Close()
-	// Empty keys price every order: one statement, run by the server.
-	if err := db.exec(ctx, "price_orders", ch.Parameters{"keys": "[]"}); err != nil {
+	mg.log.Info("pricing every order", "referral_window_days", days, "was", was)
+	t0, logged := time.Now(), time.Now()
+	err = db.PriceAll(ctx, func(done, total int) {
+		if time.Since(logged) >= 5*time.Second || done == total {
+			logged = time.Now()
+			mg.log.Info("pricing every order", "days_done", done, "days", total, "elapsed", time.Since(t0).Round(time.Second))
+		}
+	})
+	if err != nil {
 		return fmt.Errorf("price every order for a referral window of %d days: %w", days, err)
 	}
 	return nil

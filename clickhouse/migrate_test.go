@@ -146,3 +146,51 @@ func TestRetention(t *testing.T) {
 		}
 	}
 }
+
+// TestReferralWindowReprices: the first `migrate up` prices orders stored
+// before order_prices existed (here: inserted without Materialize), and a
+// new referral window prices every order again, so an inviter's earnings
+// follow it both ways.
+func TestReferralWindowReprices(t *testing.T) {
+	cfg := migrated(t)
+	ctx := context.Background()
+	db, st := openStore(t, cfg)
+	joined := time.Now().UTC().Add(-30 * 24 * time.Hour).Truncate(time.Millisecond)
+	events := []rebate.Event{
+		{ID: "join", Type: rebate.UserJoined, TS: joined, UserID: 2, InviterID: 1},
+		{ID: "early", Type: rebate.OrderSettled, TS: joined.Add(time.Hour), OrderID: "early", UserID: 2, MerchantID: 1,
+			ProductID: 1, Amount: 10000, Commission: 1000, PlacedAt: joined.Add(time.Hour)},
+		{ID: "late", Type: rebate.OrderSettled, TS: joined.Add(10 * 24 * time.Hour), OrderID: "late", UserID: 2, MerchantID: 1,
+			ProductID: 1, Amount: 10000, Commission: 2000, PlacedAt: joined.Add(10 * 24 * time.Hour)},
+	}
+	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InsertRules(ctx, []rebate.Rule{{MerchantID: 1, EffectiveFrom: joined.Add(-time.Hour), Share: 5000, ReferralShare: 1000}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := clickhouse.NewMigrator(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	referral := func() rebate.Money {
+		t.Helper()
+		b, err := st.Balance(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.Referral.Confirmed
+	}
+	for _, tc := range []struct {
+		days int
+		want rebate.Money
+	}{{365, 300}, {5, 100}, {365, 300}} {
+		if err := m.SetReferralWindow(ctx, tc.days); err != nil {
+			t.Fatal(err)
+		}
+		if got := referral(); got != tc.want {
+			t.Errorf("window of %d days: the inviter's confirmed referral earnings are %s, want %s", tc.days, got, tc.want)
+		}
+	}
+}

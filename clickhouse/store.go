@@ -21,7 +21,7 @@ type Store struct {
 // storeQueries are the files the store runs; start-up fails without them.
 var storeQueries = []string{"get_balance", "list_user_orders", "get_leaderboard", "get_user_rank",
 	"get_merchant_stats", "list_minutely_kpis", "get_product", "list_rules", "put_rule", "list_user_referrals",
-	"list_identities", "list_members", "price_orders", "list_user_order_keys", "list_order_keys", "materialize_merchant_minutes",
+	"list_identities", "list_members", "materialize_order_prices", "list_user_order_keys", "list_order_keys", "materialize_merchant_minutes",
 	"materialize_click_minutes", "materialize_user_days", "materialize_user_totals"}
 
 // NewStore loads queries/ and has the server plan each one, so a missing or
