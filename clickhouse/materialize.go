@@ -209,7 +209,10 @@ func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 	if !ok {
 		return fmt.Errorf("no query %s", name)
 	}
-	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(nil)))
+	// A backfill's buckets may span more months (partitions) than one insert
+	// is allowed by default: refusing would stall ingestion on valid events
+	// that no retry fixes (as InsertEvents).
+	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(ch.Settings{"throw_on_max_partitions_per_insert_block": 0})))
 	err := db.conn.Exec(ctx, q.SQL)
 	return domainError(name, err)
 }
