@@ -31,7 +31,8 @@ FUZZTIME ?= 15s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzParseStatement$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseAST$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAST$$' -fuzztime $(FUZZTIME) ./internal/sqlfence/
+	$(GO) test -run '^$$' -fuzz '^FuzzCheckText$$' -fuzztime $(FUZZTIME) ./internal/sqlfence/
 	$(GO) test -run '^$$' -fuzz '^FuzzFenceText$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseUsers$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 

@@ -1,0 +1,13 @@
+ALTER TABLE orders_by_user
+    MODIFY COMMENT '',
+    COMMENT COLUMN order_id '',
+    COMMENT COLUMN user_id '',
+    COMMENT COLUMN merchant_id '',
+    COMMENT COLUMN product_id '',
+    COMMENT COLUMN state '',
+    COMMENT COLUMN amount '',
+    COMMENT COLUMN commission '',
+    COMMENT COLUMN share '',
+    COMMENT COLUMN rebate '',
+    COMMENT COLUMN placed_at '',
+    COMMENT COLUMN ts ''

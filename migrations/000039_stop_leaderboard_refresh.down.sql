@@ -1,0 +1,1 @@
+SYSTEM START VIEW leaderboard_mv

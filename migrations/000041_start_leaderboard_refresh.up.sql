@@ -1,0 +1,2 @@
+-- The leaderboard refreshes again (stopped by 000039).
+SYSTEM START VIEW leaderboard_mv
