@@ -33,13 +33,22 @@ type publishedSet struct {
 }
 
 type publishedCache struct {
-	mu  sync.Mutex // held while reading, so that one request reads for all
-	set *publishedSet
+	// once makes the lock; the lock is a channel, held while reading, so
+	// that one request reads for all and the others wait only as long as
+	// their context lets them (a ClickHouse that hangs holds it).
+	once sync.Once
+	lock chan struct{}
+	set  *publishedSet
 }
 
 func (s *Store) published(ctx context.Context) (*publishedSet, error) {
-	s.pub.mu.Lock()
-	defer s.pub.mu.Unlock()
+	s.pub.once.Do(func() { s.pub.lock = make(chan struct{}, 1) })
+	select {
+	case s.pub.lock <- struct{}{}:
+	case <-ctx.Done():
+		return nil, rebate.Wrap(rebate.EUNAVAIL, ctx.Err(), "read the published queries")
+	}
+	defer func() { <-s.pub.lock }()
 	if s.pub.set != nil && time.Since(s.pub.set.at) < s.PublishedRefresh {
 		return s.pub.set, nil
 	}
@@ -66,9 +75,10 @@ func (s *Store) published(ctx context.Context) (*publishedSet, error) {
 
 // forget makes the next read of the endpoints go to ClickHouse.
 func (s *Store) forget() {
-	s.pub.mu.Lock()
+	s.pub.once.Do(func() { s.pub.lock = make(chan struct{}, 1) })
+	s.pub.lock <- struct{}{}
 	s.pub.set = nil
-	s.pub.mu.Unlock()
+	<-s.pub.lock
 }
 
 // scanPublished reads a row of list_published_queries (name "") or of

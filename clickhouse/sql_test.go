@@ -151,13 +151,26 @@ func TestSQLRefusals(t *testing.T) {
 	if err := db.Conn().QueryRow(ctx, "SELECT count() FROM rebate_rules").Scan(&n); err != nil || n != 1 {
 		t.Errorf("rules changed: %d rows %v", n, err)
 	}
-	// What the fence refuses is refused as forbidden, naming why.
-	_, _, err := runSQL(t, st, "SELECT * FROM system.tables", nil, "CSV", analystLimits)
-	if rebate.ErrorCode(err) != rebate.EFORBIDDEN || !strings.Contains(err.Error(), "database system") {
-		t.Errorf("system: %v", err)
+	// The check in Go refuses before anything is sent, so a server's
+	// readonly=1 (or the embedded endpoint's own fence) is a second layer,
+	// not the only one: forbidden, naming why.
+	for sql, why := range map[string]string{
+		"SELECT * FROM system.tables":              "database system",
+		"DROP TABLE events":                        "only SELECT",
+		"INSERT INTO clicks SELECT * FROM clicks":  "only SELECT",
+		"SYSTEM STOP MERGES":                       "only SELECT",
+		"SELECT 1 SETTINGS readonly = 0":           "SETTINGS clauses are refused",
+		"SELECT 1 WHERE 1 IN analyst_other.secret": "database analyst_other",
+		"SELECT 1 AS `a\nTableIdentifier events`":  "control characters",
+		"SHOW DATABASES":                           "SHOW",
+	} {
+		_, _, err := runSQL(t, st, sql, nil, "CSV", analystLimits)
+		if rebate.ErrorCode(err) != rebate.EFORBIDDEN || !strings.Contains(err.Error(), why) {
+			t.Errorf("%s: %v, want it forbidden saying %q", sql, err, why)
+		}
 	}
 	// A statement ClickHouse refuses is the statement's fault, with its code.
-	_, _, err = runSQL(t, st, "SELECT no_such_column FROM events", nil, "CSV", analystLimits)
+	_, _, err := runSQL(t, st, "SELECT no_such_column FROM events", nil, "CSV", analystLimits)
 	var de *rebate.Error
 	if rebate.ErrorCode(err) != rebate.EINVALID || !asDomain(err, &de) || de.Upstream == nil || de.Upstream.Code != 47 || de.Field != "sql" {
 		t.Errorf("unknown column: %v %+v", err, de)
