@@ -113,7 +113,11 @@ func withHeaders(ctx context.Context) (context.Context, http.Header) {
 	return context.WithValue(ctx, headersKey{}, sink), sink.h
 }
 
-type keepHeaders struct{ next http.RoundTripper }
+type keepHeaders struct{ next *http.Transport }
+
+// CloseIdleConnections passes on what clickhouse-go asks of its transport
+// when a connection closes (http.Client looks for this method).
+func (t keepHeaders) CloseIdleConnections() { t.next.CloseIdleConnections() }
 
 func (t keepHeaders) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)

@@ -106,11 +106,14 @@ func TestBackfillSpanningManyMonths(t *testing.T) {
 	kc := newCluster(t)
 	db, _ := clickhousetest.OpenStore(t, clickhousetest.Migrated(t))
 	now := time.Now().UTC().Truncate(time.Millisecond)
+	// The 1st of this month: from the 29th to the 31st, going back month by
+	// month would land in a month without that day and roll into the next.
+	first := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, time.UTC)
 	var events []rebate.Event
 	for m := range 150 {
 		for i := range 2 {
 			events = append(events, rebate.Event{ID: fmt.Sprintf("backfill-%d-%d", m, i), Type: rebate.Click,
-				TS: now.AddDate(0, -m, 0), UserID: uint64(2*m + i + 1), MerchantID: 1, ProductID: 1})
+				TS: first.AddDate(0, -m, 0), UserID: uint64(2*m + i + 1), MerchantID: 1, ProductID: 1})
 		}
 	}
 	produce(t, kc, records(events))
