@@ -49,9 +49,10 @@ func TestSQLEndpoint(t *testing.T) {
 	cfg.SQLMaxRows = api.PerRole[int]{All: 3, By: map[api.Role]int{api.RoleAdmin: 1000}}
 	e := newEnv(t, cfg, nil)
 	e.insert(t, goldenData(e.now)...)
-	sql := "SELECT user_id, sum(rebate) AS rebate FROM orders_by_user FINAL WHERE user_id <= {max:UInt64} GROUP BY user_id ORDER BY user_id"
+	sql := "SELECT user_id, sum(commission) AS commission FROM events FINAL WHERE type = 'order_settled' AND user_id <= {max:UInt64} " +
+		"GROUP BY user_id ORDER BY user_id"
 	a := e.do(t, "POST", "/v1/sql?format=CSV&param_max=2", sql, bearer(analystKey))
-	if a.status != 200 || string(a.body) != "1,17.50\n2,15.00\n" || !strings.HasPrefix(a.header.Get("Content-Type"), "text/csv") {
+	if a.status != 200 || string(a.body) != "1,20.00\n2,30.00\n" || !strings.HasPrefix(a.header.Get("Content-Type"), "text/csv") {
 		t.Errorf("CSV: %d %q %v", a.status, a.body, a.header)
 	}
 	if _, err := time.Parse(time.RFC3339, a.header.Get("X-Data-As-Of")); err != nil || a.header.Get("X-Read-Bytes") == "" ||
@@ -63,7 +64,7 @@ func TestSQLEndpoint(t *testing.T) {
 		Data []map[string]any `json:"data"`
 		Rows int              `json:"rows"`
 	}
-	if err := json.Unmarshal(a.body, &doc); err != nil || a.status != 200 || doc.Rows != 2 || doc.Data[1]["rebate"] != "15.00" {
+	if err := json.Unmarshal(a.body, &doc); err != nil || a.status != 200 || doc.Rows != 2 || doc.Data[1]["commission"] != "30.00" {
 		t.Errorf("JSON: %d %s", a.status, a.body)
 	}
 	for format, ctype := range map[string]string{"JSONEachRow": "application/x-ndjson", "TSVWithNames": "text/tab-separated-values",
@@ -125,18 +126,26 @@ func TestPublishedEndpoints(t *testing.T) {
 	b := newEnvOn(t, a.chcfg, keyed(t, api.Config{}), nil) // a second API replica
 	b.st.PublishedRefresh = 0
 	a.insert(t, goldenData(a.now)...)
-	body := `{"sql": "SELECT user_id, count() AS orders, sum(rebate) AS rebate FROM orders_by_user FINAL WHERE state IN {states:Array(UInt8)} GROUP BY user_id", "params": []}`
-	if r := a.do(t, "PUT", "/v1/queries/orders_by_user_state", body, bearer(publisherKey)); r.status != 400 {
+	body := `{"sql": "SELECT user_id, count() AS orders FROM events FINAL WHERE toUInt8(type) IN {types:Array(UInt8)} GROUP BY user_id", "params": []}`
+	if r := a.do(t, "PUT", "/v1/queries/orders_by_types", body, bearer(publisherKey)); r.status != 400 {
 		t.Errorf("an Array parameter: %d %s", r.status, r.body)
 	}
-	body = `{"sql": "SELECT user_id, count() AS orders, sum(rebate) AS rebate FROM orders_by_user FINAL WHERE state <= {state:UInt8} GROUP BY user_id ORDER BY user_id",
-		"description": "Orders and rebate per user up to a state",
-		"params": [{"name": "state", "type": "UInt8", "description": "1 paid, 2 settled, 3 void", "allowed": ["1", "2", "3"], "default": "2"}],
+	body = `{"sql": "SELECT user_id, count() AS orders, sum(commission) AS commission FROM events FINAL WHERE type = {type:String} AND user_id <= {max_user:UInt64} GROUP BY user_id ORDER BY user_id",
+		"description": "Order events and their commission per user, of one type",
+		"params": [{"name": "type", "type": "String", "description": "the events' type", "allowed": ["order_paid", "order_settled", "order_cancelled"], "default": "order_paid"},
+			{"name": "max_user", "type": "UInt64", "description": "users up to this id", "min": "1", "default": "1000"}],
 		"cache_ttl_seconds": 60}`
 	for key, status := range map[string]int{analystKey: 403, appKey: 403} {
 		if r := a.do(t, "PUT", "/v1/queries/rebate_by_user", body, bearer(key)); r.status != status {
 			t.Errorf("PUT with %s: %d, want %d", key, r.status, status)
 		}
+	}
+	// Ending an endpoint and reading its history are roles' rights too.
+	if r := a.do(t, "DELETE", "/v1/queries/rebate_by_user", "", bearer(analystKey)); r.status != 403 {
+		t.Errorf("DELETE by an analyst: %d", r.status)
+	}
+	if r := a.do(t, "GET", "/v1/queries/rebate_by_user/versions", "", bearer(appKey)); r.status != 403 {
+		t.Errorf("versions for the app: %d", r.status)
 	}
 	r := a.do(t, "PUT", "/v1/queries/rebate_by_user", body, bearer(publisherKey))
 	if r.status != 200 || r.json(t)["version"] != 1.0 || r.json(t)["author"] != "pub" {
@@ -154,14 +163,15 @@ func TestPublishedEndpoints(t *testing.T) {
 		t.Fatalf("openapi: %v", err)
 	}
 	if op := doc.Paths.Find("/v1/queries/rebate_by_user"); op == nil || op.Get == nil ||
-		len(op.Get.Parameters.GetByInAndName("query", "state").Schema.Value.Enum) != 3 {
+		len(op.Get.Parameters.GetByInAndName("query", "type").Schema.Value.Enum) != 3 {
 		t.Errorf("not documented: %+v", op)
 	}
-	r = b.do(t, "GET", "/v1/queries/rebate_by_user?state=2", "", bearer(analystKey))
-	if r.status != 200 || !strings.Contains(string(r.body), `[1,2,"15.00"]`) || r.header.Get("X-Cache") != "miss" {
+	r = b.do(t, "GET", "/v1/queries/rebate_by_user?type=order_settled", "", bearer(analystKey))
+	if r.status != 200 || !strings.Contains(string(r.body), `[[1,1,"20.00"],[2,1,"30.00"]]`) || r.header.Get("X-Cache") != "miss" {
 		t.Errorf("served by the other replica: %d %s %v", r.status, r.body, r.header)
 	}
-	for q, field := range map[string]string{"state=4": "state", "state=x": "state", "other=1": "other"} {
+	for q, field := range map[string]string{"type=click": "type", "max_user=x": "max_user", "max_user=0": "max_user", "other=1": "other",
+		"type=order_paid&type=order_settled": "type"} {
 		if r := b.do(t, "GET", "/v1/queries/rebate_by_user?"+q, "", bearer(analystKey)); r.status != 400 {
 			t.Errorf("%s: %d", q, r.status)
 		} else if _, f := r.errorOf(t); f != field {
@@ -169,14 +179,14 @@ func TestPublishedEndpoints(t *testing.T) {
 		}
 	}
 	// Within its TTL the answer is the cached one, though the data changed.
-	b.insert(t, rebate.Event{ID: "late", Type: rebate.OrderPaid, TS: b.now, OrderID: "o9", UserID: 1, MerchantID: 7, ProductID: 9,
+	b.insert(t, rebate.Event{ID: "late", Type: rebate.OrderSettled, TS: b.now, OrderID: "o9", UserID: 1, MerchantID: 7, ProductID: 9,
 		Amount: 100, Commission: 1000, PlacedAt: b.now})
-	r = b.do(t, "GET", "/v1/queries/rebate_by_user?state=2", "", bearer(analystKey))
-	if r.header.Get("X-Cache") != "hit" || !strings.Contains(string(r.body), `[1,2,"15.00"]`) {
+	r = b.do(t, "GET", "/v1/queries/rebate_by_user?type=order_settled", "", bearer(analystKey))
+	if r.header.Get("X-Cache") != "hit" || !strings.Contains(string(r.body), `[[1,1,"20.00"],[2,1,"30.00"]]`) {
 		t.Errorf("cached: %v %s", r.header, r.body)
 	}
 	// A query that does not plan is refused when published; built-in names are read-only.
-	if r := a.do(t, "PUT", "/v1/queries/broken", `{"sql": "SELECT no_such_column FROM orders_by_user"}`, bearer(publisherKey)); r.status != 400 ||
+	if r := a.do(t, "PUT", "/v1/queries/broken", `{"sql": "SELECT no_such_column FROM events"}`, bearer(publisherKey)); r.status != 400 ||
 		!strings.Contains(string(r.body), "no_such_column") {
 		t.Errorf("unknown column: %d %s", r.status, r.body)
 	}
@@ -349,14 +359,21 @@ func TestSchemaEndpoint(t *testing.T) {
 	if err := json.Unmarshal(a.body, &sc); err != nil || a.status != 200 {
 		t.Fatalf("%d %s", a.status, a.body)
 	}
+	// The event log says how to read it and what its type numbers mean.
 	found := false
 	for _, tb := range sc.Tables {
-		if tb.Name == "orders_by_user" {
-			found = tb.Read == "FINAL" && tb.Comment != "" && len(tb.Columns) > 5 && strings.Contains(tb.Columns[4].Comment, "settled")
+		if tb.Name != "events" {
+			continue
+		}
+		for _, c := range tb.Columns {
+			if c.Name == "type" {
+				found = tb.Read == "FINAL" && tb.Comment != "" && len(tb.Columns) > 5 && strings.Contains(c.Type, "'order_settled' = 3") &&
+					strings.Contains(c.Comment, "order_settled")
+			}
 		}
 	}
 	if !found {
-		t.Errorf("orders_by_user missing or without meaning: %s", a.body)
+		t.Errorf("events missing or without meaning: %s", a.body)
 	}
 	if a := e.do(t, "GET", "/v1/schema", "", bearer(appKey)); a.status != 403 {
 		t.Errorf("app: %d", a.status)

@@ -122,7 +122,7 @@ func loadBench(b *testing.B) error {
 func BenchmarkSQLFence(b *testing.B) {
 	db, st := openStore(b, migrated(b))
 	ctx := context.Background()
-	const sql = "SELECT count() FROM orders_by_user FINAL WHERE user_id = {u:UInt64}"
+	const sql = "SELECT count() FROM events FINAL WHERE user_id = {u:UInt64}"
 	lim := rebate.QueryLimits{Timeout: 5 * time.Second, MaxRows: 10}
 	b.Run("checked", func(b *testing.B) {
 		for range b.N {

@@ -97,5 +97,35 @@ func FuzzParamType(f *testing.F) {
 		}
 		lo := value
 		_, _ = checkArg(rebate.QueryParam{Name: "x", Type: typ, Min: &lo, Allowed: []string{value}}, pt, value)
+		// A publisher's whole declaration: default, bounds and allowed values.
+		_, _ = checkDecl(rebate.QueryParam{Name: "x", Type: typ, Default: &value, Min: &lo, Max: &value, Allowed: []string{value, lo}})
+	})
+}
+
+// FuzzSQLPlaceholders: an analyst's statement, untrusted, never panics the
+// reading of its {name:Type} placeholders; each one found has a name the
+// text holds and a type the checks read again the same.
+func FuzzSQLPlaceholders(f *testing.F) {
+	for _, s := range []string{"SELECT {n:UInt8}", "SELECT {a:String}, {a:String} -- {b:Date}\n", "SELECT {x:Enum8('a' = 1)}, {x:UInt16}",
+		"SELECT { d : DateTime64(3, 'UTC') }", "SELECT {t:Identifier}", "SELECT '{s:String}'"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, sql string) {
+		ps, err := sqlPlaceholders(sql)
+		if err != nil {
+			if rebate.ErrorCode(err) != rebate.EINVALID || rebate.ErrorField(err) == "" {
+				t.Fatalf("%q: %v, want invalid naming a parameter", sql, err)
+			}
+			return
+		}
+		for name, typ := range ps {
+			if !strings.Contains(sql, name) {
+				t.Fatalf("%q: parameter %q not in the text", sql, name)
+			}
+			pt, err := parseParamType(typ)
+			if err != nil || pt.name != typ {
+				t.Fatalf("%q: type %q reads as %v, %v", sql, typ, pt, err)
+			}
+		}
 	})
 }

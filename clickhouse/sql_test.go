@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -63,8 +65,8 @@ func TestSQLReads(t *testing.T) {
 		t.Errorf("Parquet: %v %q", err, got[:min(len(got), 8)])
 	}
 	for _, sql := range []string{"SHOW TABLES", "DESCRIBE TABLE events", "EXPLAIN SELECT count() FROM events",
-		"SHOW CREATE TABLE leaderboard", "WITH t AS (SELECT 1 AS x) SELECT * FROM t UNION ALL SELECT 2",
-		"SELECT count() FROM orders_by_user FINAL", "SELECT * FROM numbers(2)", "SELECT count() FROM " + db.Config().Database + ".events"} {
+		"SHOW CREATE TABLE clicks", "WITH t AS (SELECT 1 AS x) SELECT * FROM t UNION ALL SELECT 2",
+		"SELECT count() FROM clicks FINAL", "SELECT * FROM numbers(2)", "SELECT count() FROM " + db.Config().Database + ".events"} {
 		if _, _, err := runSQL(t, st, sql, nil, "CSV", analystLimits); err != nil {
 			t.Errorf("%s: %v", sql, err)
 		}
@@ -251,5 +253,32 @@ func TestSQLLimits(t *testing.T) {
 	_, _, err = runSQL(t, st, "SELECT count() FROM numbers(100000000000)", nil, "CSV", lim)
 	if rebate.ErrorCode(err) != rebate.ELIMIT || rebate.ErrorField(err) != "max_execution_time" || time.Since(start) > 10*time.Second {
 		t.Errorf("time: %v after %s", err, time.Since(start))
+	}
+}
+
+// TestReadmeSQL: the statements the README gives for the API's and the
+// engine's curl lines run as written through the analysts' fence and count
+// each event once, however many copies of it are stored.
+func TestReadmeSQL(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts := regexp.MustCompile(`--data-binary '([^']+)'`).FindAllStringSubmatch(string(readme), -1)
+	if len(stmts) == 0 {
+		t.Fatal("no --data-binary statement in the README")
+	}
+	db, st := openStore(t, migrated(t))
+	now := time.Now().UTC()
+	click := rebate.Event{ID: "c1", Type: rebate.Click, TS: now, UserID: 1, MerchantID: 7, ProductID: 9}
+	other := click
+	other.ID = "c2"
+	insertEvents(t, db, click, other)
+	insertEvents(t, db, click) // a redelivery
+	for _, m := range stmts {
+		got, _, err := runSQL(t, st, m[1], nil, "CSV", analystLimits)
+		if err != nil || got != "\"click\",2\n" {
+			t.Errorf("%s: %q, %v; want 2 clicks", m[1], got, err)
+		}
 	}
 }

@@ -122,12 +122,12 @@ func TestSQLConsoleInBrowser(t *testing.T) {
 	waitUntil(t, "the schema shows the tables", func() bool { return read().Tables >= 10 })
 
 	// A query with a parameter: its input appears; the answer is a table.
-	const sql = "SELECT user_id, sum(rebate) AS rebate FROM orders_by_user FINAL WHERE state <= {state:UInt8} GROUP BY user_id ORDER BY user_id"
+	const sql = "SELECT user_id, sum(commission) AS commission FROM events FINAL WHERE user_id <= {max_user:UInt64} GROUP BY user_id ORDER BY user_id"
 	eval(`(() => { const s = document.getElementById('sql'); s.value = ` + jsString(sql) + `; s.dispatchEvent(new Event('input')); ` +
-		`document.querySelector('#params input[name=state]').value = '2'; document.getElementById('run').click(); })()`)
+		`document.querySelector('#params input[name=max_user]').value = '2'; document.getElementById('run').click(); })()`)
 	waitUntil(t, "the query ran", func() bool { return read().Runs == "1" })
 	v := read()
-	if v.Rows != "2" || fmt.Sprint(v.Header) != "[user_id rebate]" || fmt.Sprint(v.Cells) != "[[1 15.00] [2 15.00]]" ||
+	if v.Rows != "2" || fmt.Sprint(v.Header) != "[user_id commission]" || fmt.Sprint(v.Cells) != "[[1 30.01] [2 30.00]]" ||
 		v.StatusClass == "error" || !strings.Contains(v.Status, "2 rows") || !strings.Contains(v.Status, "bytes read") || !strings.Contains(v.Status, " ms") {
 		t.Errorf("after running: %+v", v)
 	}
@@ -141,7 +141,7 @@ func TestSQLConsoleInBrowser(t *testing.T) {
 	select {
 	case file := <-done:
 		b, err := os.ReadFile(file)
-		if err != nil || string(b) != "1,15.00\n2,15.00\n" {
+		if err != nil || string(b) != "1,30.01\n2,30.00\n" {
 			t.Errorf("downloaded %q, %v", b, err)
 		}
 	case <-ctx.Done():
@@ -149,13 +149,13 @@ func TestSQLConsoleInBrowser(t *testing.T) {
 	}
 
 	// Published as an endpoint, with the value given as its default.
-	eval(`(() => { document.getElementById('publish-open').click(); document.getElementById('pub-name').value = 'rebate_by_user'; ` +
+	eval(`(() => { document.getElementById('publish-open').click(); document.getElementById('pub-name').value = 'commission_by_user'; ` +
 		`document.getElementById('pub-ttl').value = '30'; document.getElementById('publish').requestSubmit(); })()`)
 	waitUntil(t, "the query is published", func() bool { return read().Published != "" })
 	if v := read(); !strings.Contains(v.Published, "published version 1") {
 		t.Errorf("publish: %q", v.Published)
 	}
-	req, _ := http.NewRequest(http.MethodGet, hs.URL+"/v1/queries/rebate_by_user?state=1", nil)
+	req, _ := http.NewRequest(http.MethodGet, hs.URL+"/v1/queries/commission_by_user?max_user=1", nil)
 	req.Header.Set("Authorization", "Bearer publisher-secret-0123456789")
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
 		t.Errorf("the published endpoint: %v %v", resp, err)
@@ -175,7 +175,7 @@ func TestSQLConsoleInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
 		t.Fatal(err)
 	}
-	eval(`(() => { const s = document.getElementById('sql'); s.value = 'SELECT *, repeat(\'x\', 200) AS wide FROM orders_by_user FINAL'; ` +
+	eval(`(() => { const s = document.getElementById('sql'); s.value = 'SELECT *, repeat(\'x\', 200) AS wide FROM events FINAL'; ` +
 		`s.dispatchEvent(new Event('input')); document.getElementById('run').click(); })()`)
 	waitUntil(t, "the wide query ran", func() bool { return read().Runs == "3" })
 	if v := read(); v.Overflow || v.Rows != "3" {
