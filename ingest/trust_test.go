@@ -105,9 +105,9 @@ func TestReplayOfSameRecordsStoresNothingTwice(t *testing.T) {
 func TestBackfillSpanningManyMonths(t *testing.T) {
 	kc := newCluster(t)
 	db, _ := clickhousetest.OpenStore(t, clickhousetest.Migrated(t))
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	// The 1st of this month: from the 29th to the 31st, going back month by
-	// month would land in a month without that day and roll into the next.
+	// Day 1 of each month: AddDate from the 29th-31st normalizes some months
+	// into the next (Nov 29 minus 9 months is "Feb 29", which is Mar 1).
+	now := time.Now().UTC()
 	first := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, time.UTC)
 	var events []rebate.Event
 	for m := range 150 {
