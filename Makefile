@@ -25,13 +25,18 @@ test: engine test-deps
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
 
 FUZZTIME ?= 15s
-## fuzz: the event decoder, the endpoint's SQL scanner, and the fence's readers of
-## untrusted input (EXPLAIN AST answers, SQL text and VALUES data, the users setting),
-## FUZZTIME each
+## fuzz: the event decoder, the endpoint's SQL scanner and statement reader, the
+## fences' readers of untrusted input (EXPLAIN AST answers, SQL text and VALUES data,
+## the users setting, analysts' SQL text and its placeholders), and the parameter
+## types, declarations and values of analysts' queries, FUZZTIME each
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseStatement$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseAST$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAST$$' -fuzztime $(FUZZTIME) ./internal/sqlfence/
+	$(GO) test -run '^$$' -fuzz '^FuzzCheckText$$' -fuzztime $(FUZZTIME) ./internal/sqlfence/
+	$(GO) test -run '^$$' -fuzz '^FuzzParamType$$' -fuzztime $(FUZZTIME) ./clickhouse/
+	$(GO) test -run '^$$' -fuzz '^FuzzSQLPlaceholders$$' -fuzztime $(FUZZTIME) ./clickhouse/
 	$(GO) test -run '^$$' -fuzz '^FuzzFenceText$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseUsers$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 

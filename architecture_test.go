@@ -17,7 +17,7 @@ var mayImport = map[string][]string{
 	"":                  nil, // the domain depends on nothing of ours
 	"api":               {"", "api/web", "internal/defaults", "internal/prom", "internal/settings"},
 	"api/web":           nil,
-	"clickhouse":        {"", "migrations", "queries", "internal/defaults", "internal/settings"},
+	"clickhouse":        {"", "migrations", "queries", "internal/defaults", "internal/settings", "internal/sqlfence"},
 	"ingest":            {"", "kafka", "internal/defaults", "internal/prom", "internal/settings"},
 	"kafka":             {"", "internal/settings"},
 	"migrations":        nil,
@@ -25,10 +25,11 @@ var mayImport = map[string][]string{
 	"dashboards":        nil,
 	"embedded/broker":   {"internal/settings"},
 	"embedded/chdb":     nil,
-	"embedded/chlocal":  {"embedded/chdb", "internal/defaults", "internal/prom", "internal/settings"},
+	"embedded/chlocal":  {"embedded/chdb", "internal/defaults", "internal/prom", "internal/settings", "internal/sqlfence"},
 	"internal/defaults": nil,
 	"internal/prom":     nil,
 	"internal/settings": nil,
+	"internal/sqlfence": nil,
 	"internal/testenv":  nil,
 	// Test kits and the simulator: anything but the program.
 	"internal/apiclient":      {"*"},

@@ -323,16 +323,20 @@ func TestOpenAPI(t *testing.T) {
 	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("invalid OpenAPI: %v", err)
 	}
-	var documented []string
+	var documented, queryPaths []string
 	for path, item := range doc.Paths.Map() {
+		if name, ok := strings.CutPrefix(path, "/v1/queries/"); ok && !strings.Contains(name, "{") {
+			queryPaths = append(queryPaths, name) // served by /v1/queries/{name}
+			continue
+		}
 		for method := range item.Operations() {
 			documented = append(documented, method+" "+path)
 		}
 	}
 	var registered []string
 	for _, r := range e.srv.Routes() {
-		if r.Path == "/metrics" || r.Path == "/" || strings.HasPrefix(r.Path, "/assets/") {
-			continue // Prometheus' own format; the live page
+		if r.Path == "/metrics" || r.Path == "/" || r.Path == "/sql" || strings.HasPrefix(r.Path, "/assets/") {
+			continue // Prometheus' own format; the live page and the SQL console
 		}
 		registered = append(registered, r.Method+" "+api.OpenAPIPath(r.Path))
 	}
@@ -340,6 +344,15 @@ func TestOpenAPI(t *testing.T) {
 	sort.Strings(registered)
 	if strings.Join(documented, "\n") != strings.Join(registered, "\n") {
 		t.Errorf("documented:\n%s\nregistered:\n%s", strings.Join(documented, "\n"), strings.Join(registered, "\n"))
+	}
+	// Every named query has its own path, with its parameters.
+	sort.Strings(queryPaths)
+	if want := "get_balance get_leaderboard get_merchant_stats get_product get_user_rank list_minutely_kpis list_rules list_user_orders"; strings.Join(queryPaths, " ") != want {
+		t.Errorf("query paths %v, want %s", queryPaths, want)
+	}
+	lb := doc.Paths.Find("/v1/queries/get_leaderboard").Get
+	if lb == nil || len(lb.Parameters) != 2 || len(lb.Parameters.GetByInAndName("query", "window").Schema.Value.Enum) != 5 {
+		t.Errorf("get_leaderboard's path: %+v", lb)
 	}
 }
 
@@ -394,7 +407,7 @@ func TestNamedQueriesLimitsAndCSV(t *testing.T) {
 		t.Errorf("row cap: %d %s", a.status, a.body)
 	}
 	a = e.do(t, "GET", "/v1/queries/get_balance?user_id=1", "", map[string]string{"Accept": "text/csv"})
-	if a.status != 200 || !strings.HasPrefix(string(a.body), "user_id,pending,confirmed,withdrawn,frozen,available,paid,settled,void,as_of\n1,5,10,3,1,6,1,1,1,") {
+	if a.status != 200 || !strings.HasPrefix(string(a.body), "user_id,pending,confirmed,withdrawn,frozen,available,paid,settled,void,as_of\n1,5.00,10.00,3.00,1.00,6.00,1,1,1,") {
 		t.Errorf("CSV: %d %q", a.status, a.body)
 	}
 }

@@ -17,10 +17,14 @@ import (
 type Role string
 
 const (
-	RoleApp     Role = "app"     // the app's reads and event collection
-	RoleAnalyst Role = "analyst" // reads, named queries and rules
-	RoleAdmin   Role = "admin"   // everything, rules included
+	RoleApp       Role = "app"       // the app's reads and event collection
+	RoleAnalyst   Role = "analyst"   // reads, named queries, ad-hoc SQL, the schema and rules
+	RolePublisher Role = "publisher" // an analyst who also publishes queries as endpoints
+	RoleAdmin     Role = "admin"     // everything, rules included
 )
+
+// roles lists them, in order of rights.
+var roles = []Role{RoleApp, RoleAnalyst, RolePublisher, RoleAdmin}
 
 // Key is an API key and its role.
 type Key struct {
@@ -42,8 +46,8 @@ func ParseKeys(s string) ([]Key, error) {
 			return nil, fmt.Errorf("API key %q: want name:role:secret", redact(part))
 		}
 		r := Role(f[1])
-		if r != RoleApp && r != RoleAnalyst && r != RoleAdmin {
-			return nil, fmt.Errorf("API key %s: role %q: want app, analyst or admin", f[0], f[1])
+		if !slices.Contains(roles, r) {
+			return nil, fmt.Errorf("API key %s: role %q: want app, analyst, publisher or admin", f[0], f[1])
 		}
 		if len(f[2]) < 16 {
 			return nil, fmt.Errorf("API key %s: secret shorter than 16 characters", f[0])

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"net/http"
 	"regexp"
@@ -8,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/rebatehq/rebate"
 )
 
 var (
@@ -18,6 +22,13 @@ var (
 	asOfSchema   = schema{"type": "string", "format": "date-time", "nullable": true, "description": "newest event time the answer includes"}
 	windowSchema = schema{"type": "string", "enum": []string{"1h", "24h", "7d", "30d", "all"}, "default": "24h"}
 	countSchema  = schema{"type": "integer", "minimum": 0}
+	// nameSchema is a query's name: a file's verb_noun or a published name.
+	nameSchema      = schema{"type": "string", "pattern": `^[a-z][a-z0-9_]{0,62}$`}
+	sqlFormatSchema = schema{"type": "string", "enum": []string{"JSON", "JSONEachRow", "CSV", "TSVWithNames", "Parquet"}, "default": "JSON"}
+	paramSchema     = obj(schema{"name": schema{"type": "string"}, "type": schema{"type": "string", "example": "UInt64"},
+		"description": schema{"type": "string"}, "default": schema{"type": "string"},
+		"allowed": schema{"type": "array", "items": schema{"type": "string"}}, "min": schema{"type": "string"}, "max": schema{"type": "string"}},
+		"name", "type")
 )
 
 // tierSchema is a member tier, null for every tier.
@@ -69,8 +80,20 @@ func components() schema {
 			"cap":          nullable(moneySchema, "the largest rebate of one order; null for none"), "referral_share": rateSchema},
 			"merchant_id", "tier", "share", "effective_from", "effective_to", "cap", "referral_share"),
 		"QueryInfo": obj(schema{"name": schema{"type": "string"}, "description": schema{"type": "string"},
-			"params": schema{"type": "array", "items": obj(schema{"name": schema{"type": "string"}, "type": schema{"type": "string"}}, "name", "type")}},
-			"name", "description", "params"),
+			"params": schema{"type": "array", "items": paramSchema}, "published": schema{"type": "boolean"},
+			"version": countSchema, "sql": schema{"type": "string"}, "cache_ttl_seconds": schema{"type": "number"},
+			"author": schema{"type": "string"}, "published_at": tsSchema, "deleted": schema{"type": "boolean"}},
+			"name", "description", "params", "published"),
+		"Publish": obj(schema{"sql": schema{"type": "string", "description": "one SELECT with {name:Type} placeholders"},
+			"description": schema{"type": "string"}, "params": schema{"type": "array", "items": paramSchema},
+			"cache_ttl_seconds": schema{"type": "number", "minimum": 0, "maximum": 3600}}, "sql"),
+		"Schema": obj(schema{"database": schema{"type": "string"}, "tables": schema{"type": "array", "items": obj(schema{
+			"name": schema{"type": "string"}, "engine": schema{"type": "string"}, "comment": schema{"type": "string"},
+			"read":   schema{"type": "string", "description": "FINAL, -Merge or empty: how to count its rows exactly"},
+			"target": schema{"type": "string"},
+			"columns": schema{"type": "array", "items": obj(schema{"name": schema{"type": "string"}, "type": schema{"type": "string"},
+				"comment": schema{"type": "string"}}, "name", "type", "comment")}}, "name", "engine", "comment", "read", "columns")}},
+			"database", "tables"),
 		"QueryResult": obj(schema{"name": schema{"type": "string"},
 			"columns":   schema{"type": "array", "items": obj(schema{"name": schema{"type": "string"}, "type": schema{"type": "string"}}, "name", "type")},
 			"rows":      schema{"type": "array", "items": schema{"type": "array", "items": schema{}}},
@@ -88,8 +111,9 @@ var pathParamRe = regexp.MustCompile(`:([a-z_]+)`)
 // OpenAPIPath turns an Echo path into an OpenAPI one (:id becomes {id}).
 func OpenAPIPath(p string) string { return pathParamRe.ReplaceAllString(p, "{$1}") }
 
-// Spec is the OpenAPI 3 document of every route.
-func (s *Server) Spec() schema {
+// Spec is the OpenAPI 3 document of every route, and of every named query
+// as it stands (published ones appear as they are published).
+func (s *Server) Spec(ctx context.Context) schema {
 	paths := schema{}
 	for _, r := range s.routes() {
 		p := OpenAPIPath(r.path)
@@ -100,14 +124,110 @@ func (s *Server) Spec() schema {
 		}
 		item[strings.ToLower(r.method)] = operation(r)
 	}
+	// The named queries' own paths need ClickHouse (published ones live
+	// there); without it the document still describes every route.
+	qctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	qs, err := s.store.NamedQueries(qctx)
+	if err != nil {
+		s.log.Warn("OpenAPI document without the named queries' paths", "err", err)
+	}
+	for _, q := range qs {
+		paths["/v1/queries/"+q.Name] = schema{"get": queryOperation(q)}
+	}
 	return schema{
 		"openapi": "3.0.3",
 		"info": schema{"title": "rebate API", "version": "1",
-			"description": "Balances and leaderboards for the app, named SQL for analysts, event collection. Money is a decimal string, times are RFC 3339 UTC, and every data answer carries as_of and X-Data-As-Of: the newest event time it includes."},
+			"description": "Balances and leaderboards for the app, SQL and published endpoints for analysts, event collection. Money is a decimal string, times are RFC 3339 UTC, and every data answer carries as_of and X-Data-As-Of: the newest event time it includes."},
 		"paths":      paths,
 		"components": schema{"schemas": components(), "securitySchemes": schema{"bearer": schema{"type": "http", "scheme": "bearer"}}},
 	}
 }
+
+// queryOperation documents one named query as its own path: its parameters
+// with their types, allowed values, bounds and defaults.
+func queryOperation(q rebate.NamedQuery) schema {
+	kind := "A query of queries/"
+	if q.Published {
+		kind = fmt.Sprintf("Published (version %d)", q.Version)
+	}
+	params := []schema{}
+	for _, p := range q.Params {
+		desc := p.Description
+		if desc == "" {
+			desc = p.Type
+		}
+		params = append(params, schema{"name": p.Name, "in": "query", "description": desc, "required": p.Default == nil,
+			"schema": paramOpenAPI(p)})
+	}
+	return schema{"operationId": "query_" + q.Name, "summary": kind + ": " + q.Description, "tags": []string{"queries"},
+		"parameters": params, "security": []schema{{"bearer": []string{}}},
+		"x-clickhouse-published": q.Published,
+		"responses": schema{
+			"200": schema{"description": "success", "content": schema{"application/json": schema{"schema": ref("QueryResult")},
+				"text/csv": schema{"schema": schema{"type": "string"}}}},
+			"400": schema{"description": "a parameter breaks its type, allowed values or bounds; field names it",
+				"content": schema{"application/json": schema{"schema": ref("Error")}}},
+		}}
+}
+
+// paramOpenAPI is a parameter's schema from its ClickHouse type and what
+// its publisher declared.
+func paramOpenAPI(p rebate.QueryParam) schema {
+	t := p.Type
+	out := schema{"type": "string", "x-clickhouse-type": t}
+	switch {
+	case strings.HasPrefix(t, "UInt"), strings.HasPrefix(t, "Int"):
+		out["type"] = "integer"
+		if strings.HasPrefix(t, "UInt") {
+			out["minimum"] = 0
+		}
+	case strings.HasPrefix(t, "Float"):
+		out["type"] = "number"
+	case strings.HasPrefix(t, "DateTime"):
+		out["format"] = "date-time"
+	case strings.HasPrefix(t, "Date"):
+		out["format"] = "date"
+	case strings.HasPrefix(t, "Enum"):
+		var names []string
+		for _, m := range enumNameRe.FindAllStringSubmatch(t, -1) {
+			names = append(names, m[1])
+		}
+		out["enum"] = names
+	}
+	// Values in the schema's own type: numbers for numbers.
+	typed := func(v string) any {
+		if out["type"] != "string" {
+			if n, err := strconv.ParseFloat(v, 64); err == nil {
+				return n
+			}
+		}
+		return v
+	}
+	if len(p.Allowed) > 0 {
+		var enum []any
+		for _, v := range p.Allowed {
+			enum = append(enum, typed(v))
+		}
+		out["enum"] = enum
+	}
+	for k, v := range map[string]*string{"minimum": p.Min, "maximum": p.Max} {
+		if v == nil {
+			continue
+		}
+		if out["type"] != "string" {
+			out[k] = typed(*v)
+		} else {
+			out["x-"+k] = *v // a date's or a time's bound
+		}
+	}
+	if p.Default != nil {
+		out["default"] = typed(*p.Default)
+	}
+	return out
+}
+
+var enumNameRe = regexp.MustCompile(`'((?:[^'\\]|\\.)*)'\s*=`)
 
 func operation(r route) schema {
 	o := schema{"operationId": r.op.id, "summary": r.op.summary, "tags": []string{r.op.tag}}
@@ -119,9 +239,23 @@ func operation(r route) schema {
 		o["parameters"] = params
 	}
 	if r.op.body != nil {
-		o["requestBody"] = schema{"required": true, "content": schema{"application/json": schema{"schema": r.op.body}}}
+		media := r.op.bodyType
+		if media == "" {
+			media = "application/json"
+		}
+		o["requestBody"] = schema{"required": true, "content": schema{media: schema{"schema": r.op.body}}}
 	}
 	ok := schema{"description": "success", "content": schema{"application/json": schema{"schema": r.op.resp}}}
+	if r.op.status == http.StatusNoContent {
+		ok = schema{"description": "done"}
+	}
+	if r.op.id == "runSQL" {
+		content := schema{}
+		for _, media := range rebate.SQLFormats {
+			content[strings.TrimSuffix(media, "; charset=utf-8")] = schema{"schema": schema{"type": "string"}}
+		}
+		ok["content"] = content
+	}
 	if r.op.fresh {
 		ok["headers"] = schema{"X-Data-As-Of": schema{"description": "newest event time the answer includes",
 			"schema": schema{"type": "string", "format": "date-time"}}}
@@ -139,8 +273,15 @@ func operation(r route) schema {
 		responses["503"] = errResp("ClickHouse or Kafka unavailable, or a time limit hit")
 	}
 	switch r.op.id {
-	case "getProduct", "runQuery":
+	case "getProduct", "runQuery", "queryVersions":
 		responses["404"] = errResp("not found")
+	case "publishQuery", "unpublishQuery":
+		responses["404"] = errResp("not published")
+		responses["409"] = errResp("a built-in query of queries/: read-only")
+	case "runSQL":
+		responses["403"] = errResp("the statement is refused: not a read, another database, a table function reaching files, processes or the network, or a SETTINGS clause")
+		responses["413"] = errResp("a statement over 64 KiB")
+		responses["422"] = errResp("a limit of the role was hit; field names it (max_result_rows, max_bytes_to_read, max_execution_time, max_memory_usage)")
 	case "putRule":
 		responses["409"] = errResp("effective_from is in the past")
 	case "postEvents":
@@ -154,4 +295,6 @@ func operation(r route) schema {
 	return o
 }
 
-func (s *Server) openapi(c echo.Context) error { return c.JSON(http.StatusOK, s.Spec()) }
+func (s *Server) openapi(c echo.Context) error {
+	return c.JSON(http.StatusOK, s.Spec(c.Request().Context()))
+}

@@ -11,13 +11,16 @@ import (
 	"github.com/rebatehq/rebate/api/web"
 )
 
-// addPage serves the live page. It is public: the data it shows comes from
-// the API's own routes, with whatever key the viewer gives it.
+// addPage serves the live page and the SQL console (/sql). They are public:
+// the data they show comes from the API's own routes, with whatever key the
+// viewer gives them.
 func addPage(e *echo.Echo) error {
 	files := []struct{ route, file, ctype string }{
 		{"/", "index.html", "text/html; charset=utf-8"},
 		{"/assets/app.js", "app.js", "text/javascript; charset=utf-8"},
 		{"/assets/style.css", "style.css", "text/css; charset=utf-8"},
+		{"/sql", "sql.html", "text/html; charset=utf-8"},
+		{"/assets/sql.js", "sql.js", "text/javascript; charset=utf-8"},
 	}
 	for _, f := range files {
 		body, err := web.FS.ReadFile(f.file)

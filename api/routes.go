@@ -22,6 +22,10 @@ type op struct {
 	resp             schema
 	fresh            bool // answers carry X-Data-As-Of
 	anyParams        bool // the query parameters are not the route's (a named query's own)
+	// paramPrefix: query parameters starting with it are the statement's
+	// own (POST /v1/sql's param_<name>), checked against its placeholders.
+	paramPrefix string
+	bodyType    string // the request body's media type, when not JSON
 }
 
 type param struct {
@@ -33,9 +37,11 @@ type param struct {
 type schema = map[string]any
 
 func (s *Server) routes() []route {
-	app := []Role{RoleApp, RoleAnalyst}
-	analyst := []Role{RoleAnalyst}
+	app := []Role{RoleApp, RoleAnalyst, RolePublisher}
+	analyst := []Role{RoleAnalyst, RolePublisher}
+	publisher := []Role{RolePublisher}
 	admin := []Role{RoleAdmin}
+	queryName := param{"name", "path", "the query's name", nameSchema, true}
 	userID := param{"user_id", "path", "a user id (an integer >= 1)", idSchema, true}
 	window := param{"window", "query", "1h, 24h, 7d, 30d or all; ends now (default 24h)", windowSchema, false}
 	return []route{
@@ -79,12 +85,32 @@ func (s *Server) routes() []route {
 				"referral_share": rateSchema}, "share", "effective_from"),
 			status: 200, resp: ref("Rule")}},
 		{http.MethodGet, "/v1/queries", analyst, s.listQueries, op{id: "listQueries", tag: "queries",
-			summary: "The named queries of queries/ and their typed parameters",
+			summary: "The named queries: the files of queries/ and the endpoints published at run time, with their typed parameters",
 			status:  200, resp: obj(schema{"queries": schema{"type": "array", "items": ref("QueryInfo")}}, "queries")}},
 		{http.MethodGet, "/v1/queries/:name", analyst, s.runQuery, op{id: "runQuery", tag: "queries",
-			summary: "Run a named query, read-only with a time limit and a row cap; parameters are the URL's query parameters (Accept: text/csv for CSV)",
-			params:  []param{{"name", "path", "the query's name", schema{"type": "string"}, true}},
+			summary: "Run a named query, read-only with a time limit and a row cap; parameters are the URL's query parameters (Accept: text/csv for CSV). Each published query has its own path below",
+			params:  []param{queryName},
 			status:  200, resp: ref("QueryResult"), anyParams: true}},
+		{http.MethodPut, "/v1/queries/:name", publisher, s.publishQuery, op{id: "publishQuery", tag: "queries",
+			summary: "Publish a SELECT as an endpoint (its next version), once planned against the schema and the readers' fence; 409 for a name of queries/",
+			params:  []param{queryName}, body: ref("Publish"), status: 200, resp: ref("QueryInfo")}},
+		{http.MethodDelete, "/v1/queries/:name", publisher, s.unpublishQuery, op{id: "unpublishQuery", tag: "queries",
+			summary: "End a published endpoint (a version that deletes it: the history stays); 409 for a name of queries/",
+			params:  []param{queryName}, status: 204}},
+		{http.MethodGet, "/v1/queries/:name/versions", analyst, s.queryVersions, op{id: "queryVersions", tag: "queries",
+			summary: "Every version of a published endpoint, oldest first, deletions included",
+			params:  []param{queryName}, status: 200,
+			resp: obj(schema{"name": schema{"type": "string"}, "versions": schema{"type": "array", "items": ref("QueryInfo")}}, "name", "versions")}},
+		{http.MethodPost, "/v1/sql", analyst, s.runSQL, op{id: "runSQL", tag: "queries",
+			summary: "Run one read-only statement (the body) over the service's database with the role's limits; the answer streams in ?format=; " +
+				"X-Data-As-Of is when it started, X-Read-Rows, X-Read-Bytes and X-Elapsed-Ms what it cost",
+			params: []param{{"format", "query", "JSON (default), JSONEachRow, CSV, TSVWithNames or Parquet", sqlFormatSchema, false},
+				{"param_<name>", "query", "the value of the statement's {name:Type} placeholder", schema{"type": "string"}, false}},
+			body: schema{"type": "string", "example": "SELECT type, uniqExact(event_id) AS events FROM events GROUP BY type"}, bodyType: "text/plain",
+			status: 200, resp: schema{"type": "string"}, fresh: true, paramPrefix: sqlParamPrefix}},
+		{http.MethodGet, "/v1/schema", analyst, s.getSchema, op{id: "getSchema", tag: "queries",
+			summary: "Every table and view of the service's database, its columns and types, what they mean, and how to read them exactly (FINAL)",
+			status:  200, resp: ref("Schema")}},
 		{http.MethodPost, "/v1/events", []Role{RoleApp}, s.postEvents, op{id: "postEvents", tag: "events",
 			summary: "Collect events (a JSON array or NDJSON): valid ones go to Kafka; 202 when all were accepted, 422 listing the rejected",
 			body:    schema{"type": "array", "items": schema{"type": "object"}},

@@ -32,8 +32,15 @@ type Store interface {
 	Product(ctx context.Context, id uint64) (rebate.Product, error)
 	Rules(ctx context.Context) ([]rebate.Rule, error)
 	PutRule(ctx context.Context, r rebate.Rule, now time.Time) error
-	NamedQueries() []rebate.NamedQuery
+	NamedQueries(ctx context.Context) ([]rebate.NamedQuery, error)
+	NamedQuery(ctx context.Context, name string) (rebate.NamedQuery, error)
 	RunNamed(ctx context.Context, name string, args map[string]string, lim rebate.QueryLimits) (*rebate.QueryResult, error)
+	// SQL runs an analyst's statement; the caller closes the answer's Body.
+	SQL(ctx context.Context, req rebate.SQLRequest) (*rebate.SQLAnswer, error)
+	Publish(ctx context.Context, q rebate.NamedQuery) (rebate.NamedQuery, error)
+	Unpublish(ctx context.Context, name, author string) error
+	QueryVersions(ctx context.Context, name string) ([]rebate.NamedQuery, error)
+	Schema(ctx context.Context) (rebate.Schema, error)
 	Ping(ctx context.Context) error
 }
 
@@ -56,6 +63,16 @@ type Config struct {
 	// Named queries run with these limits whatever the caller asks.
 	QueryTimeout time.Duration
 	QueryMaxRows int
+	// Ad-hoc SQL (POST /v1/sql) runs with these, per role; named queries
+	// take the bytes read and memory of the caller's role too.
+	SQLTimeout      PerRole[time.Duration]
+	SQLMaxRows      PerRole[int]
+	SQLMaxBytesRead PerRole[int64]
+	SQLMaxMemory    PerRole[int64]
+	SQLOverflow     string // throw (an error past SQLMaxRows) or break (the rows so far)
+	// QueryCacheBytes bounds the answers of published queries kept for
+	// their cache TTL, in this process.
+	QueryCacheBytes int64
 	// POST /v1/events takes at most this many bytes and events.
 	MaxEventsBytes int64
 	MaxEvents      int // default 10,000
@@ -67,7 +84,7 @@ type Config struct {
 func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.String(&c.Listen, "api-listen", "REBATE_API_LISTEN", "127.0.0.1:8080", "address of the API", settings.HostPort)
 	settings.SecretVar(f, &c.Keys, "api-keys", "REBATE_API_KEYS", nil, ParseKeys, formatKeys,
-		"API keys as name:role:secret,... (roles app, analyst, admin); none: open, loopback only")
+		"API keys as name:role:secret,... (roles app, analyst, publisher, admin); none: open, loopback only")
 	f.List(&c.CORSOrigins, "api-cors-origins", "REBATE_API_CORS_ORIGINS", nil, "comma-separated browser origins allowed to call the API")
 	f.List(&c.TrustedProxies, "api-trusted-proxies", "REBATE_API_TRUSTED_PROXIES", nil,
 		"CIDR ranges of reverse proxies whose X-Forwarded-For names the client; none: the connection's address", checkCIDRs)
@@ -78,6 +95,18 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 		settings.WholeSeconds(time.Second))
 	f.Int(&c.QueryMaxRows, "api-query-max-rows", "REBATE_API_QUERY_MAX_ROWS", 10_000, "rows a named query returns at most",
 		settings.Between(1, 10_000_000))
+	perRole(f, &c.SQLTimeout, "api-sql-timeout", "REBATE_API_SQL_TIMEOUT", 10*time.Second, wholeSeconds,
+		time.Duration.String, "time limit of ad-hoc SQL (max_execution_time): 10s, or per role like 10s,admin:60s")
+	perRole(f, &c.SQLMaxRows, "api-sql-max-rows", "REBATE_API_SQL_MAX_ROWS", 100_000, positiveInt, formatInt[int],
+		"rows ad-hoc SQL returns at most (max_result_rows), or per role like 100000,admin:1000000")
+	perRole(f, &c.SQLMaxBytesRead, "api-sql-max-bytes-read", "REBATE_API_SQL_MAX_BYTES_READ", 10_000_000_000, nonNegativeInt64,
+		formatInt[int64], "bytes a query of an analyst may read (max_bytes_to_read; 0: none), or per role")
+	perRole(f, &c.SQLMaxMemory, "api-sql-max-memory", "REBATE_API_SQL_MAX_MEMORY", 2_000_000_000, nonNegativeInt64,
+		formatInt[int64], "memory a query of an analyst may use (max_memory_usage; 0: the server's), or per role")
+	f.String(&c.SQLOverflow, "api-sql-overflow", "REBATE_API_SQL_OVERFLOW", "throw",
+		"ad-hoc SQL past its row limit: throw (422) or break (the rows so far)", settings.OneOf("throw", "break"))
+	f.Int64(&c.QueryCacheBytes, "api-query-cache-bytes", "REBATE_API_QUERY_CACHE_BYTES", 64<<20,
+		"memory for answers of published queries with a cache TTL")
 	f.Int64(&c.MaxEventsBytes, "api-max-events-bytes", "REBATE_API_MAX_EVENTS_BYTES", 5<<20, "largest POST /v1/events body")
 }
 
@@ -121,6 +150,7 @@ type Server struct {
 	echo     *echo.Echo
 	metrics  *metrics
 	failures failures // failed authentications per client address
+	cache    *answerCache
 }
 
 // New builds the API; Handler serves it.
@@ -135,7 +165,7 @@ func New(cfg Config, store Store, producer Producer, log *slog.Logger, reg prome
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: store, producer: producer, log: log, metrics: m}
+	s := &Server{cfg: cfg, store: store, producer: producer, log: log, metrics: m, cache: newAnswerCache(cfg.QueryCacheBytes)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
@@ -145,7 +175,8 @@ func New(cfg Config, store Store, producer Producer, log *slog.Logger, reg prome
 	e.Use(s.accessLog())
 	if len(cfg.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{AllowOrigins: cfg.CORSOrigins,
-			AllowHeaders: []string{"Authorization", "X-API-Key", "Content-Type"}, ExposeHeaders: []string{"X-Data-As-Of", "X-Request-Id"}}))
+			AllowHeaders: []string{"Authorization", "X-API-Key", "Content-Type"}, ExposeHeaders: []string{"X-Data-As-Of", "X-Request-Id", "X-ClickHouse-Summary", "X-Read-Rows",
+				"X-Read-Bytes", "X-Result-Rows", "X-Elapsed-Ms", "X-Cache", "X-Truncated"}}))
 	}
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))
 	e.Use(strictQuery)
@@ -154,7 +185,7 @@ func New(cfg Config, store Store, producer Producer, log *slog.Logger, reg prome
 	for _, r := range s.routes() {
 		mw := []echo.MiddlewareFunc{s.measure(r.path), declaredParams(r)}
 		if r.roles != nil {
-			mw = append(mw, auth, limit, requireRole(r.roles...), s.timeout())
+			mw = append(mw, auth, limit, requireRole(r.roles...), s.timeout(r))
 		}
 		e.Add(r.method, r.path, r.handler, mw...)
 	}
@@ -178,16 +209,22 @@ func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
 // Handler is the API's http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// timeout bounds each request's context.
-func (s *Server) timeout() echo.MiddlewareFunc {
+// timeout bounds each request's context: REBATE_API_REQUEST_TIMEOUT, or for
+// ad-hoc SQL the role's time limit and a margin, if that is longer (the
+// engine ends the query at its limit; the margin covers the check before).
+func (s *Server) timeout(r route) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
+			limit := s.cfg.RequestTimeout
+			if r.op.id == "runSQL" {
+				limit = max(limit, s.cfg.SQLTimeout.For(role(c))+5*time.Second)
+			}
+			ctx, cancel := context.WithTimeout(c.Request().Context(), limit)
 			defer cancel()
 			c.SetRequest(c.Request().WithContext(ctx))
 			err := next(c)
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) && err != nil {
-				return rebate.Errorf(rebate.EUNAVAIL, "", "the request took longer than %s", s.cfg.RequestTimeout)
+				return rebate.Errorf(rebate.EUNAVAIL, "", "the request took longer than %s", limit)
 			}
 			return err
 		}

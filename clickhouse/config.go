@@ -6,6 +6,7 @@ package clickhouse
 
 import (
 	"crypto/tls"
+	"net/http"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -58,6 +59,8 @@ func (c Config) Options() (*ch.Options, error) {
 		DialTimeout:  c.DialTimeout,
 		ReadTimeout:  c.QueryTimeout,
 		MaxOpenConns: c.MaxOpenConns,
+		// Keeps the answer headers for a query that asks (sql.go).
+		TransportFunc: func(t *http.Transport) (http.RoundTripper, error) { return keepHeaders{t}, nil },
 	}
 	if o.MaxOpenConns == 0 {
 		o.MaxOpenConns = 16

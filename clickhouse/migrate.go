@@ -69,10 +69,41 @@ func NewMigrator(ctx context.Context, cfg Config, log *slog.Logger) (*Migrator, 
 
 // Up applies every migration not applied yet.
 func (mg *Migrator) Up() error {
-	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+	err := mg.retry(func(int) error { return mg.m.Up() })
+	if err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("migrate up: %w", err)
 	}
 	return nil
+}
+
+// cannotAssignAlter is ClickHouse's CANNOT_ASSIGN_ALTER: an ALTER met the
+// table being renamed, which leaderboard_mv does on every refresh
+// (it exchanges its table whole). The ALTER changed nothing; once more, it
+// finds the table still.
+const cannotAssignAlter = "code: 517"
+
+// retry runs apply again, from the migration that failed, when that
+// failure was an ALTER meeting a rename; apply is given the version it
+// starts from.
+func (mg *Migrator) retry(apply func(from int) error) error {
+	for attempt := 0; ; attempt++ {
+		v, _, _ := mg.Version()
+		err := apply(int(v))
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), cannotAssignAlter) {
+			return err
+		}
+		failed, dirty, verr := mg.Version()
+		if verr != nil || !dirty {
+			return err
+		}
+		before := int(failed) - 1
+		if before == 0 {
+			before = -1 // no version
+		}
+		if ferr := mg.m.Force(before); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+	}
 }
 
 // UpWith applies every migration not applied yet, then the settings the
@@ -100,7 +131,13 @@ func (mg *Migrator) Down() error {
 
 // Steps applies n migrations up (n > 0) or reverts -n (n < 0).
 func (mg *Migrator) Steps(n int) error {
-	if err := mg.m.Steps(n); err != nil {
+	start, _, _ := mg.Version()
+	target := int(start) + n
+	apply := func(from int) error { return mg.m.Steps(target - from) }
+	if n < 0 {
+		apply = func(int) error { return mg.m.Steps(n) } // a failed revert is not retried
+	}
+	if err := mg.retry(apply); err != nil {
 		return fmt.Errorf("migrate %+d steps: %w", n, err)
 	}
 	return nil

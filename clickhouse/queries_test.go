@@ -6,7 +6,6 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/queries"
 )
@@ -38,7 +37,7 @@ func TestQueryFiles(t *testing.T) {
 		}
 	}
 	bal, _ := qs.Get("get_balance")
-	if len(bal.Params) != 1 || bal.Params[0] != (rebate.QueryParam{Name: "user_id", Type: "UInt64"}) {
+	if len(bal.Params) != 1 || bal.Params[0].Name != "user_id" || bal.Params[0].Type != "UInt64" {
 		t.Errorf("get_balance params: %+v", bal.Params)
 	}
 	if bal.Settings["max_threads"] != "1" || strings.Contains(bal.Description, "settings:") {

@@ -47,7 +47,7 @@ func (c *apiCmd) run(ctx context.Context, env *environment) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "API on http://%s (OpenAPI: /openapi.json)\n", srv)
+	fmt.Fprintf(env.stdout, "API on http://%s (OpenAPI: /openapi.json; Prometheus metrics: http://%s/metrics; SQL console: /sql)\n", srv, srv)
 	<-ctx.Done()
 	return stop()
 }

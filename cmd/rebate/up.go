@@ -293,8 +293,9 @@ func (c *upCmd) summary(w io.Writer, kafkaAddr, chAddr, apiAddr string, seed uin
 	} else if len(apiCfg.Keys) > 0 {
 		access = fmt.Sprintf("%d API keys from REBATE_API_KEYS", len(apiCfg.Keys))
 	}
-	fmt.Fprintf(w, "  API         http://%s   %s; metrics at /metrics, contract at /openapi.json\n", apiAddr, access)
-	fmt.Fprintf(w, "  live page   http://%s/\n", apiAddr)
+	fmt.Fprintf(w, "  API         http://%s   %s; contract at /openapi.json\n", apiAddr, access)
+	fmt.Fprintf(w, "  metrics     http://%s/metrics   (Prometheus; also the engine's at http://%s/metrics)\n", apiAddr, chAddr)
+	fmt.Fprintf(w, "  live page   http://%s/   SQL console http://%s/sql\n", apiAddr, apiAddr)
 	if c.Sim.Rate > 0 {
 		fmt.Fprintf(w, "  simulator   %g events/s, seed %d, %g%% malformed\n", c.Sim.Rate, seed, 100*c.Sim.BadRate)
 	} else {
@@ -310,6 +311,7 @@ func (c *upCmd) summary(w io.Writer, kafkaAddr, chAddr, apiAddr string, seed uin
 	fmt.Fprintf(w, "  curl%s 'http://%s/v1/users/1/balance'\n", auth, apiAddr)
 	fmt.Fprintf(w, "  echo '{\"event_id\":\"hello-%d\",\"type\":\"click\",\"ts\":\"%s\",\"user_id\":1,\"merchant_id\":1,\"product_id\":1}' | kcat -P -b %s -t %s\n",
 		time.Now().Unix(), now, kafkaAddr, c.Topics.Events)
-	fmt.Fprintf(w, "  curl%s 'http://%s/?database=%s' --data-binary 'SELECT type, count() FROM events GROUP BY type'\n", chAuth, chAddr, db)
+	fmt.Fprintf(w, "  curl%s 'http://%s/v1/sql?format=CSV' --data-binary 'SELECT type, uniqExact(event_id) AS events FROM events GROUP BY type'\n", auth, apiAddr)
+	fmt.Fprintf(w, "  curl%s 'http://%s/?database=%s' --data-binary 'SELECT type, uniqExact(event_id) FROM events GROUP BY type'\n", chAuth, chAddr, db)
 	fmt.Fprintf(w, "Ctrl-C stops everything.\n")
 }

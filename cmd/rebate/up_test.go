@@ -212,8 +212,8 @@ func tryPrinted(t *testing.T, p *proc, chAddr string) {
 			lines = append(lines, l)
 		}
 	}
-	if len(lines) != 4 {
-		t.Fatalf("want 3 curl lines and a kcat line in the summary:\n%s", p.out)
+	if len(lines) != 5 {
+		t.Fatalf("want 4 curl lines (the API's, ad-hoc SQL's, the engine's) and a kcat line in the summary:\n%s", p.out)
 	}
 	if _, err := exec.LookPath("kcat"); err != nil && !testenv.CI() {
 		t.Logf("kcat missing (make test-deps installs it): %v", err)
