@@ -62,6 +62,7 @@ func newEnv(t *testing.T, cfg api.Config, producer api.Producer) *env {
 	e.srv = srv
 	e.http = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.http.Close)
+	t.Cleanup(srv.Close) // first: the test server's Close waits for open streams
 	e.client = &apiclient.Client{BaseURL: e.http.URL}
 	return e
 }
