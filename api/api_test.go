@@ -339,8 +339,8 @@ func TestOpenAPI(t *testing.T) {
 	}
 	var registered []string
 	for _, r := range e.srv.Routes() {
-		if r.Path == "/metrics" || r.Path == "/" || strings.HasPrefix(r.Path, "/assets/") {
-			continue // Prometheus' own format; the live page
+		if r.Path == "/metrics" || r.Path == "/" || r.Path == "/wallet" || strings.HasPrefix(r.Path, "/assets/") {
+			continue // Prometheus' own format; the pages
 		}
 		registered = append(registered, r.Method+" "+api.OpenAPIPath(r.Path))
 	}
@@ -437,14 +437,24 @@ func TestOperations(t *testing.T) {
 	}
 }
 
-// TestLivePage: the page and its assets are served from the binary, public
-// even when the API needs keys, with a policy that loads nothing from
-// elsewhere, and revalidated cheaply.
+// TestLivePage: the pages (the live page and the wallet) and their assets
+// are served from the binary, public even when the API needs keys, with a
+// policy that loads nothing from elsewhere, and revalidated cheaply.
 func TestLivePage(t *testing.T) {
 	e := newEnv(t, api.Config{Keys: []api.Key{{Name: "app", Role: api.RoleApp, Secret: "0123456789abcdef0123"}}}, nil)
-	page := e.get(t, "/")
+	for _, path := range []string{"/", "/wallet"} {
+		checkPage(t, e, path)
+	}
+	if a := e.get(t, "/v1/leaderboard"); a.status != http.StatusUnauthorized {
+		t.Errorf("data without a key: %d", a.status)
+	}
+}
+
+func checkPage(t *testing.T, e *env, path string) {
+	t.Helper()
+	page := e.get(t, path)
 	if page.status != 200 || !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") {
-		t.Fatalf("GET /: %d %v", page.status, page.header)
+		t.Fatalf("GET %s: %d %v", path, page.status, page.header)
 	}
 	if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
 		t.Errorf("CSP %q", csp)
@@ -470,8 +480,5 @@ func TestLivePage(t *testing.T) {
 		if again.status != http.StatusNotModified {
 			t.Errorf("%s with its ETag: %d, want 304", ref, again.status)
 		}
-	}
-	if a := e.get(t, "/v1/leaderboard"); a.status != http.StatusUnauthorized {
-		t.Errorf("data without a key: %d", a.status)
 	}
 }
