@@ -79,7 +79,9 @@ func (h *hub) leave(user uint64, w *watch) {
 // close ends every poller and, through ctx, every stream, and waits for
 // the pollers.
 func (h *hub) close() {
+	h.mu.Lock() // no watch may start a poller (wg.Add) once Wait may be running
 	h.stop()
+	h.mu.Unlock()
 	h.wg.Wait()
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -54,7 +55,7 @@ func (s *Server) streamBalance(c echo.Context) error {
 	s.metrics.streams.Inc()
 	defer s.metrics.streams.Dec()
 
-	out := sse{c}
+	out := sse{c, s.cfg.RequestTimeout}
 	sent := n.version
 	if out.event("balance", balanceJSON(n.balance)) != nil {
 		return nil // the client is gone: nothing to answer
@@ -112,8 +113,14 @@ func (s *Server) firstNews(ctx context.Context, w *watch) (news, <-chan struct{}
 	}
 }
 
-// sse writes server-sent events, each flushed at once.
-type sse struct{ c echo.Context }
+// sse writes server-sent events, each flushed at once. A client that does
+// not take one within limit is dropped: a stalled write would otherwise
+// hold its slot, and keep a shutdown waiting, for as long as the client
+// stays silent.
+type sse struct {
+	c     echo.Context
+	limit time.Duration
+}
 
 func (e sse) event(name string, v any) error {
 	data, err := json.Marshal(v)
@@ -127,8 +134,12 @@ func (e sse) event(name string, v any) error {
 func (e sse) comment(text string) error { return e.write(": " + text + "\n\n") }
 
 func (e sse) write(s string) error {
+	rc := http.NewResponseController(e.c.Response())
+	if err := rc.SetWriteDeadline(time.Now().Add(e.limit)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
 	if _, err := e.c.Response().Write([]byte(s)); err != nil {
 		return err
 	}
-	return http.NewResponseController(e.c.Response()).Flush()
+	return rc.Flush()
 }
