@@ -133,15 +133,19 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 		Rate: rate.Limit(s.cfg.RatePerKey), Burst: s.cfg.Burst,
 	})
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: store,
-		IdentifierExtractor: func(c echo.Context) (string, error) {
-			if k, ok := c.Get(keyName).(string); ok {
-				return "key:" + k, nil
-			}
-			return "ip:" + clientKey(c.RealIP()), nil
-		},
+		Store:               store,
+		IdentifierExtractor: func(c echo.Context) (string, error) { return caller(c), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			return rebate.Errorf(rebate.ERATELIMITED, "", "more than %g requests/s (burst %d) for this key", s.cfg.RatePerKey, s.cfg.Burst)
 		},
 	})
+}
+
+// caller is who a request counts against for limits: its key, or its
+// client address when the API is open.
+func caller(c echo.Context) string {
+	if k, ok := c.Get(keyName).(string); ok {
+		return "key:" + k
+	}
+	return "ip:" + clientKey(c.RealIP())
 }

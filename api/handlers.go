@@ -20,9 +20,7 @@ func (s *Server) getBalance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return fresh(c, b.AsOf, BalanceJSON{UserID: user, Pending: b.Pending, Confirmed: b.Confirmed, Withdrawn: b.Withdrawn,
-		Frozen: b.Frozen, Available: b.Available, AsOf: asOf(b.AsOf),
-		Orders: CountsJSON{Paid: b.Orders.Paid, Settled: b.Orders.Settled, Void: b.Orders.Void}})
+	return fresh(c, b.AsOf, balanceJSON(b))
 }
 
 func (s *Server) listOrders(c echo.Context) error {

@@ -70,6 +70,7 @@ func newEnvOn(t *testing.T, chcfg clickhouse.Config, cfg api.Config, producer ap
 	e.srv = srv
 	e.http = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.http.Close)
+	t.Cleanup(srv.Close) // first: the test server's Close waits for open streams
 	e.client = &apiclient.Client{BaseURL: e.http.URL}
 	return e
 }

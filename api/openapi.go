@@ -56,9 +56,15 @@ func components() schema {
 	entry := obj(schema{"rank": countSchema, "user_id": idSchema, "rebate": moneySchema}, "rank", "user_id", "rebate")
 	return schema{
 		"Balance": obj(schema{"user_id": idSchema, "pending": moneySchema, "confirmed": moneySchema, "withdrawn": moneySchema,
-			"frozen": moneySchema, "available": moneySchema, "as_of": asOfSchema,
-			"orders": obj(schema{"paid": countSchema, "settled": countSchema, "void": countSchema}, "paid", "settled", "void")},
-			"user_id", "pending", "confirmed", "withdrawn", "frozen", "available", "orders", "as_of"),
+			"frozen": moneySchema, "available": moneySchema, "as_of": asOfSchema, "orders": ref("Counts"),
+			"referral": ref("Earnings"), "tier": intSchema(0, 9)},
+			"user_id", "pending", "confirmed", "withdrawn", "frozen", "available", "orders", "referral", "tier", "as_of"),
+		"Counts":   obj(schema{"paid": countSchema, "settled": countSchema, "void": countSchema}, "paid", "settled", "void"),
+		"Earnings": obj(schema{"pending": moneySchema, "confirmed": moneySchema, "void": moneySchema}, "pending", "confirmed", "void"),
+		"Referral": obj(schema{"invitee_id": idSchema, "joined_at": tsSchema, "orders": ref("Counts"), "earnings": ref("Earnings")},
+			"invitee_id", "joined_at", "orders", "earnings"),
+		"Referrals": obj(schema{"user_id": idSchema, "referrals": schema{"type": "array", "items": ref("Referral")},
+			"next_cursor": schema{"type": "string", "nullable": true}, "as_of": asOfSchema}, "user_id", "referrals", "next_cursor", "as_of"),
 		"Order": obj(schema{"order_id": schema{"type": "string"}, "state": schema{"type": "string", "enum": []string{"paid", "settled", "void"}},
 			"amount": moneySchema, "commission": moneySchema, "rebate": moneySchema, "placed_at": tsSchema,
 			"merchant_id": idSchema, "product_id": idSchema}, "order_id", "state", "amount", "commission", "rebate", "placed_at"),
@@ -256,6 +262,13 @@ func operation(r route) schema {
 		}
 		ok["content"] = content
 	}
+	if r.op.stream {
+		// OpenAPI 3.0 cannot type the events; the description says what each
+		// carries and the schema is that of their data.
+		ok = schema{"description": "text/event-stream: \"event: balance\" events whose data is a Balance, comment lines " +
+			"to keep the connection open, and \"event: end\" when the server shuts down",
+			"content": schema{"text/event-stream": schema{"schema": r.op.resp}}}
+	}
 	if r.op.fresh {
 		ok["headers"] = schema{"X-Data-As-Of": schema{"description": "newest event time the answer includes",
 			"schema": schema{"type": "string", "format": "date-time"}}}
@@ -282,6 +295,9 @@ func operation(r route) schema {
 		responses["403"] = errResp("the statement is refused: not a read, another database, a table function reaching files, processes or the network, or a SETTINGS clause")
 		responses["413"] = errResp("a statement over 64 KiB")
 		responses["422"] = errResp("a limit of the role was hit; field names it (max_result_rows, max_bytes_to_read, max_execution_time, max_memory_usage)")
+	case "streamBalance":
+		responses["403"] = errResp("the key's role may not call this, or a browser page of another site opened it")
+		responses["429"] = errResp("over the key's rate limit, or as many streams open as the key may hold")
 	case "putRule":
 		responses["409"] = errResp("effective_from is in the past")
 	case "postEvents":

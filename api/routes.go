@@ -26,6 +26,7 @@ type op struct {
 	// own (POST /v1/sql's param_<name>), checked against its placeholders.
 	paramPrefix string
 	bodyType    string // the request body's media type, when not JSON
+	stream      bool   // server-sent events (resp describes each event): no deadline, no compression
 }
 
 type param struct {
@@ -46,8 +47,17 @@ func (s *Server) routes() []route {
 	window := param{"window", "query", "1h, 24h, 7d, 30d or all; ends now (default 24h)", windowSchema, false}
 	return []route{
 		{http.MethodGet, "/v1/users/:user_id/balance", app, s.getBalance, op{id: "getBalance", tag: "users",
-			summary: "A user's pending, confirmed, withdrawn, frozen and available money, and orders by state; zeros for a user with no events",
+			summary: "A user's pending, confirmed, withdrawn, frozen and available money, orders by state, referral earnings by state and tier; zeros for a user with no events",
 			params:  []param{userID}, status: 200, resp: ref("Balance"), fresh: true}},
+		{http.MethodGet, "/v1/users/:user_id/balance/stream", app, s.streamBalance, op{id: "streamBalance", tag: "users",
+			summary: "The live wallet: server-sent events, a balance event (the Balance of getBalance) at once and at each change, " +
+				"keep-alive comments, an end event when the server shuts down; at most REBATE_API_STREAMS_PER_KEY open per key (429 past it)",
+			params: []param{userID}, status: 200, resp: ref("Balance"), fresh: true, stream: true}},
+		{http.MethodGet, "/v1/users/:user_id/referrals", app, s.listReferrals, op{id: "listUserReferrals", tag: "users",
+			summary: "The users this user invited, by user id, a page at a time: when each joined, their orders within the referral window by state, and what those earned this user by state",
+			params: []param{userID, {"limit", "query", "invitees per page, 1..100 (default 20)", intSchema(1, 100), false},
+				{"cursor", "query", "next_cursor of the previous page", schema{"type": "string"}, false}},
+			status: 200, resp: ref("Referrals"), fresh: true}},
 		{http.MethodGet, "/v1/users/:user_id/orders", app, s.listOrders, op{id: "listUserOrders", tag: "users",
 			summary: "A user's orders, newest placed_at first, a page at a time",
 			params: []param{userID, {"limit", "query", "orders per page, 1..100 (default 20)", intSchema(1, 100), false},

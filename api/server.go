@@ -25,6 +25,7 @@ import (
 type Store interface {
 	Balance(ctx context.Context, user uint64) (rebate.Balance, error)
 	Orders(ctx context.Context, user uint64, after rebate.OrderCursor, limit uint32) ([]rebate.Order, time.Time, error)
+	Referrals(ctx context.Context, user, after uint64, limit uint32) ([]rebate.Referral, time.Time, error)
 	Leaderboard(ctx context.Context, w rebate.Window, limit uint32) (rebate.Leaderboard, error)
 	Rank(ctx context.Context, user uint64, w rebate.Window, n uint32) (rebate.Leaderboard, error)
 	MerchantStats(ctx context.Context, merchant uint64, w rebate.Window, now time.Time) (rebate.MerchantStats, error)
@@ -76,6 +77,14 @@ type Config struct {
 	// POST /v1/events takes at most this many bytes and events.
 	MaxEventsBytes int64
 	MaxEvents      int // default 10,000
+	// Balance streams: at most StreamsPerKey open at once per key (per
+	// client address when open), a connection being held for as long as the
+	// app shows the wallet; each watched user's balance read every
+	// StreamPoll, once for all their streams; a comment every
+	// StreamHeartbeat, so that proxies keep a quiet stream open.
+	StreamsPerKey   int
+	StreamPoll      time.Duration
+	StreamHeartbeat time.Duration
 	// Now is the clock (tests pin it); default time.Now.
 	Now func() time.Time
 }
@@ -108,6 +117,14 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.Int64(&c.QueryCacheBytes, "api-query-cache-bytes", "REBATE_API_QUERY_CACHE_BYTES", 64<<20,
 		"memory for answers of published queries with a cache TTL")
 	f.Int64(&c.MaxEventsBytes, "api-max-events-bytes", "REBATE_API_MAX_EVENTS_BYTES", 5<<20, "largest POST /v1/events body")
+	f.Int(&c.StreamsPerKey, "api-streams-per-key", "REBATE_API_STREAMS_PER_KEY", 20,
+		"balance streams a key (or, when open, a client address) may hold open at once", settings.Between(1, 100_000))
+	f.Duration(&c.StreamPoll, "api-stream-poll", "REBATE_API_STREAM_POLL", 2*time.Second,
+		"how often the balance of a user with open streams is read (once for all their streams)",
+		settings.DurationBetween(10*time.Millisecond, time.Minute))
+	f.Duration(&c.StreamHeartbeat, "api-stream-heartbeat", "REBATE_API_STREAM_HEARTBEAT", 15*time.Second,
+		"how often a quiet balance stream sends a comment to keep proxies from closing it",
+		settings.DurationBetween(10*time.Millisecond, 5*time.Minute))
 }
 
 // Validate checks what no single setting can: an open API (no keys) serves
@@ -151,6 +168,8 @@ type Server struct {
 	metrics  *metrics
 	failures failures // failed authentications per client address
 	cache    *answerCache
+	hub      *hub  // the pollers of balance streams
+	streams  slots // open balance streams per caller
 }
 
 // New builds the API; Handler serves it.
@@ -166,6 +185,7 @@ func New(cfg Config, store Store, producer Producer, log *slog.Logger, reg prome
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: store, producer: producer, log: log, metrics: m, cache: newAnswerCache(cfg.QueryCacheBytes)}
+	s.hub = newHub(store.Balance, cfg.StreamPoll, cfg.RequestTimeout, log, m)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
@@ -178,14 +198,27 @@ func New(cfg Config, store Store, producer Producer, log *slog.Logger, reg prome
 			AllowHeaders: []string{"Authorization", "X-API-Key", "Content-Type"}, ExposeHeaders: []string{"X-Data-As-Of", "X-Request-Id", "X-ClickHouse-Summary", "X-Read-Rows",
 				"X-Read-Bytes", "X-Result-Rows", "X-Elapsed-Ms", "X-Cache", "X-Truncated"}}))
 	}
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}))
+	routes := s.routes()
+	streamPaths := map[string]bool{}
+	for _, r := range routes {
+		streamPaths[r.path] = r.op.stream
+	}
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Skipper: func(c echo.Context) bool {
+		// Events must leave as they happen, not when a compressor's buffer fills.
+		return streamPaths[c.Path()]
+	}}))
 	e.Use(strictQuery)
 	auth := s.authenticate()
 	limit := s.rateLimit()
-	for _, r := range s.routes() {
+	for _, r := range routes {
 		mw := []echo.MiddlewareFunc{s.measure(r.path), declaredParams(r)}
 		if r.roles != nil {
-			mw = append(mw, auth, limit, requireRole(r.roles...), s.timeout(r))
+			mw = append(mw, auth, limit, requireRole(r.roles...))
+		}
+		// A stream lasts as long as its client watches; its first answer
+		// has the request timeout (firstNews).
+		if r.roles != nil && !r.op.stream {
+			mw = append(mw, s.timeout(r))
 		}
 		e.Add(r.method, r.path, r.handler, mw...)
 	}
@@ -202,6 +235,12 @@ func New(cfg Config, store Store, producer Producer, log *slog.Logger, reg prome
 	}
 	return s, nil
 }
+
+// Close ends every balance stream (with an "end" event) and stops their
+// pollers. Call it when the HTTP server starts shutting down
+// (http.Server.RegisterOnShutdown): a stream never goes idle by itself, so
+// Shutdown would otherwise wait for it until its deadline.
+func (s *Server) Close() { s.hub.close() }
 
 // Routes lists what the server registered, for checking the OpenAPI document.
 func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }

@@ -99,6 +99,9 @@ func startAPI(ctx context.Context, p apiParts, log *slog.Logger, reg *prometheus
 		return "", nil, err
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	// Balance streams never go idle: Shutdown ends them through the API, or
+	// it would wait for them until its deadline.
+	hs.RegisterOnShutdown(srv.Close)
 	go func() {
 		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			log.Error("API stopped serving", "err", err)

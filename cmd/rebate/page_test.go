@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,16 +23,7 @@ import (
 
 // chromium finds the browser scripts/install-test-deps.sh installs; without
 // it the test skips, except under CI=true where it fails.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	testenv.Missing(t, "no chromium (make test-deps installs it)")
-	return ""
-}
+func chromium(t *testing.T) string { return testenv.Chromium(t) }
 
 // leader is a leaderboard row as the page holds it.
 type leader struct{ User, Rebate string }
