@@ -121,7 +121,9 @@ func scanText(text, keyword string) (*textFacts, *refusal) {
 	}
 	if keyword == "SYSTEM" {
 		kind := ""
-		for _, t := range toks[1:min(3, len(toks))] {
+		// The keyword is the statement's first word, so toks holds it; the
+		// bounds hold for any text all the same.
+		for _, t := range toks[min(1, len(toks)):min(3, len(toks))] {
 			kind = strings.TrimSpace(kind + " " + strings.ToUpper(s.text(t)))
 		}
 		if !systemAllowed[kind] {
