@@ -32,6 +32,8 @@ type Store interface {
 	Product(ctx context.Context, id uint64) (rebate.Product, error)
 	Rules(ctx context.Context) ([]rebate.Rule, error)
 	PutRule(ctx context.Context, r rebate.Rule, now time.Time) error
+	Signals(ctx context.Context, q rebate.SignalQuery) ([]rebate.Signal, error)
+	SignalCounts(ctx context.Context, since time.Time) (rebate.SignalCounts, error)
 	NamedQueries() []rebate.NamedQuery
 	RunNamed(ctx context.Context, name string, args map[string]string, lim rebate.QueryLimits) (*rebate.QueryResult, error)
 	Ping(ctx context.Context) error

@@ -22,7 +22,9 @@ type Store struct {
 var storeQueries = []string{"get_balance", "list_user_orders", "get_leaderboard", "get_user_rank",
 	"get_merchant_stats", "list_minutely_kpis", "get_product", "list_rules", "put_rule", "list_user_referrals",
 	"list_identities", "list_members", "price_orders", "list_user_order_keys", "list_order_keys", "materialize_merchant_minutes",
-	"materialize_click_minutes", "materialize_user_days", "materialize_user_totals"}
+	"materialize_click_minutes", "materialize_user_days", "materialize_user_totals",
+	"materialize_no_click_signals", "materialize_user_signals", "materialize_farm_signals", "list_risk_signals", "get_signal_counts",
+	"get_signal_thresholds", "put_signal_thresholds"}
 
 // NewStore loads queries/ and has the server plan each one, so a missing or
 // broken file stops start-up.
