@@ -1,8 +1,11 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -108,5 +111,41 @@ func TestSignalsForAnalystsOnly(t *testing.T) {
 				t.Errorf("%s with %q: %d, want %d", path, key, a.status, want)
 			}
 		}
+	}
+}
+
+// TestReferralTotalsMatchOracle: the platform's referral earnings since a
+// time, by state, as the live page shows them, are the oracle's.
+func TestReferralTotalsMatchOracle(t *testing.T) {
+	e := newEnv(t, api.Config{RatePerKey: 1e6, Burst: 1e6}, nil)
+	e.now = time.Now().UTC().Truncate(time.Millisecond)
+	stream := eventgen.Generate(eventgen.Config{Seed: 12, Users: 40, Merchants: 4, Products: 8, Orders: 300, Clicks: 50,
+		Members: 35, TierChanges: 20, RichRules: true, Now: e.now})
+	if err := e.db.InsertRules(context.Background(), stream.Rules); err != nil {
+		t.Fatal(err)
+	}
+	e.insert(t, stream.Events...)
+	want := oracle.New(stream.Events, stream.Rules)
+	for _, since := range []time.Time{{}, e.now.Add(-10 * 24 * time.Hour), e.now.Add(time.Hour)} {
+		q := ""
+		if !since.IsZero() {
+			q = "?since=" + url.QueryEscape(since.Format(time.RFC3339Nano))
+		}
+		a := e.get(t, "/v1/stats/referrals"+q)
+		var got api.ReferralTotalsJSON
+		if a.status != http.StatusOK || json.Unmarshal(a.body, &got) != nil {
+			t.Fatalf("%s: %d %s", q, a.status, a.body)
+		}
+		exp := want.ReferralTotals(since)
+		if got.Pending != exp.Earnings.Pending || got.Confirmed != exp.Earnings.Confirmed || got.Void != exp.Earnings.Void ||
+			got.Orders != exp.Orders || got.Inviters != exp.Inviters {
+			t.Errorf("since %v:\n got %s\nwant %+v", since, a.body, exp)
+		}
+		if since.IsZero() && (exp.Orders == 0 || exp.Earnings.Confirmed == 0) {
+			t.Errorf("the stream earns no referrals: %+v", exp)
+		}
+	}
+	if a := e.get(t, "/v1/stats/referrals?since=today"); a.status != http.StatusBadRequest {
+		t.Errorf("since=today: %d", a.status)
 	}
 }

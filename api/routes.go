@@ -101,5 +101,9 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/risk/signals/counts", analyst, s.countSignals, op{id: "countSignals", tag: "risk",
 			summary: "How many fraud signals of each kind are raised",
 			params:  []param{sinceParam}, status: 200, resp: signalCountsSchema}},
+		{http.MethodGet, "/v1/stats/referrals", app, s.getReferralTotals, op{id: "getReferralTotals", tag: "stats",
+			summary: "What invitees' orders placed since a time earn their inviters, platform-wide, by state (pending, confirmed, void)",
+			params:  []param{{"since", "query", "orders placed at or after this RFC 3339 time (default: all)", tsSchema, false}},
+			status:  200, resp: referralTotalsSchema, fresh: true}},
 	}
 }

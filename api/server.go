@@ -34,6 +34,7 @@ type Store interface {
 	PutRule(ctx context.Context, r rebate.Rule, now time.Time) error
 	Signals(ctx context.Context, q rebate.SignalQuery) ([]rebate.Signal, error)
 	SignalCounts(ctx context.Context, since time.Time) (rebate.SignalCounts, error)
+	ReferralTotals(ctx context.Context, since time.Time) (rebate.ReferralTotals, error)
 	NamedQueries() []rebate.NamedQuery
 	RunNamed(ctx context.Context, name string, args map[string]string, lim rebate.QueryLimits) (*rebate.QueryResult, error)
 	Ping(ctx context.Context) error

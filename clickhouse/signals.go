@@ -7,6 +7,7 @@ import (
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/shopspring/decimal"
 
 	"github.com/rebatehq/rebate"
 )
@@ -133,4 +134,20 @@ func userSignalParams(users string, th rebate.SignalThresholds) ch.Parameters {
 
 func farmSignalParams(users string, th rebate.SignalThresholds) ch.Parameters {
 	return ch.Parameters{"users": users, "farm_invitees": fmt.Sprint(th.FarmInvitees)}
+}
+
+// ReferralTotals are what invitees' orders placed at or after since earn
+// their inviters, platform-wide.
+func (s *Store) ReferralTotals(ctx context.Context, since time.Time) (rebate.ReferralTotals, error) {
+	var out rebate.ReferralTotals
+	err := s.each(ctx, "get_referral_totals", map[string]any{"since": sinceParam(since)}, func(r driver.Rows) error {
+		var pending, confirmed, voided decimal.Decimal
+		var at time.Time
+		if err := r.Scan(&pending, &confirmed, &voided, &out.Orders, &out.Inviters, &at); err != nil {
+			return err
+		}
+		out.AsOf = asOf(at)
+		return moneys([]*rebate.Money{&out.Earnings.Pending, &out.Earnings.Confirmed, &out.Earnings.Void}, pending, confirmed, voided)
+	})
+	return out, err
 }

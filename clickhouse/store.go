@@ -24,7 +24,7 @@ var storeQueries = []string{"get_balance", "list_user_orders", "get_leaderboard"
 	"list_identities", "list_members", "price_orders", "list_user_order_keys", "list_order_keys", "materialize_merchant_minutes",
 	"materialize_click_minutes", "materialize_user_days", "materialize_user_totals",
 	"materialize_no_click_signals", "materialize_user_signals", "materialize_farm_signals", "list_risk_signals", "get_signal_counts",
-	"get_signal_thresholds", "put_signal_thresholds"}
+	"get_signal_thresholds", "put_signal_thresholds", "get_referral_totals"}
 
 // NewStore loads queries/ and has the server plan each one, so a missing or
 // broken file stops start-up.

@@ -153,3 +153,22 @@ func (o *Oracle) inviteFarm(inviter uint64, users []uint64, byUser map[uint64][]
 	s.At = s.WindowEnd
 	return &s
 }
+
+// ReferralTotals are what invitees' orders placed at or after since earn
+// their inviters, by the orders' state. AsOf is left zero.
+func (o *Oracle) ReferralTotals(since time.Time) rebate.ReferralTotals {
+	var t rebate.ReferralTotals
+	inviters := map[uint64]bool{}
+	for id, r := range o.earning {
+		ord := o.orders[id]
+		if ord.PlacedAt.Before(since) {
+			continue
+		}
+		var n rebate.OrderCounts
+		addState(&n, &t.Earnings, ord.State, r.amount)
+		t.Orders++
+		inviters[r.inviter] = true
+	}
+	t.Inviters = uint64(len(inviters))
+	return t
+}

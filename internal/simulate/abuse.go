@@ -68,15 +68,17 @@ func (s *Simulator) clickThenOrder(u uint64, f fate) {
 
 // Rules are the rules a simulated run puts as it starts (rebate up), from
 // now on: a default with referral earnings, a richer share for tiers 2 and
-// 3, and a promotion: merchant 1 (the busiest) pays 0.9 of its commission
-// from a minute after now for half an hour, so a demo sees it start and end.
+// 3 (3 capped at 60.00: never below the default share of the simulator's
+// commissions, so its users never withdraw more than they have), and a
+// promotion: merchant 1 (the busiest) pays 0.9 of its commission from a
+// minute after now for half an hour, so a demo sees it start and end.
 func Rules(now time.Time) []rebate.Rule {
 	from := now.UTC().Truncate(time.Second).Add(time.Second)
 	promo := from.Add(time.Minute)
 	return []rebate.Rule{
 		{MerchantID: 0, EffectiveFrom: from, Share: 5000, ReferralShare: 1000},
 		{MerchantID: 0, HasTier: true, Tier: 2, EffectiveFrom: from, Share: 6000, ReferralShare: 1000},
-		{MerchantID: 0, HasTier: true, Tier: 3, EffectiveFrom: from, Share: 7000, HasCap: true, Cap: 5000, ReferralShare: 1500},
+		{MerchantID: 0, HasTier: true, Tier: 3, EffectiveFrom: from, Share: 7000, HasCap: true, Cap: 6000, ReferralShare: 1500},
 		{MerchantID: 1, EffectiveFrom: promo, EffectiveTo: promo.Add(30 * time.Minute), Share: 9000, ReferralShare: 1000},
 	}
 }
