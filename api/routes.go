@@ -131,5 +131,18 @@ func (s *Server) routes() []route {
 			status: 200, resp: ref("Ready")}},
 		{http.MethodGet, "/openapi.json", nil, s.openapi, op{id: "openapi", tag: "operations", summary: "This document",
 			status: 200, resp: schema{"type": "object"}}},
+		{http.MethodGet, "/v1/risk/signals", analyst, s.listSignals, op{id: "listSignals", tag: "risk",
+			summary: "Raised fraud signals with their evidence, newest at first, a page at a time; a signal that no longer holds is not listed",
+			params: []param{{"signal", "query", "one kind: no_click, cancel_rate, velocity or invite_farm (default: every kind)", signalKindSchema, false},
+				sinceParam, {"limit", "query", "signals per page, 1..1000 (default 100)", intSchema(1, 1000), false},
+				{"cursor", "query", "next_cursor of the previous page", schema{"type": "string"}, false}},
+			status: 200, resp: signalsSchema}},
+		{http.MethodGet, "/v1/risk/signals/counts", analyst, s.countSignals, op{id: "countSignals", tag: "risk",
+			summary: "How many fraud signals of each kind are raised",
+			params:  []param{sinceParam}, status: 200, resp: signalCountsSchema}},
+		{http.MethodGet, "/v1/stats/referrals", app, s.getReferralTotals, op{id: "getReferralTotals", tag: "stats",
+			summary: "What invitees' orders placed since a time earn their inviters, platform-wide, by state (pending, confirmed, void)",
+			params:  []param{{"since", "query", "orders placed at or after this RFC 3339 time (default: all)", tsSchema, false}},
+			status:  200, resp: referralTotalsSchema, fresh: true}},
 	}
 }

@@ -35,6 +35,9 @@ type Store interface {
 	PutRule(ctx context.Context, r rebate.Rule, now time.Time) error
 	NamedQueries(ctx context.Context) ([]rebate.NamedQuery, error)
 	NamedQuery(ctx context.Context, name string) (rebate.NamedQuery, error)
+	Signals(ctx context.Context, q rebate.SignalQuery) ([]rebate.Signal, error)
+	SignalCounts(ctx context.Context, since time.Time) (rebate.SignalCounts, error)
+	ReferralTotals(ctx context.Context, since time.Time) (rebate.ReferralTotals, error)
 	RunNamed(ctx context.Context, name string, args map[string]string, lim rebate.QueryLimits) (*rebate.QueryResult, error)
 	// SQL runs an analyst's statement; the caller closes the answer's Body.
 	SQL(ctx context.Context, req rebate.SQLRequest) (*rebate.SQLAnswer, error)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/internal/settings"
 )
 
@@ -104,4 +106,43 @@ func (c *SchemaConfig) RegisterFlags(f *settings.Flags) {
 		"how often leaderboards are recomputed (whole seconds)", settings.WholeSeconds(time.Second))
 	f.Int(&c.ReferralWindowDays, "referral-window-days", "REBATE_REFERRAL_WINDOW_DAYS", DefaultReferralWindowDays,
 		"days after an invitee joins during which their orders earn their inviter referral earnings", settings.Between(1, 36500))
+}
+
+// SignalConfig are the thresholds of the fraud signals (docs/events.md,
+// Fraud signals), which the ingester binds when it works signals out.
+// Changed, they apply to the subjects later events touch; rebate migrate up
+// worked out what was stored before the signals existed at the defaults.
+type SignalConfig struct {
+	CancelShare     rebate.Rate // more than this share of a user's orders over 30 days void...
+	CancelMinOrders int         // ...of at least this many orders
+	OrdersPerHour   int         // more than this many orders in an hour
+	FarmInvitees    int         // at least this many invitees, none with a settled order
+	// Off works no signal out: not a setting, for measuring what they cost.
+	Off bool
+}
+
+// DefaultSignalConfig is SignalConfig with every threshold at its default.
+func DefaultSignalConfig() SignalConfig {
+	var c SignalConfig
+	settings.FillDefaults(c.RegisterFlags)
+	return c
+}
+
+// RegisterFlags binds the thresholds to their flags and variables.
+func (c *SignalConfig) RegisterFlags(f *settings.Flags) {
+	d := rebate.DefaultSignalThresholds()
+	settings.Var(f, &c.CancelShare, "signal-cancel-share", "REBATE_SIGNAL_CANCEL_SHARE", d.CancelShare, rebate.ParseRate, rebate.Rate.String,
+		"cancel_rate signal: raised when more than this share (0..1) of a user's orders over 30 days are cancelled or reversed")
+	f.Int(&c.CancelMinOrders, "signal-cancel-min-orders", "REBATE_SIGNAL_CANCEL_MIN_ORDERS", int(d.CancelMinOrders),
+		"cancel_rate signal: and they placed at least this many orders in those 30 days", settings.Between(1, 1_000_000))
+	f.Int(&c.OrdersPerHour, "signal-orders-per-hour", "REBATE_SIGNAL_ORDERS_PER_HOUR", int(d.OrdersPerHour),
+		"velocity signal: raised when a user places more than this many orders within one hour", settings.Between(1, 1_000_000))
+	f.Int(&c.FarmInvitees, "signal-farm-invitees", "REBATE_SIGNAL_FARM_INVITEES", int(d.FarmInvitees),
+		"invite_farm signal: raised when an inviter has at least this many invitees and none has a settled order", settings.Between(1, 1_000_000))
+}
+
+// Thresholds are c's thresholds.
+func (c SignalConfig) Thresholds() rebate.SignalThresholds {
+	return rebate.SignalThresholds{CancelShare: c.CancelShare, CancelMinOrders: uint32(c.CancelMinOrders),
+		OrdersPerHour: uint32(c.OrdersPerHour), FarmInvitees: uint32(c.FarmInvitees)}
 }

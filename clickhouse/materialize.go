@@ -1,6 +1,7 @@
 package clickhouse
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -25,7 +26,9 @@ const materializeChunk = 5_000
 // orders and clicks: per merchant and minute, per user and day, per user of
 // all time. Each row is written absolutely (never added to) with a newer
 // version, so doing it twice, or from two processes at once, leaves it
-// right: the newest version read the most facts.
+// right: the newest version read the most facts. Last it works out the
+// fraud signals of what c touches (materializeSignals), which change no
+// figure.
 func (db *DB) Materialize(ctx context.Context, c rebate.Changes) error {
 	keys := maps.Clone(c.Orders)
 	more, err := db.userOrderKeys(ctx, c)
@@ -38,7 +41,54 @@ func (db *DB) Materialize(ctx context.Context, c rebate.Changes) error {
 		}
 		keys[k] = true
 	}
-	return db.materialize(ctx, slices.Collect(maps.Keys(keys)), c.ClickMinutes)
+	if err := db.materialize(ctx, slices.Collect(maps.Keys(keys)), c.ClickMinutes); err != nil {
+		return err
+	}
+	return db.materializeSignals(ctx, c)
+}
+
+// materializeSignals works out again, whole, the fraud signals c touches
+// (docs/schema.md, Fraud signals), each subject's row written raised or not
+// with a newer version, so a signal that no longer holds is withdrawn:
+//   - no_click of the orders of c's order events, and of every order of
+//     the (user, product) pairs c's clicks name (a click may clear them);
+//   - cancel_rate and velocity of the users of c's order events;
+//   - invite_farm of the inviters of the users of c's order events and
+//     joins (an invitee's order settling, or a new invitee, changes it).
+//
+// Tier changes touch no signal.
+func (db *DB) materializeSignals(ctx context.Context, c rebate.Changes) error {
+	if db.signals.Off {
+		return nil
+	}
+	th := db.signals.Thresholds()
+	orders := slices.Collect(maps.Keys(c.Orders))
+	pairs := slices.SortedFunc(maps.Keys(c.Clicks), compareUserProduct)
+	for len(orders) > 0 || len(pairs) > 0 {
+		k, p := orders[:min(len(orders), materializeChunk)], pairs[:min(len(pairs), materializeChunk)]
+		orders, pairs = orders[len(k):], pairs[len(p):]
+		if err := db.exec(ctx, "materialize_no_click_signals", ch.Parameters{"keys": keyArray(k), "pairs": pairArray(p)}); err != nil {
+			return err
+		}
+	}
+	buyers, members := map[uint64]bool{}, map[uint64]bool{}
+	for k := range c.Orders {
+		buyers[k.UserID], members[k.UserID] = true, true
+	}
+	for u := range c.Joins {
+		members[u] = true
+	}
+	for part := range slices.Chunk(slices.Sorted(maps.Keys(buyers)), materializeChunk) {
+		if err := db.exec(ctx, "materialize_user_signals", userSignalParams(uintArray(part), th)); err != nil {
+			return err
+		}
+	}
+	for part := range slices.Chunk(slices.Sorted(maps.Keys(members)), materializeChunk) {
+		if err := db.exec(ctx, "materialize_farm_signals", farmSignalParams(uintArray(part), th)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // materialize prices keys, then works out their buckets and clicks'.
@@ -245,6 +295,31 @@ var literalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 func quoteLiteral(s string) string { return "'" + literalEscaper.Replace(s) + "'" }
 
 func timeParam(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") }
+
+// pairArray renders (user, product) pairs as an Array(Tuple(UInt64, UInt64)).
+func pairArray(pairs []rebate.UserProduct) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, p := range pairs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		b.WriteString(strconv.FormatUint(p.UserID, 10))
+		b.WriteByte(',')
+		b.WriteString(strconv.FormatUint(p.ProductID, 10))
+		b.WriteByte(')')
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+func compareUserProduct(a, b rebate.UserProduct) int {
+	if c := cmp.Compare(a.UserID, b.UserID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ProductID, b.ProductID)
+}
 
 func compareUserDay(a, b rebate.UserDay) int {
 	if a.UserID != b.UserID {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
 )
@@ -64,4 +65,62 @@ func BenchmarkSteadyBatch(b *testing.B) {
 	b.ReportMetric(per(materializeCPU), "materialize-cpu-ms/batch")
 	b.ReportMetric(float64(time.Since(wall0).Microseconds())/1000/float64(i), "wall-ms/batch")
 	b.ReportMetric((insertCPU+materializeCPU).Seconds()/float64(i*n)*1e6, "cpu-s/M-events")
+}
+
+// BenchmarkMaterializeSignals: the cost of Materialize per steady batch
+// (REBATE_BENCH_BATCH events, default 5,000) over a database already holding
+// REBATE_BENCH_BASE events (default 1,000,000 over 30 days), with the fraud
+// signals worked out and without (SignalConfig.Off), batches alternating
+// between the two on the same database. Reported: process CPU and wall
+// time of Materialize alone (the insert before it is not counted), for
+// each.
+//
+//	go test -run '^$' -bench MaterializeSignals -benchtime 100x -timeout 60m ./clickhouse/
+func BenchmarkMaterializeSignals(b *testing.B) {
+	cfg := clickhousetest.Migrated(b)
+	db, st := clickhousetest.OpenStore(b, cfg)
+	ctx := context.Background()
+	base, n := 1_000_000, 5000
+	if s := os.Getenv("REBATE_BENCH_BASE"); s != "" {
+		fmt.Sscan(s, &base)
+	}
+	if s := os.Getenv("REBATE_BENCH_BATCH"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	now := time.Now().UTC()
+	b.Log(clickhousetest.LoadTraffic(b, db, st, base, now.Add(-time.Hour)))
+	traffic := eventgen.NewTraffic(5, clickhousetest.BenchUsers, clickhousetest.BenchMerchants, clickhousetest.BenchProducts)
+	on := db.Signals()
+	off := on
+	off.Off = true
+	var cpu, wall [2]time.Duration
+	var runs [2]int
+	i := 0
+	for b.Loop() {
+		ev := traffic.Chunk(n, now.Add(-time.Minute), time.Minute)
+		if err := db.InsertEvents(ctx, ev, nil, fmt.Sprintf("sig-%d", i)); err != nil {
+			b.Fatal(err)
+		}
+		var c rebate.Changes
+		c.AddAll(ev)
+		mode := i % 2 // 0: with signals, 1: without
+		if err := db.SetSignals([]clickhouse.SignalConfig{on, off}[mode]); err != nil {
+			b.Fatal(err)
+		}
+		cpu0, wall0 := cpuTime(), time.Now()
+		if err := db.Materialize(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+		cpu[mode] += cpuTime() - cpu0
+		wall[mode] += time.Since(wall0)
+		runs[mode]++
+		i++
+	}
+	for mode, name := range []string{"signals", "no-signals"} {
+		if runs[mode] == 0 {
+			continue
+		}
+		b.ReportMetric(float64(cpu[mode].Microseconds())/1000/float64(runs[mode]), "cpu-ms/materialize-"+name)
+		b.ReportMetric(float64(wall[mode].Microseconds())/1000/float64(runs[mode]), "wall-ms/materialize-"+name)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/api"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/embedded/broker"
@@ -38,6 +39,7 @@ type upCmd struct {
 	Schema     clickhouse.SchemaConfig
 	Topics     kafka.Topics
 	Ingest     ingest.Config
+	Signals    clickhouse.SignalConfig
 	API        api.Config
 	Sim        simulate.Config
 }
@@ -51,6 +53,7 @@ func (c *upCmd) register(f *settings.Flags) {
 	c.Schema.RegisterFlags(f)
 	c.Topics.RegisterFlags(f)
 	c.Ingest.RegisterFlags(f)
+	c.Signals.RegisterFlags(f)
 	c.API.RegisterFlags(f)
 	c.Sim.RegisterFlags(f, "simulate-")
 }
@@ -136,6 +139,15 @@ func (c *upCmd) run(ctx context.Context, env *environment) error {
 		return err
 	}
 	stack = append(stack, func() { db.Close() })
+	if err := applySignals(ctx, db, c.Signals, log); err != nil {
+		return err
+	}
+	if c.Sim.Rate > 0 {
+		// The simulator's rules: referral earnings, tiers, a promotion.
+		if err := putRules(ctx, db, simulate.Rules); err != nil {
+			return err
+		}
+	}
 	icfg := c.Ingest
 	icfg.Topics, icfg.ShutdownTimeout = c.Topics, c.ShutdownTimeout
 	if icfg.InstanceID == "" {
@@ -250,6 +262,22 @@ func startSimulator(cfg simulate.Config, kc kafka.Config, topics kafka.Topics, l
 		<-done
 		cl.Close()
 	}, sim.Seed(), nil
+}
+
+// putRules stores the rules made from now through the store, which refuses
+// any in the past.
+func putRules(ctx context.Context, db *clickhouse.DB, rules func(now time.Time) []rebate.Rule) error {
+	st, err := clickhouse.NewStore(ctx, db)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, r := range rules(now) {
+		if err := st.PutRule(ctx, r, now); err != nil {
+			return fmt.Errorf("put the simulator's rule %s: %w", r, err)
+		}
+	}
+	return nil
 }
 
 func hasAdmin(users []chlocal.User) bool {
