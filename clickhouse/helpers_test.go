@@ -1,7 +1,6 @@
 package clickhouse_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/rebatehq/rebate"
@@ -16,9 +15,9 @@ func openStore(t testing.TB, cfg clickhouse.Config) (*clickhouse.DB, *clickhouse
 	return clickhousetest.OpenStore(t, cfg)
 }
 
+// insertEvents stores events as the ingester does: inserted, then
+// materialized, so the figures include them.
 func insertEvents(t testing.TB, db *clickhouse.DB, events ...rebate.Event) {
 	t.Helper()
-	if err := db.InsertEvents(context.Background(), events, nil, ""); err != nil {
-		t.Fatal(err)
-	}
+	clickhousetest.Insert(t, db, events)
 }

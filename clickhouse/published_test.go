@@ -90,7 +90,7 @@ func TestPublishedQueries(t *testing.T) {
 		say  string
 	}{
 		{rebate.NamedQuery{Name: "get_balance", SQL: "SELECT 1"}, rebate.ECONFLICT, "built-in"},
-		{rebate.NamedQuery{Name: "list_order_identities", SQL: "SELECT 1"}, rebate.ECONFLICT, "built-in"},
+		{rebate.NamedQuery{Name: "list_identities", SQL: "SELECT 1"}, rebate.ECONFLICT, "built-in"},
 		{rebate.NamedQuery{Name: "Bad-Name", SQL: "SELECT 1"}, rebate.EINVALID, "name"},
 		{rebate.NamedQuery{Name: "unknown_column", SQL: "SELECT no_such_column FROM clicks"}, rebate.EINVALID, "no_such_column"},
 		{rebate.NamedQuery{Name: "unknown_table", SQL: "SELECT * FROM no_such_table"}, rebate.EINVALID, "no_such_table"},
