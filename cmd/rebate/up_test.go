@@ -207,11 +207,17 @@ func snapshot(t *testing.T, p *proc, apiAddr, chAddr string, since time.Time) fi
 func tryPrinted(t *testing.T, p *proc, chAddr string) {
 	t.Helper()
 	var lines []string
-	for _, l := range strings.Split(p.out.String(), "\n") {
-		if l = strings.TrimSpace(l); strings.HasPrefix(l, "curl ") || strings.Contains(l, "| kcat ") {
-			lines = append(lines, l)
+	printed := func() bool {
+		lines = lines[:0]
+		for _, l := range strings.Split(p.out.String(), "\n") {
+			if l = strings.TrimSpace(l); strings.HasPrefix(l, "curl ") || strings.Contains(l, "| kcat ") {
+				lines = append(lines, l)
+			}
 		}
+		return len(lines) >= 5
 	}
+	// The summary may follow the first /readyz answer by a moment.
+	poll(t, p, "the summary is printed", printed)
 	if len(lines) != 5 {
 		t.Fatalf("want 4 curl lines (the API's, ad-hoc SQL's, the engine's) and a kcat line in the summary:\n%s", p.out)
 	}
