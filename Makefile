@@ -30,7 +30,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzParseStatement$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 
-## test-deps: Debian packages the tests use (kcat, chromium)
+## test-deps: Debian packages the tests use (kcat, chromium, prometheus for promtool)
 test-deps:
 	@bash scripts/install-test-deps.sh
 

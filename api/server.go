@@ -61,6 +61,9 @@ type Config struct {
 	MaxEvents      int // default 10,000
 	// Now is the clock (tests pin it); default time.Now.
 	Now func() time.Time
+	// DeadLetters is the dead-letter topic, for the admin routes; nil:
+	// they answer 503.
+	DeadLetters DeadLetters
 }
 
 // RegisterFlags binds the API's settings to their flags and variables.
