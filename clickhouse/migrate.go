@@ -173,8 +173,11 @@ var rebuildLineRe = regexp.MustCompile(`(?m)^--\s*rebuild:\s*(.*)$`)
 // view says so in a "-- rebuild: table, table" line of its up file (or
 // "-- rebuild: none (why)"), because a view sees only the rows inserted
 // after it exists.
-func Rebuilds(from, to uint) ([]string, error) {
-	files, err := fs.Glob(migrations.FS, "*.up.sql")
+func Rebuilds(from, to uint) ([]string, error) { return RebuildsIn(migrations.FS, from, to) }
+
+// RebuildsIn is Rebuilds over the migrations in fsys.
+func RebuildsIn(fsys fs.FS, from, to uint) ([]string, error) {
+	files, err := fs.Glob(fsys, "*.up.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +187,7 @@ func Rebuilds(from, to uint) ([]string, error) {
 		if err != nil || uint(v) <= from || uint(v) > to {
 			continue
 		}
-		b, err := fs.ReadFile(migrations.FS, f)
+		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, err
 		}
