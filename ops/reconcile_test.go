@@ -88,3 +88,24 @@ func TestReconcileFindsDamageUntilRebuilt(t *testing.T) {
 		t.Errorf("after the rebuild: %+v", diffs)
 	}
 }
+
+// TestViewWatch: the leaderboard's refreshable view is seen, refreshed
+// recently and not failing.
+func TestViewWatch(t *testing.T) {
+	s := newScenario(t, 67)
+	if err := s.st.RefreshLeaderboard(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	w, err := ops.NewViewWatch(s.db, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Update(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	age := gauge(t, reg, "rebate_view_refresh_age_seconds", map[string]string{"view": "leaderboard_mv"})
+	if age < 0 || age > 60 || gauge(t, reg, "rebate_view_refresh_failing", map[string]string{"view": "leaderboard_mv"}) != 0 {
+		t.Errorf("leaderboard_mv refreshed %v s ago", age)
+	}
+}

@@ -2,9 +2,13 @@ package ops_test
 
 import (
 	"context"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/kafka"
@@ -60,5 +64,44 @@ func TestBackupSchedule(t *testing.T) {
 		if _, ok := bases[n]; ok {
 			t.Errorf("%s is still there", n)
 		}
+	}
+}
+
+// TestBackupScheduleRuns: the schedule takes backups on its own and says
+// when the last one finished.
+func TestBackupScheduleRuns(t *testing.T) {
+	s := newScenario(t, 59)
+	s.insert(t, s.stream.Events[:50])
+	b := &ops.Backups{DB: s.db, Kafka: cluster(t), Group: kafka.DefaultGroup, Topic: kafka.DefaultTopic, Location: clickhouse.BackupLocation{Disk: "backups"}}
+	reg := prometheus.NewRegistry()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	start := time.Now()
+	// Names carry the second: a backup a second at most.
+	go func() {
+		done <- ops.BackupSchedule{Every: time.Second, Keep: 5}.Run(ctx, b, slog.New(slog.DiscardHandler), reg)
+	}()
+	defer func() { cancel(); <-done }()
+	prefix := ops.AutoPrefix + s.cfg.Database + "-"
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		list, err := s.db.ListBackups(ctx, b.Location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range list {
+			if strings.HasPrefix(e.Name, prefix) {
+				n++
+			}
+		}
+		if n >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d scheduled backups after 30 s of a schedule of one a second", n)
+		}
+	}
+	if last := gauge(t, reg, "rebate_backup_last_success_timestamp", nil); last < float64(start.Unix()) {
+		t.Errorf("last success %v, before the schedule began", last)
 	}
 }

@@ -44,9 +44,8 @@ WITH
             arrayFilter(r -> r.1 <= o.placed_at, default_rules) AS fallback,
             multiIf(notEmpty(own), own[-1].2, notEmpty(fallback), fallback[-1].2, toDecimal32(0, 4)) AS share,
             intDiv(toInt64(o.commission * 100) * toInt64(share * 10000), 10000) AS cents,
-            format('{} user {} merchant {} amount {} commission {} rebate {} placed {}',
-                ['paid', 'settled', 'void'][o.state], toString(o.user_id), toString(o.merchant_id), toString(o.amount),
-                toString(o.commission), toString(toDecimal128(cents, 2) / 100), toString(o.placed_at)) AS row
+            -- compared as tuples, printed only when they differ
+            [(o.state, o.user_id, o.merchant_id, o.amount, o.commission, cents, o.placed_at)] AS rows
         FROM orders AS o
         LEFT JOIN rules AS r ON r.merchant_id = o.merchant_id
     ),
@@ -61,16 +60,14 @@ WITH
         FROM orders_by_merchant FINAL WHERE order_id IN active
     ),
     found_rows AS (
+        -- more than one row of an order in a table is a difference too
         SELECT tbl, order_id, any(user_id) AS owner, any(merchant_id) AS seller,
-            -- more than one row of an order in a table is a difference too
-            arrayStringConcat(groupArray(format('{} user {} merchant {} amount {} commission {} rebate {} placed {}',
-                ['paid', 'settled', 'void'][state], toString(user_id), toString(merchant_id), toString(amount),
-                toString(commission), toString(toDecimal128(toInt64(rebate * 100), 2) / 100), toString(placed_at))), '; ') AS row
+            groupArray((state, user_id, merchant_id, amount, commission, toInt64(rebate * 100), placed_at)) AS rows
         FROM stored_rows
         GROUP BY tbl, order_id
     ),
     wanted AS (
-        SELECT tbl, order_id, user_id, merchant_id, row
+        SELECT tbl, order_id, user_id, merchant_id, rows
         FROM wanted_rows
         ARRAY JOIN ['orders_by_user', 'orders_by_time', 'orders_by_merchant'] AS tbl
     )
@@ -79,9 +76,13 @@ SELECT
     if(w.order_id != '', w.user_id, f.owner) AS user_id,
     if(w.order_id != '', w.merchant_id, f.seller) AS merchant_id,
     concat('order ', if(w.order_id != '', w.order_id, f.order_id)) AS detail,
-    w.row AS expected,
-    f.row AS found
+    arrayStringConcat(arrayMap(r -> format('{} user {} merchant {} amount {} commission {} rebate {} placed {}',
+        ['paid', 'settled', 'void'][r.1], toString(r.2), toString(r.3), toString(r.4), toString(r.5),
+        toString(toDecimal128(r.6, 2) / 100), toString(r.7)), w.rows), '; ') AS expected,
+    arrayStringConcat(arrayMap(r -> format('{} user {} merchant {} amount {} commission {} rebate {} placed {}',
+        ['paid', 'settled', 'void'][r.1], toString(r.2), toString(r.3), toString(r.4), toString(r.5),
+        toString(toDecimal128(r.6, 2) / 100), toString(r.7)), f.rows), '; ') AS found
 FROM wanted AS w
 FULL OUTER JOIN found_rows AS f ON w.tbl = f.tbl AND w.order_id = f.order_id
-WHERE expected != found
+WHERE w.rows != f.rows
 ORDER BY user_id, detail, figure
