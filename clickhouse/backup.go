@@ -118,7 +118,10 @@ func (db *DB) Backup(ctx context.Context, opts BackupOptions) (BackupInfo, error
 		return BackupInfo{}, domainError("backup "+opts.Name+": record its manifest", err)
 	}
 	id := uuid.NewString()
-	stmt := fmt.Sprintf("BACKUP DATABASE %s TO %s SETTINGS id = %s%s ASYNC", quoteIdent(db.cfg.Database), opts.Location.target(opts.Name), quoteString(id), settings)
+	// A rebuild's lock stays out: a database restored with it would refuse
+	// every rebuild.
+	stmt := fmt.Sprintf("BACKUP DATABASE %s EXCEPT TABLES %s TO %s SETTINGS id = %s%s ASYNC", quoteIdent(db.cfg.Database),
+		qualified(db.cfg.Database, rebuildLock), opts.Location.target(opts.Name), quoteString(id), settings)
 	info, err := db.runBackup(ctx, stmt, id, "backup "+opts.Name, opts.Location, opts.Progress)
 	info.Name, info.Took = opts.Name, time.Since(start)
 	return info, err

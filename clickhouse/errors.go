@@ -68,6 +68,7 @@ const (
 	codeTooManyBytes           = 307
 	codeSetSizeLimitExceeded   = 191
 	codeBadArguments           = 36
+	codeTableAlreadyExists     = 57
 	codeInvalidConfigParameter = 318
 	codeBackupAlreadyExists    = 598
 	codeBackupNotFound         = 599

@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -71,8 +72,21 @@ var fillSettings = ch.Settings{
 	"max_execution_time":                       0,
 }
 
+// rebuildLock is the table that says a rebuild runs: two at once would
+// drop each other's objects as leftovers. Backups leave it out.
+const rebuildLock = "rebuild_running"
+
 // Rebuild rebuilds opts.Tables (or every derived table) and says what it did.
-func (db *DB) Rebuild(ctx context.Context, opts RebuildOptions) ([]Rebuilt, error) {
+func (db *DB) Rebuild(ctx context.Context, opts RebuildOptions) (done []Rebuilt, err error) {
+	unlock, err := db.lockRebuild(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if uerr := unlock(); uerr != nil && err == nil {
+			err = uerr
+		}
+	}()
 	if err := db.dropLeftovers(ctx); err != nil {
 		return nil, err
 	}
@@ -124,6 +138,29 @@ func (db *DB) Rebuild(ctx context.Context, opts RebuildOptions) ([]Rebuilt, erro
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// lockRebuild creates the lock table, or says who holds it.
+func (db *DB) lockRebuild(ctx context.Context) (unlock func() error, err error) {
+	host, _ := os.Hostname()
+	owner := fmt.Sprintf("a rebuild since %s, by %s (pid %d)", time.Now().UTC().Format(time.RFC3339), host, os.Getpid())
+	err = db.conn.Exec(ctx, fmt.Sprintf("CREATE TABLE %s (since DateTime) ENGINE = Memory COMMENT %s",
+		qualified(db.cfg.Database, rebuildLock), quoteString(owner)))
+	if exceptionCode(err) == codeTableAlreadyExists {
+		var held string
+		_ = db.conn.QueryRow(ctx, "SELECT comment FROM system.tables WHERE database = currentDatabase() AND name = {n:String}",
+			ch.Named("n", rebuildLock)).Scan(&held)
+		return nil, rebate.Errorf(rebate.ECONFLICT, "", "%s runs already; if it died (its process is gone), drop the lock: DROP TABLE %s",
+			held, qualified(db.cfg.Database, rebuildLock))
+	}
+	if err != nil {
+		return nil, domainError("rebuild: take the lock", err)
+	}
+	return func() error {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		return domainError("rebuild: drop the lock", db.conn.Exec(cctx, "DROP TABLE IF EXISTS "+qualified(db.cfg.Database, rebuildLock)))
+	}, nil
 }
 
 func (db *DB) refreshView(ctx context.Context, view string) error {

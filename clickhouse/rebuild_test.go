@@ -119,3 +119,24 @@ func exec(t *testing.T, db *clickhouse.DB, stmt string) {
 		t.Fatalf("%s: %v", stmt, err)
 	}
 }
+
+// TestRebuildsDoNotOverlap: a second rebuild while one runs is refused,
+// naming the first, since each would drop the other's objects as
+// leftovers; once the first ends, the next runs.
+func TestRebuildsDoNotOverlap(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openStore(t, migrated(t))
+	var second error
+	_, err := db.Rebuild(ctx, clickhouse.RebuildOptions{Tables: []string{"withdrawals"}, BeforeExchange: func(string) {
+		_, second = db.Rebuild(ctx, clickhouse.RebuildOptions{Tables: []string{"products"}})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rebate.ErrorCode(second) != rebate.ECONFLICT || !strings.Contains(second.Error(), "a rebuild since") {
+		t.Errorf("a rebuild during another: %v", second)
+	}
+	if _, err := db.Rebuild(ctx, clickhouse.RebuildOptions{Tables: []string{"products"}}); err != nil {
+		t.Errorf("a rebuild after another: %v", err)
+	}
+}

@@ -173,7 +173,7 @@ type LiveGroupError struct {
 }
 
 func (e *LiveGroupError) Error() string {
-	return fmt.Sprintf("the consumer group %s has %d live members (%s): stop every ingester of the group before resetting its offsets "+
+	return fmt.Sprintf("the consumer group %s has %d live members (%s): stop every ingester of the group first "+
 		"(a killed one stays a member for --session-timeout); with rebate up, restart it with --ingest=false",
 		e.Group, len(e.Members), strings.Join(e.Members, ", "))
 }

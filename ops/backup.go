@@ -10,6 +10,7 @@ package ops
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -71,20 +72,31 @@ type Restored struct {
 	Database string
 	Manifest *Manifest // nil when the backup holds none (taken with plain SQL)
 	Resets   []kafka.PartitionReset
+	// Warning is something the operator should know that did not stop the
+	// restore (Kafka did not answer when asked whether ingesters run).
+	Warning string
 }
 
 // Restore restores backup name into as ("": in place). With resetOffsets
 // it then commits the offsets the backup recorded, so the group's next
-// ingester replays what Kafka holds from there: the group must have no
-// members, which is checked before anything is restored.
+// ingester replays what Kafka holds from there. Both a reset and a restore
+// in place need the ingesters stopped (a running one would commit over the
+// reset, or write into the database as it moves, and stop on finding it
+// gone): checked before anything is restored. A restore in place goes on
+// when Kafka cannot be asked (a disaster may have taken it too), saying so.
 func (b *Backups) Restore(ctx context.Context, name, as string, resetOffsets bool, progress func(string)) (Restored, error) {
 	out := Restored{Database: as}
 	if out.Database == "" {
 		out.Database = b.DB.Config().Database
 	}
-	if resetOffsets {
-		if err := kafka.CheckIdle(ctx, b.Kafka, b.Group); err != nil {
-			return out, rebate.Wrap(rebate.ECONFLICT, err, "restore "+name+" with --reset-offsets: refused, nothing was restored")
+	if resetOffsets || as == "" || as == b.DB.Config().Database {
+		err := kafka.CheckIdle(ctx, b.Kafka, b.Group)
+		var live *kafka.LiveGroupError
+		switch {
+		case errors.As(err, &live) || (err != nil && resetOffsets):
+			return out, rebate.Wrap(rebate.ECONFLICT, err, "restore "+name+": refused, nothing was restored")
+		case err != nil:
+			out.Warning = fmt.Sprintf("could not check that the ingesters of group %s are stopped (%v): make sure they are", b.Group, err)
 		}
 	}
 	info, err := b.DB.Restore(ctx, clickhouse.RestoreOptions{Name: name, Location: b.Location, As: as, Progress: progress})

@@ -45,10 +45,12 @@ func TestRestoreResetsOffsets(t *testing.T) {
 	produce(t, kc, after)
 	waitCommitted(t, kc)
 
-	_, err = b.Restore(ctx, name, "", true, nil)
-	var live *kafka.LiveGroupError
-	if rebate.ErrorCode(err) != rebate.ECONFLICT || !errors.As(err, &live) {
-		t.Fatalf("restore with a live ingester: %v, want a refusal naming the group's members", err)
+	for _, reset := range []bool{true, false} {
+		_, err = b.Restore(ctx, name, "", reset, nil)
+		var live *kafka.LiveGroupError
+		if rebate.ErrorCode(err) != rebate.ECONFLICT || !errors.As(err, &live) || len(live.Members) != 1 {
+			t.Fatalf("restore in place (reset %v) with a live ingester: %v, want a refusal naming the group's member", reset, err)
+		}
 	}
 	in.stop()
 

@@ -179,6 +179,9 @@ func (c *backupRestoreCmd) run(ctx context.Context, env *environment) error {
 	if err != nil {
 		return err
 	}
+	if r.Warning != "" {
+		fmt.Fprintln(env.stderr, "warning:", r.Warning)
+	}
 	fmt.Fprintf(env.stdout, "restored %s into database %s in %s (%d files, %s)\n", name, r.Database, r.Info.Took.Round(time.Millisecond), r.Info.Files, size(r.Info.Bytes))
 	if r.Manifest != nil {
 		fmt.Fprintf(env.stdout, "the backup was taken at %s\n", r.Manifest.CreatedAt.Format(time.RFC3339))
