@@ -45,6 +45,7 @@ build:
 bench: engine
 	$(GO) test -run '^$$' -bench 'BatchInsert|EndpointInsertNative' -benchtime 20x -count 5 ./embedded/chlocal/
 	$(GO) test -run '^$$' -bench Queries -benchtime 1000x -timeout 60m ./clickhouse/
+	$(GO) test -run '^$$' -bench Ops -benchtime 1x -timeout 60m -v ./clickhouse/
 	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -timeout 30m ./ingest/
 
 clean:
