@@ -96,8 +96,8 @@ func TestFailoverBetweenReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	stream := eventgen.Generate(eventgen.Config{Seed: 71, Users: 40, Merchants: 6, Products: 15, Orders: 300, Clicks: 600,
-		Withdrawals: 60, ProductUpdates: 40, DuplicateRate: 0.1, Now: now})
+	stream := eventgen.Generate(eventgen.Config{Seed: 71, Users: 30, Merchants: 5, Products: 12, Orders: 200, Clicks: 400,
+		Withdrawals: 40, ProductUpdates: 30, DuplicateRate: 0.1, Now: now})
 	if err := db.InsertRules(ctx, stream.Rules); err != nil {
 		t.Fatal(err)
 	}

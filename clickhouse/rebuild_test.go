@@ -25,8 +25,8 @@ func TestRebuildWhileIngesting(t *testing.T) {
 	ctx := context.Background()
 	db, st := openStore(t, migrated(t))
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	stream := eventgen.Generate(eventgen.Config{Seed: 31, Users: 60, Merchants: 8, Products: 20, Orders: 400, Clicks: 800,
-		Withdrawals: 80, ProductUpdates: 60, DuplicateRate: 0.1, Now: now})
+	stream := eventgen.Generate(eventgen.Config{Seed: 31, Users: 40, Merchants: 6, Products: 15, Orders: 250, Clicks: 500,
+		Withdrawals: 50, ProductUpdates: 40, DuplicateRate: 0.1, Now: now})
 	if err := db.InsertRules(ctx, stream.Rules); err != nil {
 		t.Fatal(err)
 	}

@@ -35,8 +35,8 @@ func newScenario(t *testing.T, seed uint64) *scenario {
 	cfg := clickhousetest.Migrated(t)
 	db, st := clickhousetest.OpenStore(t, cfg)
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	stream := eventgen.Generate(eventgen.Config{Seed: seed, Users: 40, Merchants: 6, Products: 15, Orders: 250, Clicks: 500,
-		Withdrawals: 50, ProductUpdates: 40, DuplicateRate: 0.1, Now: now})
+	stream := eventgen.Generate(eventgen.Config{Seed: seed, Users: 30, Merchants: 5, Products: 12, Orders: 160, Clicks: 320,
+		Withdrawals: 30, ProductUpdates: 25, DuplicateRate: 0.1, Now: now})
 	if err := db.InsertRules(context.Background(), stream.Rules); err != nil {
 		t.Fatal(err)
 	}

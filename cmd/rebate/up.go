@@ -281,6 +281,11 @@ func (c *upCmd) summary(w io.Writer, kafkaAddr, chAddr, apiAddr string, seed uin
 	fmt.Fprintf(w, "rebate is up; data in %s (it survives restarts)\n", dir)
 	fmt.Fprintf(w, "  Kafka       %s   topics %s, %s (%d partitions)\n", kafkaAddr, c.Topics.Events, c.Topics.DeadLetters, c.Broker.Partitions)
 	fmt.Fprintf(w, "  ClickHouse  http://%s   database %s\n", chAddr, db)
+	backups := "rebate backup create"
+	if c.Backups.Every > 0 {
+		backups = fmt.Sprintf("every %s, %d kept", c.Backups.Every, c.Backups.Keep)
+	}
+	fmt.Fprintf(w, "  backups     %s   (%s; docs/operations.md)\n", filepath.Join(dir, "backups"), backups)
 	access := "open: no API keys, this machine only"
 	if madeKey != "" {
 		access = "API key (admin): " + madeKey

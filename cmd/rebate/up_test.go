@@ -66,6 +66,9 @@ func TestUpCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "backups", backup[1], ".backup")); err != nil {
 		t.Errorf("the backup is not in --data/backups: %v", err)
 	}
+	if !strings.Contains(p.out.String(), "backups     "+filepath.Join(data, "backups")) {
+		t.Errorf("the summary does not name the backups folder:\n%s", p.out)
+	}
 	// A reset of the offsets is refused while up's ingester runs.
 	_, _, err = runRebate(t, append([]string{"backup", "restore", backup[1], "--reset-offsets"}, ops...)...)
 	if err == nil || !strings.Contains(err.Error(), "rebate-up") || !strings.Contains(err.Error(), "--ingest=false") {
