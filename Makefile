@@ -25,10 +25,15 @@ test: engine test-deps
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
 
 FUZZTIME ?= 15s
-## fuzz: the event decoder and the endpoint's SQL scanner, FUZZTIME each
+## fuzz: the event decoder, the endpoint's SQL scanner, and the fence's readers of
+## untrusted input (EXPLAIN AST answers, SQL text and VALUES data, the users setting),
+## FUZZTIME each
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzParseStatement$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAST$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzFenceText$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseUsers$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 
 ## test-deps: Debian packages the tests use (kcat, chromium, prometheus for promtool)
 test-deps:
@@ -44,6 +49,7 @@ build:
 ## bench: the benchmarks recorded in docs/benchmarks.md
 bench: engine
 	$(GO) test -run '^$$' -bench 'BatchInsert|EndpointInsertNative' -benchtime 20x -count 5 ./embedded/chlocal/
+	$(GO) test -run '^$$' -bench 'Fence|PointQuery' -benchtime 2000x -count 5 ./embedded/chlocal/
 	$(GO) test -run '^$$' -bench Queries -benchtime 1000x -timeout 60m ./clickhouse/
 	$(GO) test -run '^$$' -bench Ops -benchtime 1x -timeout 60m -v ./clickhouse/
 	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -timeout 30m ./ingest/

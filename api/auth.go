@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -88,6 +89,14 @@ func (s *Server) authenticate() echo.MiddlewareFunc {
 			if secret == "" {
 				return rebate.Errorf(rebate.EUNAUTHORIZED, "", "an API key is required: Authorization: Bearer <key> or X-API-Key")
 			}
+			// An address that keeps guessing is refused before any key is
+			// compared, whatever it sends, until its budget refills.
+			client := clientKey(c.RealIP())
+			if s.failures.blocked(client, time.Now()) {
+				s.metrics.authFailures.WithLabelValues("throttled").Inc()
+				return rebate.Errorf(rebate.ERATELIMITED, "", "too many failed authentications from this address: "+
+					"at most %d, then %g a second", failureBurst, float64(failureRate))
+			}
 			for _, k := range s.cfg.Keys {
 				if subtle.ConstantTimeCompare([]byte(k.Secret), []byte(secret)) == 1 {
 					c.Set(keyName, k.Name)
@@ -95,6 +104,8 @@ func (s *Server) authenticate() echo.MiddlewareFunc {
 					return next(c)
 				}
 			}
+			s.failures.record(client, time.Now())
+			s.metrics.authFailures.WithLabelValues("unknown_key").Inc()
 			return rebate.Errorf(rebate.EUNAUTHORIZED, "", "unknown API key")
 		}
 	}
@@ -123,7 +134,7 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 			if k, ok := c.Get(keyName).(string); ok {
 				return "key:" + k, nil
 			}
-			return "ip:" + c.RealIP(), nil
+			return "ip:" + clientKey(c.RealIP()), nil
 		},
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			return rebate.Errorf(rebate.ERATELIMITED, "", "more than %g requests/s (burst %d) for this key", s.cfg.RatePerKey, s.cfg.Burst)

@@ -15,6 +15,9 @@ type metrics struct {
 	seconds  *prometheus.HistogramVec
 	accepted prometheus.Counter
 	rejected prometheus.Counter
+	// authFailures: unknown_key (a key no one has), throttled (refused
+	// before comparing, the address having failed too often).
+	authFailures *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -27,8 +30,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Events POST /v1/events validated and produced to Kafka."}),
 		rejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "rebate_api_events_rejected_total",
 			Help: "Events POST /v1/events refused for breaking the contract."}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rebate_api_auth_failures_total",
+			Help: "Requests refused for their API key: unknown_key, or throttled after too many failures from the address."}, []string{"result"}),
 	}
-	if err := prom.Register(reg, m.requests, m.seconds, m.accepted, m.rejected); err != nil {
+	if err := prom.Register(reg, m.requests, m.seconds, m.accepted, m.rejected, m.authFailures); err != nil {
 		return nil, err
 	}
 	return m, nil

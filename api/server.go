@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -52,6 +51,7 @@ type Config struct {
 	RatePerKey     float64       // requests/s per key (or per client address when open)
 	Burst          int           //
 	CORSOrigins    []string      // allowed browser origins; none: no CORS headers
+	TrustedProxies []string      // CIDRs of proxies whose X-Forwarded-For names the client; none: the peer's address
 	RequestTimeout time.Duration //
 	// Named queries run with these limits whatever the caller asks.
 	QueryTimeout time.Duration
@@ -72,6 +72,8 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	settings.SecretVar(f, &c.Keys, "api-keys", "REBATE_API_KEYS", nil, ParseKeys, formatKeys,
 		"API keys as name:role:secret,... (roles app, analyst, admin); none: open, loopback only")
 	f.List(&c.CORSOrigins, "api-cors-origins", "REBATE_API_CORS_ORIGINS", nil, "comma-separated browser origins allowed to call the API")
+	f.List(&c.TrustedProxies, "api-trusted-proxies", "REBATE_API_TRUSTED_PROXIES", nil,
+		"CIDR ranges of reverse proxies whose X-Forwarded-For names the client; none: the connection's address", checkCIDRs)
 	f.Float(&c.RatePerKey, "api-rate", "REBATE_API_RATE", 50, "requests/s per key (per client address when open)", settings.PositiveFloat)
 	f.Int(&c.Burst, "api-burst", "REBATE_API_BURST", 100, "requests a key may send at once", settings.Between(1, 1_000_000))
 	f.Duration(&c.RequestTimeout, "api-request-timeout", "REBATE_API_REQUEST_TIMEOUT", 10*time.Second, "longest a request may take", settings.Positive)
@@ -111,17 +113,7 @@ func (c *Config) setDefaults() error {
 }
 
 // Loopback reports whether addr (host:port) serves this machine only.
-func Loopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func Loopback(addr string) bool { return settings.Loopback(addr) }
 
 // Server is the API.
 type Server struct {
@@ -131,6 +123,7 @@ type Server struct {
 	log      *slog.Logger
 	echo     *echo.Echo
 	metrics  *metrics
+	failures failures // failed authentications per client address
 }
 
 // New builds the API; Handler serves it.
@@ -149,6 +142,7 @@ func New(cfg Config, store Store, producer Producer, log *slog.Logger, reg prome
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
 	e.Use(s.accessLog())

@@ -23,6 +23,8 @@ func (c *chlocalCmd) register(f *settings.Flags) {
 	c.Engine.RegisterBackupFlag(f)
 }
 
+func (c *chlocalCmd) validate() error { return c.Engine.Validate() }
+
 func (c *chlocalCmd) run(ctx context.Context, env *environment) error {
 	log := c.logger(env.stderr)
 	reg := newRegistry()
@@ -33,8 +35,12 @@ func (c *chlocalCmd) run(ctx context.Context, env *environment) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "ClickHouse HTTP interface on http://%s (data in %s, backups in %s)\n  try: curl 'http://%s/?query=SELECT+version()'\n",
-		eng.addr, c.Engine.Path, c.Engine.BackupDir, eng.addr)
+	auth := ""
+	if len(c.Engine.Users) > 0 {
+		auth = "-u USER:PASSWORD " // from --users (REBATE_CHLOCAL_USERS)
+	}
+	fmt.Fprintf(env.stdout, "ClickHouse HTTP interface on http://%s (data in %s, backups in %s)\n  try: curl %s'http://%s/?query=SELECT+version()'\n",
+		eng.addr, c.Engine.Path, c.Engine.BackupDir, auth, eng.addr)
 	select {
 	case <-ctx.Done():
 		log.Info("stopping: finishing running statements")

@@ -66,7 +66,11 @@ func startEngine(cfg chlocal.Config, env *environment, log *slog.Logger, reg *pr
 	go func() { e.errc <- e.http.Serve(ln) }()
 	info := srv.Info()
 	log.Info("embedded ClickHouse ready", "addr", e.addr, "path", cfg.Path, "version", info.Version,
-		"conns", cfg.Conns, "library", libPath, "startup", time.Since(t0).Round(time.Millisecond))
+		"conns", cfg.Conns, "users", len(cfg.Users), "library", libPath, "startup", time.Since(t0).Round(time.Millisecond))
+	if len(cfg.Users) == 0 {
+		log.Warn("no users for the embedded ClickHouse (--users, REBATE_CHLOCAL_USERS): every program on this machine " +
+			"can read and write it; it serves on loopback only")
+	}
 	return e, nil
 }
 

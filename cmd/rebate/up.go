@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,18 +95,19 @@ func (c *upCmd) run(ctx context.Context, env *environment) error {
 		return err
 	}
 	stack = append(stack, func() { engineLn.Close() })
-	for _, a := range []struct{ addr, setting string }{{c.Broker.Listen, "--kafka-listen"}, {c.Engine.Listen, "--listen"}} {
-		if !api.Loopback(a.addr) {
-			log.Warn("serving without authentication beyond this machine: anyone who reaches it can read and write", "addr", a.addr, "setting", a.setting)
-		}
+	if !api.Loopback(c.Broker.Listen) {
+		log.Warn("serving Kafka without authentication beyond this machine: anyone who reaches it can read and write",
+			"addr", c.Broker.Listen, "setting", "--kafka-listen")
 	}
 	apiCfg, madeKey := c.API, ""
 	if len(apiCfg.Keys) == 0 && !api.Loopback(apiCfg.Listen) {
 		// Beyond loopback an API needs keys; rebate up makes one rather than refuse.
-		var b [16]byte
-		_, _ = rand.Read(b[:])
-		madeKey = hex.EncodeToString(b[:])
+		madeKey = randomSecret()
 		apiCfg.Keys = []api.Key{{Name: "up", Role: api.RoleAdmin, Secret: madeKey}}
+	}
+	ecfg, engineUser, err := c.engineUsers()
+	if err != nil {
+		return err
 	}
 
 	bcfg := c.Broker
@@ -117,7 +119,6 @@ func (c *upCmd) run(ctx context.Context, env *environment) error {
 	stack = append(stack, brk.Close)
 	kc := kafka.Config{Brokers: brk.Addrs()}
 
-	ecfg := c.Engine
 	ecfg.Path = filepath.Join(c.DataDir, "clickhouse")
 	ecfg.BackupDir = filepath.Join(c.DataDir, "backups")
 	eng, err := startEngine(ecfg, env, log, reg, engineLn)
@@ -133,6 +134,9 @@ func (c *upCmd) run(ctx context.Context, env *environment) error {
 	})
 	chcfg := c.ClickHouse
 	chcfg.Addr = eng.addr
+	if engineUser != nil {
+		chcfg.Username, chcfg.Password = engineUser.Name, engineUser.Password
+	}
 
 	if err := migrateUp(ctx, chcfg, c.Schema, log); err != nil {
 		return err
@@ -203,7 +207,7 @@ func (c *upCmd) run(ctx context.Context, env *environment) error {
 		seed = s
 	}
 
-	c.summary(env.stdout, kc.Brokers[0], eng.addr, apiAddr, seed, apiCfg, madeKey)
+	c.summary(env.stdout, kc.Brokers[0], eng.addr, apiAddr, seed, apiCfg, madeKey, engineUser)
 	select {
 	case <-ctx.Done():
 		log.Info("stopping: simulator, API, ingester (flushing what it consumed), Kafka, ClickHouse")
@@ -219,6 +223,34 @@ func (c *upCmd) run(ctx context.Context, env *environment) error {
 	stopAll()
 	log.Info("stopped")
 	return nil
+}
+
+// engineUsers gives the engine its users. With users configured, or beyond
+// loopback, every client of the engine authenticates, so rebate up's own
+// clients (migrations, ingester, API) get an admin user of their own, "up",
+// with a fresh password; it is shown in the summary only when no admin was
+// configured (then it is the only way in). Without users, on loopback, the
+// engine is open and user is nil.
+func (c *upCmd) engineUsers() (cfg chlocal.Config, user *chlocal.User, err error) {
+	cfg = c.Engine
+	if len(cfg.Users) == 0 && api.Loopback(cfg.Listen) {
+		return cfg, nil, nil
+	}
+	for _, u := range cfg.Users {
+		if u.Name == "up" {
+			return cfg, nil, errors.New("config: --users (REBATE_CHLOCAL_USERS): the user name up is rebate up's own; choose another")
+		}
+	}
+	user = &chlocal.User{Name: "up", Role: chlocal.RoleAdmin, Password: randomSecret()}
+	cfg.Users = append(slices.Clone(cfg.Users), *user)
+	return cfg, user, nil
+}
+
+// randomSecret is 128 random bits in hex.
+func randomSecret() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func migrateUp(ctx context.Context, cfg clickhouse.Config, sc clickhouse.SchemaConfig, log *slog.Logger) error {
@@ -264,6 +296,15 @@ func startSimulator(cfg simulate.Config, kc kafka.Config, topics kafka.Topics, l
 	}, sim.Seed(), nil
 }
 
+func hasAdmin(users []chlocal.User) bool {
+	for _, u := range users {
+		if u.Role == chlocal.RoleAdmin {
+			return true
+		}
+	}
+	return false
+}
+
 // logWriter turns the simulator's progress lines into log lines.
 type logWriter struct{ log *slog.Logger }
 
@@ -272,7 +313,7 @@ func (w logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (c *upCmd) summary(w io.Writer, kafkaAddr, chAddr, apiAddr string, seed uint64, apiCfg api.Config, madeKey string) {
+func (c *upCmd) summary(w io.Writer, kafkaAddr, chAddr, apiAddr string, seed uint64, apiCfg api.Config, madeKey string, engineUser *chlocal.User) {
 	db := c.ClickHouse.Database
 	dir := c.DataDir
 	if abs, err := filepath.Abs(dir); err == nil {
@@ -280,7 +321,16 @@ func (c *upCmd) summary(w io.Writer, kafkaAddr, chAddr, apiAddr string, seed uin
 	}
 	fmt.Fprintf(w, "rebate is up; data in %s (it survives restarts)\n", dir)
 	fmt.Fprintf(w, "  Kafka       %s   topics %s, %s (%d partitions)\n", kafkaAddr, c.Topics.Events, c.Topics.DeadLetters, c.Broker.Partitions)
-	fmt.Fprintf(w, "  ClickHouse  http://%s   database %s\n", chAddr, db)
+	chAuth, chAccess := "", "open: no users, this machine only"
+	switch {
+	case engineUser != nil && !hasAdmin(c.Engine.Users):
+		chAuth = " -u " + engineUser.Name + ":" + engineUser.Password
+		chAccess = "user (admin): " + engineUser.Name + ", password: " + engineUser.Password
+	case len(c.Engine.Users) > 0:
+		chAuth = " -u USER:PASSWORD"
+		chAccess = fmt.Sprintf("%d users from REBATE_CHLOCAL_USERS", len(c.Engine.Users))
+	}
+	fmt.Fprintf(w, "  ClickHouse  http://%s   database %s; %s\n", chAddr, db, chAccess)
 	backups := "rebate backup create"
 	if c.Backups.Every > 0 {
 		backups = fmt.Sprintf("every %s, %d kept", c.Backups.Every, c.Backups.Keep)
@@ -309,6 +359,6 @@ func (c *upCmd) summary(w io.Writer, kafkaAddr, chAddr, apiAddr string, seed uin
 	fmt.Fprintf(w, "  curl%s 'http://%s/v1/users/1/balance'\n", auth, apiAddr)
 	fmt.Fprintf(w, "  echo '{\"event_id\":\"hello-%d\",\"type\":\"click\",\"ts\":\"%s\",\"user_id\":1,\"merchant_id\":1,\"product_id\":1}' | kcat -P -b %s -t %s\n",
 		time.Now().Unix(), now, kafkaAddr, c.Topics.Events)
-	fmt.Fprintf(w, "  curl 'http://%s/?database=%s' --data-binary 'SELECT type, count() FROM events GROUP BY type'\n", chAddr, db)
+	fmt.Fprintf(w, "  curl%s 'http://%s/?database=%s' --data-binary 'SELECT type, count() FROM events GROUP BY type'\n", chAuth, chAddr, db)
 	fmt.Fprintf(w, "Ctrl-C stops everything.\n")
 }

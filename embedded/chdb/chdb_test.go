@@ -107,6 +107,21 @@ func TestErrorsCarryCodeAndName(t *testing.T) {
 	}
 }
 
+// TestFailedStatementLeavesNothingBehind: a statement that fails after it
+// wrote rows must not hand them to the next statement on the connection
+// (the engine does, unless the binding drains them).
+func TestFailedStatementLeavesNothingBehind(t *testing.T) {
+	c := conn(t)
+	for i := range 2 {
+		if _, err := c.Query("SELECT throwIf(number = 300000) FROM numbers(1000000)", "TabSeparated"); err == nil {
+			t.Fatal("throwIf did not fail")
+		}
+		if got := query(t, c, "SELECT 'next'"); got != "next\n" {
+			t.Fatalf("round %d: the statement after a failed one answered %d bytes starting %.40q, want %q", i, len(got), got, "next\n")
+		}
+	}
+}
+
 // TestGoKeepsItsSignals: the engine installs crash handlers when it
 // connects; Go's must be back, or a nil dereference kills the process and
 // SIGINT no longer reaches signal.Notify.

@@ -127,9 +127,26 @@ func (c *Conn) QueryWithParams(query, format string, params []Param) (*Result, e
 	if e := c.lib.resultError(r); e != nil {
 		msg := cString(e)
 		res.Close()
+		c.drain(h)
 		return nil, parseError(msg)
 	}
 	return res, nil
+}
+
+// drain runs a statement whose answer is thrown away. The engine (26.5)
+// keeps the rows a failed statement wrote before it failed and hands them
+// to the next statement on the connection as the start of its answer: one
+// client's partial rows in another client's result, and a parse tree the
+// endpoint's fence cannot read. The next statement after a failure takes
+// them; this one is it. Callers hold mu.
+func (c *Conn) drain(h uintptr) {
+	q := []byte("SELECT 1 FORMAT Null")
+	f := []byte("Null\x00")
+	if r := c.lib.queryN(h, unsafe.SliceData(q), uintptr(len(q)), &f[0], 4); r != 0 {
+		c.lib.destroyResult(r)
+	}
+	runtime.KeepAlive(q)
+	runtime.KeepAlive(f)
 }
 
 // Result is a query's output, held in engine memory until Close.

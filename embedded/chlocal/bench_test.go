@@ -8,11 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/rebatehq/rebate/embedded/chlocal"
 	"github.com/rebatehq/rebate/internal/chlocaltest"
 )
 
@@ -165,6 +168,90 @@ func BenchmarkEndpointInsertNative(b *testing.B) {
 				n++
 			}
 			b.ReportMetric(float64(n*rows)/time.Since(start).Seconds(), "rows/s")
+		})
+	}
+}
+
+// BenchmarkPointQuery posts a point lookup, as the API's queries are:
+// one text with a bound parameter ("same text"), and a text new on every
+// call ("new text", a comment with a counter), which the fence must parse
+// with EXPLAIN AST each time.
+//
+//	go test -run '^$' -bench PointQuery -benchtime 2000x -count 5 ./embedded/chlocal/
+func BenchmarkPointQuery(b *testing.B) {
+	ep := chlocaltest.Start(b)
+	db := ep.Database(b)
+	for _, sql := range []string{
+		"CREATE TABLE sums (user_id UInt64, n UInt64) ENGINE = MergeTree ORDER BY user_id SETTINGS index_granularity = 256",
+		"INSERT INTO sums SELECT number, number * 3 FROM numbers(100000)",
+	} {
+		resp, err := http.Post(ep.URL()+"/?database="+db, "text/plain", strings.NewReader(sql))
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	for _, fresh := range []bool{false, true} {
+		name := "same text"
+		if fresh {
+			name = "new text"
+		}
+		b.Run(name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				sql := "SELECT n FROM sums WHERE user_id = {u:UInt64}"
+				if fresh {
+					sql += fmt.Sprintf(" /* %d */", n)
+				}
+				u := ep.URL() + "/?" + url.Values{"database": {db}, "param_u": {strconv.Itoa(n % 100000)}}.Encode()
+				resp, err := http.Post(u, "text/plain", strings.NewReader(sql))
+				if err != nil {
+					b.Fatal(err)
+				}
+				msg, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("%d %s", resp.StatusCode, msg)
+				}
+				n++
+			}
+		})
+	}
+}
+
+// BenchmarkFence measures what the fence adds to a statement, alone: the
+// ingester's INSERT (its text repeats, so its judgement is cached), an
+// API point query (likewise), and a point query whose text is new each
+// time (an EXPLAIN AST round trip to the engine).
+//
+//	go test -run '^$' -bench Fence -benchtime 2000x -count 5 ./embedded/chlocal/
+func BenchmarkFence(b *testing.B) {
+	ep := chlocaltest.Start(b)
+	insert := "INSERT INTO rebate.events (`event_id`, `type`, `ts`, `user_id`, `merchant_id`, `product_id`, `order_id`, " +
+		"`withdrawal_id`, `amount`, `commission`, `placed_at`, `price`, `stock`, `commission_rate`, `kafka_partition`, " +
+		"`kafka_offset`) SETTINGS insert_deduplication_token = 'p0-1-100' FORMAT Native"
+	point := "SELECT sum(rebate) FROM rebate.orders_by_user FINAL WHERE user_id = {user_id:UInt64} AND state IN (1, 2)"
+	for _, tc := range []struct {
+		name  string
+		sql   func(n int) string
+		param bool
+	}{
+		{"ingester insert", func(int) string { return insert }, false},
+		{"point query", func(int) string { return point }, true},
+		{"point query, new text", func(n int) string { return point + fmt.Sprintf(" /* %d */", n) }, true},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				var params map[string]string
+				if tc.param {
+					params = map[string]string{"user_id": strconv.Itoa(n)}
+				}
+				if err := chlocal.Fence(ep.Server, tc.sql(n), params); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
 		})
 	}
 }

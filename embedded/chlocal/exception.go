@@ -76,6 +76,7 @@ const (
 type Exception struct {
 	Code    int
 	Message string // full text, "Code: N. DB::Exception: ..."
+	status  int    // HTTP status when not the code's usual one
 }
 
 func (e *Exception) Error() string { return e.Message }
@@ -158,6 +159,10 @@ func codeName(code int) string {
 		return "TIMEOUT_EXCEEDED"
 	case codeUnknownSetting:
 		return "UNKNOWN_SETTING"
+	case codeAccessDenied:
+		return "ACCESS_DENIED"
+	case codeAuthenticationFailed:
+		return "AUTHENTICATION_FAILED"
 	}
 	return "UNKNOWN_EXCEPTION"
 }

@@ -1,6 +1,7 @@
 package chlocal
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -51,12 +52,29 @@ func (s *Server) runInsert(ctx context.Context, req *request, st *statement, dat
 		if !formatNameRe.MatchString(st.inFormat) {
 			return nil, newException(codeUnknownFormat, "Unknown format %q", st.inFormat)
 		}
+		// The engine evaluates expressions in Values data, so the fence
+		// reads it too (up to valuesCheckMax; other formats are data only).
+		var seen *cappedBuffer
+		if strings.EqualFold(st.inFormat, "Values") {
+			seen = &cappedBuffer{max: valuesCheckMax}
+			data = io.TeeReader(data, seen)
+		}
 		path, ex := s.stage(data)
 		if path != "" {
 			defer os.Remove(path)
 		}
 		if ex != nil {
 			return nil, ex
+		}
+		if seen != nil {
+			if seen.over {
+				return nil, newException(codeQueryIsTooLarge, "VALUES data over %d bytes is not accepted: send large inserts "+
+					"in a data format (Native, RowBinary, TSV, CSV, JSONEachRow)", valuesCheckMax)
+			}
+			if r := s.checkValuesData(seen.b.String()); r != nil {
+				s.metrics.refused.WithLabelValues("fence").Inc()
+				return nil, denied(req.who(), r)
+			}
 		}
 		// Inline data is not safe to hand to the engine in the query text (it
 		// may stop reading early on some bytes), so it always reads a file.
@@ -76,6 +94,26 @@ func (s *Server) runInsert(ctx context.Context, req *request, st *statement, dat
 		sql = st.sql
 	}
 	return s.runPooled(ctx, req, sql, req.format)
+}
+
+// valuesCheckMax caps the Values data the fence reads.
+const valuesCheckMax = 64 << 20
+
+// cappedBuffer keeps what is written up to max bytes, and notes more.
+type cappedBuffer struct {
+	b    bytes.Buffer
+	max  int
+	over bool
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	if room := c.max - c.b.Len(); n > room {
+		c.over = true
+		p = p[:max(room, 0)]
+	}
+	c.b.Write(p)
+	return n, nil
 }
 
 // stage writes INSERT data to a file the engine reads with FROM INFILE.
@@ -108,6 +146,9 @@ func (s *Server) runOther(ctx context.Context, req *request, st *statement) (*re
 	case "BEGIN", "COMMIT", "ROLLBACK":
 		return nil, newException(codeNotImplemented, "transactions are not supported by the embedded endpoint")
 	}
+	if req.role() == RoleReadonly { // the fence refuses these first; never on a writable connection
+		return nil, newException(codeReadonly, "%s: Cannot execute query in readonly mode", req.who())
+	}
 	if len(req.settings) == 0 {
 		return s.runPooled(ctx, req, st.sql, req.format)
 	}
@@ -139,11 +180,12 @@ func (s *Server) runOther(ctx context.Context, req *request, st *statement) (*re
 }
 
 func (s *Server) runPooled(ctx context.Context, req *request, sql, format string) (*result, *Exception) {
-	sess, err := s.pool.acquire(ctx)
+	p := s.poolFor(req)
+	sess, err := p.acquire(ctx)
 	if err != nil {
 		return nil, newException(codeQueryWasCancelled, "wait for an engine connection: %v", err)
 	}
-	defer s.pool.release(sess)
+	defer p.release(sess)
 	if err := sess.use(req.database); err != nil {
 		return nil, asException(err)
 	}

@@ -1,5 +1,11 @@
 package chlocal
 
+import (
+	"context"
+
+	"github.com/rebatehq/rebate/embedded/chdb"
+)
+
 // CodeNames lets the external tests check every code the endpoint raises or
 // maps against the engine's own errorCodeToName.
 var CodeNames = map[int]string{
@@ -34,3 +40,32 @@ var CodeNames = map[int]string{
 
 // CodeName exposes the names the endpoint writes for its own exceptions.
 var CodeName = codeName
+
+// RunAs runs sql on the engine connections of role, past the fence: the
+// engine's own enforcement of readonly, tested alone.
+func RunAs(s *Server, role Role, sql string) error {
+	req := &request{user: &account{name: "test", role: role}}
+	out, ex := s.runPooled(context.Background(), req, sql, "TabSeparated")
+	if ex != nil {
+		return ex
+	}
+	out.close()
+	return nil
+}
+
+// Fence judges sql as the fence would for a client of the open endpoint,
+// without running it (for measuring the fence alone).
+func Fence(s *Server, sql string, params map[string]string) error {
+	st, ex := parseStatement(sql)
+	if ex != nil {
+		return ex
+	}
+	req := &request{database: "default"}
+	for k, v := range params {
+		req.params = append(req.params, chdb.Param{Name: k, Value: v})
+	}
+	if ex := s.fence(context.Background(), req, st); ex != nil {
+		return ex
+	}
+	return nil
+}

@@ -25,10 +25,35 @@ type request struct {
 	readonly bool   // GET and HEAD are read-only, as on a server
 	settings []setting
 	params   []chdb.Param
-	revision uint64 // client_protocol_version
-	compress bool   // compress=1: answer in ClickHouse compressed blocks
-	netCodec string // network_compression_method for compress=1
-	httpEnc  string // HTTP Content-Encoding for the answer
+	revision uint64   // client_protocol_version
+	compress bool     // compress=1: answer in ClickHouse compressed blocks
+	netCodec string   // network_compression_method for compress=1
+	httpEnc  string   // HTTP Content-Encoding for the answer
+	user     *account // nil when the endpoint has no users
+}
+
+// who names the client in messages.
+func (r *request) who() string {
+	if r.user == nil {
+		return "default"
+	}
+	return r.user.name
+}
+
+func (r *request) role() Role {
+	if r.user == nil {
+		return RoleAdmin // no users: open, on loopback only
+	}
+	return r.user.role
+}
+
+// poolFor is where a request's statements run: readonly users never touch
+// a connection that could write.
+func (s *Server) poolFor(req *request) *pool {
+	if req.role() == RoleReadonly {
+		return s.roPool
+	}
+	return s.pool
 }
 
 type setting struct{ name, value string }
@@ -42,6 +67,13 @@ var reserved = map[string]bool{
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if ex := s.checkBrowser(r); ex != nil {
+		s.refused(w, ex, "origin")
+		return
+	}
+	if s.cors(w, r) {
+		return // a preflight, answered
+	}
 	switch r.URL.Path {
 	case "/ping", "/replicas_status":
 		w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
@@ -67,11 +99,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.metrics.inFlight.Inc()
 	defer s.metrics.inFlight.Dec()
 
+	// As on a server, /ping and a GET without a query need no credentials.
+	user, ex := s.authenticate(r)
+	if ex != nil {
+		s.refused(w, ex, "auth")
+		return
+	}
 	req, ex := parseRequest(r, q)
 	if ex != nil {
 		s.fail(w, req, nil, ex, start)
 		return
 	}
+	req.user = user
 	st, out, ex := s.handle(r, req)
 	if ex != nil {
 		s.fail(w, req, st, ex, start)
@@ -186,12 +225,15 @@ func (s *Server) handle(r *http.Request, req *request) (*statement, *result, *Ex
 		return st, nil, ex
 	}
 	ctx := r.Context()
-	if req.readonly && st.kind != kindOutput && st.kind != kindSession {
-		// A server parses before it refuses, so a malformed statement reports
-		// its syntax error rather than READONLY.
-		if _, ex := s.runPooled(ctx, &request{id: req.id, database: req.database}, "EXPLAIN AST "+st.sql, "TabSeparated"); ex != nil {
-			return st, nil, ex
+	// The fence parses with the engine before it judges, so a malformed
+	// statement reports its syntax error, as on a server.
+	if ex := s.fence(ctx, req, st); ex != nil {
+		if ex.Code == codeAccessDenied {
+			s.metrics.refused.WithLabelValues("fence").Inc()
 		}
+		return st, nil, ex
+	}
+	if req.readonly && st.kind != kindOutput && st.kind != kindSession {
 		return st, nil, newException(codeReadonly, "Cannot execute query in readonly mode. "+
 			"For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries")
 	}
@@ -287,6 +329,15 @@ func startsWithInsert(text string) bool {
 	return isWord(s, t, "INSERT")
 }
 
+// refused answers a request turned away before it was read (origin, credentials).
+func (s *Server) refused(w http.ResponseWriter, ex *Exception, reason string) {
+	s.metrics.refused.WithLabelValues(reason).Inc()
+	if ex.Code == codeAuthenticationFailed {
+		w.Header().Set("WWW-Authenticate", `Basic realm="ClickHouse", charset="UTF-8"`)
+	}
+	s.fail(w, nil, nil, ex, time.Now())
+}
+
 func (s *Server) fail(w http.ResponseWriter, req *request, st *statement, ex *Exception, start time.Time) {
 	kind := "unknown"
 	if st != nil {
@@ -300,12 +351,16 @@ func (s *Server) fail(w http.ResponseWriter, req *request, st *statement, ex *Ex
 		h.Set("X-ClickHouse-Query-Id", req.id)
 	}
 	h.Set("X-ClickHouse-Server-Display-Name", s.info.DisplayName)
-	w.WriteHeader(httpStatus(ex.Code))
+	status := httpStatus(ex.Code)
+	if ex.status != 0 {
+		status = ex.status
+	}
+	w.WriteHeader(status)
 	_, _ = io.WriteString(w, strings.TrimRight(msg, "\n")+"\n")
 	s.metrics.statements.WithLabelValues(kind, "error").Inc()
 	s.metrics.seconds.WithLabelValues(kind).Observe(time.Since(start).Seconds())
 	level := slog.LevelInfo
-	if httpStatus(ex.Code) >= 500 {
+	if status >= 500 {
 		level = slog.LevelWarn
 	}
 	id := ""

@@ -39,6 +39,10 @@ func call(t *testing.T, method, base string, params url.Values, body io.Reader, 
 		t.Fatal(err)
 	}
 	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	client := &http.Client{Timeout: 60 * time.Second}

@@ -11,6 +11,7 @@ type metrics struct {
 	seconds     *prometheus.HistogramVec
 	insertBytes prometheus.Counter
 	inFlight    prometheus.Gauge
+	refused     *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -32,8 +33,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "rebate_chlocal_statements_in_flight",
 			Help: "Statements running or waiting for an engine connection.",
 		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rebate_chlocal_refused_total",
+			Help: "Requests the embedded ClickHouse endpoint refused: origin (a browser on another site), auth (credentials), fence (a statement reaching beyond the database).",
+		}, []string{"reason"}),
 	}
-	if err := prom.Register(reg, m.statements, m.seconds, m.insertBytes, m.inFlight); err != nil {
+	if err := prom.Register(reg, m.statements, m.seconds, m.insertBytes, m.inFlight, m.refused); err != nil {
 		return nil, err
 	}
 	return m, nil

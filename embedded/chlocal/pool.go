@@ -37,7 +37,8 @@ type pool struct {
 	created int
 }
 
-func newPool(lib *chdb.Lib, path string, size int, args []string) (*pool, error) {
+// newPool opens size engine connections and runs init on each once.
+func newPool(lib *chdb.Lib, path string, size int, args []string, init ...string) (*pool, error) {
 	p := &pool{idle: make(chan *session, size)}
 	for i := 0; i < size; i++ {
 		c, err := lib.Connect(path, args...)
@@ -47,6 +48,14 @@ func newPool(lib *chdb.Lib, path string, size int, args []string) (*pool, error)
 		}
 		p.created++
 		p.idle <- &session{conn: c, db: "default"}
+		for _, q := range init {
+			r, err := c.Query(q, "TabSeparated")
+			if err != nil {
+				_ = p.close(context.Background())
+				return nil, fmt.Errorf("prepare engine connection %d of %d (%s): %w", i+1, size, q, err)
+			}
+			r.Close()
+		}
 	}
 	return p, nil
 }

@@ -42,6 +42,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Registerer, if set, receives the endpoint's Prometheus metrics.
 	Registerer prometheus.Registerer
+	// Users who may connect; none: the endpoint is open and must listen
+	// on loopback only (Validate).
+	Users []User
+	// AllowedOrigins are the browser origins (http://host:port) that may
+	// call the endpoint; browser requests from any other site are refused.
+	AllowedOrigins []string
 }
 
 // RegisterFlags binds the endpoint's settings to their flags and variables.
@@ -49,6 +55,20 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.String(&c.Listen, "listen", "REBATE_CHLOCAL_LISTEN", "127.0.0.1:8123", "address of the embedded engine's ClickHouse HTTP interface",
 		settings.HostPort)
 	f.Int(&c.Conns, "conns", "REBATE_CHLOCAL_CONNS", 4, "statements the embedded engine runs at once", settings.Between(1, 64))
+	settings.SecretVar(f, &c.Users, "users", "REBATE_CHLOCAL_USERS", nil, ParseUsers, formatUsers,
+		"users of the embedded engine as name:role:password,... (roles admin, readonly); none: open, loopback only")
+	f.List(&c.AllowedOrigins, "allowed-origins", "REBATE_CHLOCAL_ALLOWED_ORIGINS", nil,
+		"browser origins (like http://localhost:3000) allowed to call the embedded engine; none: browsers are refused", CheckOrigins)
+}
+
+// Validate checks what no single setting can: an endpoint without users
+// serves this machine only.
+func (c *Config) Validate() error {
+	if len(c.Users) == 0 && c.Listen != "" && !settings.Loopback(c.Listen) {
+		return fmt.Errorf("config: --listen (REBATE_CHLOCAL_LISTEN) %q is not loopback and no users are set (--users, REBATE_CHLOCAL_USERS): "+
+			"refusing to serve the embedded ClickHouse engine open beyond this machine", c.Listen)
+	}
+	return nil
 }
 
 // RegisterPathFlag binds the data folder, for a command that does not
@@ -87,7 +107,7 @@ func (c *Config) setDefaults() error {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return nil
+	return c.Validate()
 }
 
 // Info describes the engine behind the endpoint.
@@ -99,15 +119,21 @@ type Info struct {
 
 // Server is the HTTP endpoint. It implements http.Handler.
 type Server struct {
-	cfg     Config
-	lib     *chdb.Lib
-	pool    *pool
-	args    []string // the engine's connect arguments, for every connection
-	staging string
-	info    Info
-	metrics *metrics
-	log     *slog.Logger
-	closed  atomic.Bool
+	cfg      Config
+	lib      *chdb.Lib
+	pool     *pool    // admin users, or everyone when there are no users
+	roPool   *pool    // readonly users: SET readonly = 2 ran on each; nil without them
+	args     []string // the engine's connect arguments, for every connection
+	accounts map[string]*account
+	origins  map[string]bool
+	cat      catalog
+	verdicts verdicts
+	cwd      cwdFiles
+	staging  string
+	info     Info
+	metrics  *metrics
+	log      *slog.Logger
+	closed   atomic.Bool
 }
 
 // Open connects to the engine and prepares the endpoint.
@@ -140,8 +166,27 @@ func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
 		_ = os.RemoveAll(staging)
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lib: lib, pool: p, args: args, staging: staging, log: cfg.Logger}
+	s := &Server{cfg: cfg, lib: lib, pool: p, args: args, staging: staging, log: cfg.Logger, accounts: newAccounts(cfg.Users)}
+	s.cfg.Users = nil // the server keeps hashes only
+	s.origins = make(map[string]bool, len(cfg.AllowedOrigins))
+	for _, o := range cfg.AllowedOrigins {
+		s.origins[strings.ToLower(strings.TrimSuffix(o, "/"))] = true
+	}
+	for _, u := range cfg.Users {
+		if u.Role == RoleReadonly && s.roPool == nil {
+			// readonly = 2, not 1: a readonly user may still adjust limits
+			// and timeouts, as Grafana does; neither can lift readonly.
+			if s.roPool, err = newPool(lib, cfg.Path, cfg.Conns, args, "SET readonly = 2"); err != nil {
+				_ = s.Close(context.Background())
+				return nil, err
+			}
+		}
+	}
 	if s.info, err = s.readInfo(); err != nil {
+		_ = s.Close(context.Background())
+		return nil, err
+	}
+	if err := s.readCatalog(); err != nil {
 		_ = s.Close(context.Background())
 		return nil, err
 	}
@@ -180,6 +225,9 @@ func (s *Server) Close(ctx context.Context) error {
 		return nil
 	}
 	err := s.pool.close(ctx)
+	if s.roPool != nil {
+		err = errors.Join(err, s.roPool.close(ctx))
+	}
 	if rmErr := os.RemoveAll(s.staging); rmErr != nil {
 		err = errors.Join(err, fmt.Errorf("remove staging folder: %w", rmErr))
 	}

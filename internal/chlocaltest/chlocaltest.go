@@ -118,6 +118,33 @@ func start(lib *chdb.Lib) (*Endpoint, error) {
 	return &Endpoint{Addr: ln.Addr().String(), DataDir: dir, BackupDir: backups, Server: srv, Lib: lib, http: hs, ln: ln}, nil
 }
 
+// Serve opens a second endpoint on the shared engine with cfg (users,
+// allowed origins; the data folder is the shared one), serves it on a
+// loopback port and closes it when the test ends. Its Database and Open
+// send no credentials: with users, make databases through Start's.
+func Serve(tb testing.TB, cfg chlocal.Config) *Endpoint {
+	tb.Helper()
+	shared := Start(tb)
+	cfg.Path = shared.DataDir
+	srv, err := chlocal.Open(shared.Lib, cfg)
+	if err != nil {
+		tb.Fatalf("open embedded ClickHouse endpoint: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
+		_ = srv.Close(ctx)
+	})
+	return &Endpoint{Addr: ln.Addr().String(), DataDir: shared.DataDir, Server: srv, Lib: shared.Lib, http: hs, ln: ln}
+}
+
 // URL is the endpoint's base URL.
 func (e *Endpoint) URL() string { return "http://" + e.Addr }
 

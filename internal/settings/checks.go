@@ -136,3 +136,16 @@ func HTTPURL(v string) error {
 	}
 	return nil
 }
+
+// Loopback reports whether addr (host:port) serves this machine only.
+func Loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

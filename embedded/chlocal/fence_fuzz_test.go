@@ -1,0 +1,182 @@
+package chlocal
+
+import (
+	"strings"
+	"testing"
+)
+
+// Real EXPLAIN AST answers (TabSeparated), as the engine wrote them.
+var astSeeds = []string{
+	"SelectWithUnionQuery (children 1)\n ExpressionList (children 1)\n  SelectQuery (children 2)\n   ExpressionList (children 1)\n" +
+		"    Asterisk\n   TablesInSelectQuery (children 1)\n    TablesInSelectQueryElement (children 1)\n     TableExpression (children 1)\n" +
+		"      Function file (alias f) (children 1)\n       ExpressionList (children 1)\n        Literal \\'/etc/passwd\\'\n",
+	"InsertQuery   (children 2)\n Function url (children 1)\n  ExpressionList (children 1)\n   Literal \\'x\\'\n" +
+		" SelectWithUnionQuery (children 1)\n  ExpressionList (children 1)\n   SelectQuery (children 1)\n    ExpressionList (children 1)\n     Literal UInt64_1\n",
+	"CreateQuery t (children 3)\n Identifier t\n Columns definition (children 1)\n  ExpressionList (children 1)\n   ColumnDeclaration a (children 1)\n" +
+		"    DataType UInt8\n Storage definition (children 3)\n  Function MergeTree\n  Identifier a\n  Set\n",
+	"SYSTEM query (children 1)\n Identifier leaderboard_mv\n",
+	"ShowTables\n",
+	"BackupQuery (children 1)\n Function S3 (children 1)\n  ExpressionList (children 1)\n   Literal \\'http://x\\'\n",
+}
+
+func TestParseAST(t *testing.T) {
+	tree, err := parseAST(astSeeds[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := tree.children[0].children[0].children[1].children[0].children[0].children[0]
+	if fn.kind() != "Function" || fn.funcName() != "file" || fn.children[0].children[0].id != "Literal '/etc/passwd'" {
+		t.Errorf("function node %+v", fn)
+	}
+	storage, _ := parseAST(astSeeds[2])
+	if k := storage.children[2].kind(); k != "Storage definition" {
+		t.Errorf("kind %q", k)
+	}
+	// A name holding a line break splits a row; the counts no longer add
+	// up, so the tree is refused rather than misread.
+	for _, bad := range []string{
+		"",
+		"\n",
+		" Indented (children 1)\n  X\n",
+		"A (children 2)\n B\n",
+		"A (children 1)\n B\nC\n",
+		"SelectWithUnionQuery (children 1)\n TableExpression (children 1)\n  TableIdentifier a\nb (children 3)\n",
+		"A (children 1)\n   TooDeep\n",
+		"A (children -1)\n",
+		"A (children 99999999999999999999)\n",
+	} {
+		if _, err := parseAST(bad); err == nil {
+			t.Errorf("parseAST(%q): no error", bad)
+		}
+	}
+}
+
+// FuzzParseAST: any answer either parses into a tree with one node per row,
+// each at its row's indentation, or is refused; it never panics.
+func FuzzParseAST(f *testing.F) {
+	for _, s := range astSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, out string) {
+		tree, err := parseAST(out)
+		if err != nil {
+			return
+		}
+		rows := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		n := 0
+		var walk func(a *astNode, depth int)
+		walk = func(a *astNode, depth int) {
+			row := unescapeTSV(rows[n])
+			if indent := len(row) - len(strings.TrimLeft(row, " ")); indent != depth {
+				t.Fatalf("node %d (%q) at depth %d from a row indented %d", n, a.id, depth, indent)
+			}
+			if a.id == "" || !strings.HasPrefix(row[depth:], a.id) {
+				t.Fatalf("node %d id %q is not the start of row %q", n, a.id, row)
+			}
+			n++
+			for _, c := range a.children {
+				walk(c, depth+1)
+			}
+		}
+		walk(tree, 0)
+		if n != len(rows) {
+			t.Fatalf("%d nodes from %d rows", n, len(rows))
+		}
+	})
+}
+
+// FuzzFenceText: the fence's own reading of untrusted SQL (scanText, the
+// SETTINGS lists, VALUES data) never panics, and every name it collects
+// is in the text.
+func FuzzFenceText(f *testing.F) {
+	for _, s := range fuzzStatements {
+		f.Add(s, "SELECT")
+	}
+	for _, s := range []string{
+		"SELECT 1 SETTINGS max_threads = 1, disk = disk(type = local, path = '/x'), a = -1",
+		"ALTER TABLE t MODIFY SETTING disk = disk(type = s3)",
+		"RESTORE TABLE t FROM Disk('b', 'x') SETTINGS base_backup = File('y')",
+		"SELECT * FROM {t:Identifier} WHERE x = {s:String}",
+		"SYSTEM REFRESH VIEW v",
+		"ATTACH TABLE t FROM '/x' (a UInt8) ENGINE = Memory",
+		"SELECT 1 AS `a\nb`",
+		"(file('/etc/passwd')), ((SELECT 1)), (`file`('x'))",
+		"SETTINGS", "SETTINGS a =", "SETTINGS a = f(", "{", "{t:",
+	} {
+		f.Add(s, "SELECT")
+		f.Add(s, "SYSTEM")
+		f.Add(s, "ATTACH")
+	}
+	s := &Server{cat: catalog{tableFunctions: set("file", "url", "numbers")}}
+	f.Fuzz(func(t *testing.T, text, keyword string) {
+		facts, r := scanText(text, keyword)
+		if (facts == nil) == (r == nil) {
+			t.Fatalf("want facts or a refusal, got %v and %v", facts, r)
+		}
+		if r != nil && r.reason == "" {
+			t.Fatal("a refusal without a reason")
+		}
+		if facts != nil {
+			for _, n := range append(append([]string(nil), facts.names...), facts.identParams...) {
+				if n == "" || !strings.Contains(text, n) {
+					t.Fatalf("name %q is not in the text", n)
+				}
+			}
+		}
+		_ = s.checkValuesData(text)
+	})
+}
+
+// FuzzParseUsers: the users setting either parses into valid users or is
+// refused; no error shows a password.
+func FuzzParseUsers(f *testing.F) {
+	for _, s := range []string{"a:admin:0123456789abcdef", "a:readonly:0123456789abcdef:x,b:admin:fedcba9876543210", "a:root:x", ",,", "a::b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		users, err := ParseUsers(s)
+		if err != nil {
+			for _, part := range strings.Split(s, ",") {
+				if f := strings.SplitN(strings.TrimSpace(part), ":", 3); len(f) == 3 && len(f[2]) >= 16 &&
+					!strings.Contains(f[0]+":"+f[1], f[2]) && strings.Contains(err.Error(), f[2]) {
+					t.Fatalf("error %q shows a password", err)
+				}
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, u := range users {
+			if !userNameRe.MatchString(u.Name) || seen[u.Name] || (u.Role != RoleAdmin && u.Role != RoleReadonly) ||
+				len(u.Password) < 16 || strings.Contains(u.Password, ",") {
+				t.Fatalf("invalid user accepted: %+v", u)
+			}
+			seen[u.Name] = true
+		}
+	})
+}
+
+func TestSettingsClause(t *testing.T) {
+	for sql, refused := range map[string]bool{
+		"SELECT 1 SETTINGS max_threads = 1":                                                            false,
+		"SELECT 1 SETTINGS output_format_schema = '/x'":                                                true,
+		"SELECT 1 SETTINGS `output_format_schema` = '/x'":                                              true,
+		"SELECT 1 SETTINGS max_bytes_ratio_before_external_group_by = 0.5, output_format_schema = 'x'": true,
+		"SELECT 1 SETTINGS a = [1, 2], b = (3, 4), format_template_row = 'x'":                          true,
+		"SELECT 1 SETTINGS a = -1, Dynamic_Disk_Allow_Include = 1":                                     true,
+		"SELECT * FROM (SELECT 1 SETTINGS format_schema = 'x')":                                        true,
+		"CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a SETTINGS disk = disk(type = local)":    true,
+		"CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a SETTINGS index_granularity = 256":      false,
+		"ALTER TABLE t MODIFY SETTING disk = disk(type = s3)":                                          true,
+		"ALTER TABLE t RESET SETTING a, format_schema":                                                 true,
+		"INSERT INTO t SETTINGS async_insert = 1 SELECT * FROM s WHERE d = toDate('2020-01-01')":       false,
+		"INSERT INTO t SETTINGS async_insert = 1 VALUES":                                               false,
+		"RESTORE TABLE t FROM Disk('b', 'x') SETTINGS base_backup = File('y')":                         false,
+		"RESTORE TABLE t FROM Disk('b', 'x') SETTINGS base_backup = S3('y')":                           true,
+		"SELECT settings FROM t WHERE x = file_path":                                                   false,
+	} {
+		_, r := scanText(sql, "")
+		if (r != nil) != refused {
+			t.Errorf("%s: refused %v, want %v (%v)", sql, r != nil, refused, r)
+		}
+	}
+}
