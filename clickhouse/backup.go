@@ -112,16 +112,24 @@ func (db *DB) Backup(ctx context.Context, opts BackupOptions) (BackupInfo, error
 		}
 		settings = ", base_backup = " + opts.Location.target(opts.Base)
 	}
-	err := db.conn.Exec(ctx, "INSERT INTO backup_manifests (name, created_at, base, manifest) VALUES ({name:String}, now64(3), {base:String}, {manifest:String})",
+	err := db.conn.Exec(ctx, "INSERT INTO "+backupManifests+" (name, created_at, base, manifest) VALUES ({name:String}, now64(3), {base:String}, {manifest:String})",
 		ch.Named("name", opts.Name), ch.Named("base", opts.Base), ch.Named("manifest", opts.Manifest))
 	if err != nil {
 		return BackupInfo{}, domainError("backup "+opts.Name+": record its manifest", err)
 	}
+	// A rebuild's lock and objects stay out: a database restored with the
+	// lock would refuse every rebuild.
+	tables, err := db.Tables(ctx)
+	if err != nil {
+		return BackupInfo{}, err
+	}
+	var except []string
+	for _, t := range tables.Transient {
+		except = append(except, qualified(db.cfg.Database, t))
+	}
 	id := uuid.NewString()
-	// A rebuild's lock stays out: a database restored with it would refuse
-	// every rebuild.
 	stmt := fmt.Sprintf("BACKUP DATABASE %s EXCEPT TABLES %s TO %s SETTINGS id = %s%s ASYNC", quoteIdent(db.cfg.Database),
-		qualified(db.cfg.Database, rebuildLock), opts.Location.target(opts.Name), quoteString(id), settings)
+		strings.Join(except, ", "), opts.Location.target(opts.Name), quoteString(id), settings)
 	info, err := db.runBackup(ctx, stmt, id, "backup "+opts.Name, opts.Location, opts.Progress)
 	info.Name, info.Took = opts.Name, time.Since(start)
 	return info, err
@@ -205,7 +213,7 @@ func (db *DB) Restore(ctx context.Context, opts RestoreOptions) (BackupInfo, err
 			return info, domainError(fmt.Sprintf("restored; drop the replaced database %s", aside), err)
 		}
 	}
-	err = adm.conn.QueryRow(ctx, fmt.Sprintf("SELECT manifest FROM %s.backup_manifests WHERE name = {name:String} ORDER BY created_at DESC LIMIT 1", quoteIdent(dst)),
+	err = adm.conn.QueryRow(ctx, fmt.Sprintf("SELECT manifest FROM %s WHERE name = {name:String} ORDER BY created_at DESC LIMIT 1", qualified(dst, backupManifests)),
 		ch.Named("name", opts.Name)).Scan(&info.Manifest)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) && exceptionCode(err) != codeUnknownTable {
 		return info, domainError("restore "+opts.Name+": read its manifest", err)

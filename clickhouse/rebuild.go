@@ -94,15 +94,16 @@ func (db *DB) Rebuild(ctx context.Context, opts RebuildOptions) (done []Rebuilt,
 	if err != nil {
 		return nil, err
 	}
-	derived := s.derived()
-	tables := opts.Tables
+	sorted := s.sort()
+	rebuildable := sorted.Rebuildable()
+	tables := slices.Clone(opts.Tables)
 	if len(tables) == 0 {
-		tables = derived
+		tables = rebuildable
 	}
 	for _, t := range tables {
-		if !slices.Contains(derived, t) {
+		if !slices.Contains(rebuildable, t) {
 			return nil, rebate.Errorf(rebate.EINVALID, "table", "%s is not written by a materialized view, so there is nothing to rebuild it from; tables a rebuild recomputes: %s",
-				t, strings.Join(derived, ", "))
+				t, strings.Join(rebuildable, ", "))
 		}
 	}
 	if opts.Since.IsZero() {
@@ -112,7 +113,7 @@ func (db *DB) Rebuild(ctx context.Context, opts RebuildOptions) (done []Rebuilt,
 	}
 	// Tables first, then refreshable views, which read them.
 	slices.SortStableFunc(tables, func(a, b string) int {
-		ra, rb := s.refresher(a) != nil, s.refresher(b) != nil
+		ra, rb := slices.Contains(sorted.Refreshed, a), slices.Contains(sorted.Refreshed, b)
 		switch {
 		case ra == rb:
 			return 0
@@ -282,7 +283,7 @@ func (r *rebuild) fill(ctx context.Context, dst string, v *matView) error {
 		}
 		return nil
 	}
-	if !r.opts.Since.IsZero() && src.name != "events" {
+	if !r.opts.Since.IsZero() && src.name != EventLog {
 		return rebate.Errorf(rebate.EINVALID, "since", "%s is computed from %s, not from events: --since applies to the event log only", r.table, src.name)
 	}
 	// A view writes its columns to the target by name; an INSERT SELECT
@@ -310,7 +311,7 @@ func (r *rebuild) insert(ctx context.Context, stmt, what string) error {
 		// Every read of the log in the statement, joins included, sees the
 		// events from Since on only.
 		settings["additional_table_filters"] = fmt.Sprintf("{%s: %s}",
-			quoteString(qualified(r.s.db, "events")), quoteString("ts >= "+quoteString(r.opts.Since.UTC().Format("2006-01-02 15:04:05.000"))))
+			quoteString(qualified(r.s.db, EventLog)), quoteString("ts >= "+quoteString(r.opts.Since.UTC().Format("2006-01-02 15:04:05.000"))))
 	}
 	id := uuid.NewString()
 	stop := r.db.watchQuery(ctx, id, func(read, total uint64) string {
@@ -364,9 +365,9 @@ func (db *DB) dropLeftovers(ctx context.Context) error {
 		return err
 	}
 	var views, tables []string
-	for name, t := range s.tables {
-		switch {
-		case !strings.Contains(name, rebuildInfix):
+	for _, name := range s.sort().Transient {
+		switch t := s.tables[name]; {
+		case t == nil, name == rebuildLock: // the lock is this rebuild's
 		case t.engine == "MaterializedView":
 			views = append(views, name)
 		default:
@@ -471,7 +472,7 @@ var ttlDaysRe = regexp.MustCompile(`TTL .*toIntervalDay\((\d+)\)`)
 // checkHorizon refuses a full rebuild when the log's TTL has begun to
 // expire events: the derived tables remember what the log forgot.
 func (db *DB) checkHorizon(ctx context.Context, s *schema) error {
-	ev := s.tables["events"]
+	ev := s.tables[EventLog]
 	if ev == nil {
 		return nil
 	}
@@ -482,7 +483,7 @@ func (db *DB) checkHorizon(ctx context.Context, s *schema) error {
 	days, _ := strconv.Atoi(m[1])
 	var oldest time.Time
 	var n uint64
-	if err := db.conn.QueryRow(ctx, "SELECT min(ts), count() FROM events").Scan(&oldest, &n); err != nil {
+	if err := db.conn.QueryRow(ctx, "SELECT min(ts), count() FROM "+qualified(s.db, EventLog)).Scan(&oldest, &n); err != nil {
 		return domainError("read the oldest event", err)
 	}
 	horizon := time.Now().Add(-time.Duration(days) * 24 * time.Hour)

@@ -3,10 +3,13 @@ package clickhouse_test
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
@@ -16,7 +19,7 @@ import (
 )
 
 // TestRebuildWhileIngesting rebuilds every derived table of a damaged
-// database (rows deleted from a state table) while events keep arriving:
+// database (each emptied after half the stream) while events keep arriving:
 // in the background throughout, and once between each table's fill and its
 // swap, the moment a rebuild without its capture view would lose them. The
 // figures then equal the oracle's for the whole stream, and nothing of the
@@ -38,8 +41,13 @@ func TestRebuildWhileIngesting(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	exec(t, db, "ALTER TABLE orders_by_user DELETE WHERE user_id % 3 = 0 SETTINGS mutations_sync = 2")
-	exec(t, db, "ALTER TABLE products DELETE WHERE product_id % 2 = 0 SETTINGS mutations_sync = 2")
+	tables, err := db.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range tables.Derived { // every derived table damaged: emptied
+		exec(t, db, "TRUNCATE TABLE "+table)
+	}
 
 	// The rest arrive one batch at a time, from two writers.
 	var mu sync.Mutex
@@ -78,20 +86,19 @@ func TestRebuildWhileIngesting(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-done
-	want := []string{"clicks", "clicks_minutely", "order_identity", "orders_by_merchant", "orders_by_time", "orders_by_user",
-		"products", "withdrawal_identity", "withdrawals", "leaderboard"}
+	want := tables.Rebuildable() // testdata/tables.golden
 	var got []string
 	for _, r := range rebuilt {
 		got = append(got, r.Table)
-		if r.Refreshed != (r.Table == "leaderboard") {
+		if r.Refreshed != slices.Contains(tables.Refreshed, r.Table) {
 			t.Errorf("%s: refreshed=%v", r.Table, r.Refreshed)
 		}
 	}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("rebuilt %v, want %v (tables first, the refreshed leaderboard last)", got, want)
+		t.Errorf("rebuilt %v, want %v (tables first, the refreshed views' last)", got, want)
 	}
-	if swaps != len(want)-1 {
-		t.Errorf("%d swaps, want %d", swaps, len(want)-1)
+	if swaps != len(tables.Derived) || len(tables.Derived) == 0 {
+		t.Errorf("%d swaps, want %d", swaps, len(tables.Derived))
 	}
 	clickhousetest.CompareFigures(t, clickhousetest.StoreFigures{Store: st}, oracle.New(stream.Events, stream.Rules), now, rng)
 	var left uint64
@@ -100,14 +107,23 @@ func TestRebuildWhileIngesting(t *testing.T) {
 	}
 }
 
-// TestRebuildRefusals: a table no view writes, a view's Null table, and
-// --since for a table fed from events are each answered clearly.
+// TestRebuildRefusals: the log, a table no view writes, a view's Null
+// table, the service's records and a table that does not exist are each
+// answered clearly, naming what can be rebuilt.
 func TestRebuildRefusals(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openStore(t, migrated(t))
-	for _, table := range []string{"rebate_rules", "order_changes", "events", "nope"} {
+	tables, err := db.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := slices.Concat([]string{tables.Log, "nope"}, tables.Inputs, tables.PassThrough, tables.Records)
+	if len(refused) < 5 || len(tables.Derived) == 0 {
+		t.Fatalf("the schema sorts as %+v", tables)
+	}
+	for _, table := range refused {
 		_, err := db.Rebuild(ctx, clickhouse.RebuildOptions{Tables: []string{table}})
-		if rebate.ErrorCode(err) != rebate.EINVALID || !strings.Contains(err.Error(), "orders_by_user") {
+		if rebate.ErrorCode(err) != rebate.EINVALID || !strings.Contains(err.Error(), tables.Derived[0]) {
 			t.Errorf("rebuild %s: %v; want invalid, listing what can be rebuilt", table, err)
 		}
 	}
@@ -126,9 +142,14 @@ func exec(t *testing.T, db *clickhouse.DB, stmt string) {
 func TestRebuildsDoNotOverlap(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openStore(t, migrated(t))
+	tables, err := db.Tables(ctx)
+	if err != nil || len(tables.Derived) < 2 {
+		t.Fatalf("the schema sorts as %+v (%v)", tables, err)
+	}
+	first, other := tables.Derived[0], tables.Derived[1]
 	var second error
-	_, err := db.Rebuild(ctx, clickhouse.RebuildOptions{Tables: []string{"withdrawals"}, BeforeExchange: func(string) {
-		_, second = db.Rebuild(ctx, clickhouse.RebuildOptions{Tables: []string{"products"}})
+	_, err = db.Rebuild(ctx, clickhouse.RebuildOptions{Tables: []string{first}, BeforeExchange: func(string) {
+		_, second = db.Rebuild(ctx, clickhouse.RebuildOptions{Tables: []string{other}})
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +157,62 @@ func TestRebuildsDoNotOverlap(t *testing.T) {
 	if rebate.ErrorCode(second) != rebate.ECONFLICT || !strings.Contains(second.Error(), "a rebuild since") {
 		t.Errorf("a rebuild during another: %v", second)
 	}
-	if _, err := db.Rebuild(ctx, clickhouse.RebuildOptions{Tables: []string{"products"}}); err != nil {
+	if _, err := db.Rebuild(ctx, clickhouse.RebuildOptions{Tables: []string{other}}); err != nil {
 		t.Errorf("a rebuild after another: %v", err)
+	}
+}
+
+// TestBackupDuringRebuild: a backup taken while a rebuild runs leaves out
+// its lock and the objects it made for itself (clickhouse.Tables.Transient):
+// restored as another database, it has none of them, and a rebuild there
+// runs.
+func TestBackupDuringRebuild(t *testing.T) {
+	ctx := context.Background()
+	cfg := migrated(t)
+	db, _ := openStore(t, cfg)
+	tables, err := db.Tables(ctx)
+	if err != nil || len(tables.Derived) == 0 {
+		t.Fatalf("the schema sorts as %+v (%v)", tables, err)
+	}
+	loc := clickhouse.BackupLocation{Disk: clickhouse.DefaultBackupDisk}
+	name := "mid-rebuild-" + cfg.Database
+	var backupErr error
+	var during []string
+	_, err = db.Rebuild(ctx, clickhouse.RebuildOptions{Tables: tables.Derived[:1], BeforeExchange: func(string) {
+		mid, err := db.Tables(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		during = mid.Transient
+		_, backupErr = db.Backup(ctx, clickhouse.BackupOptions{Name: name, Location: loc})
+	}})
+	if err != nil || backupErr != nil {
+		t.Fatalf("rebuild: %v; backup during it: %v", err, backupErr)
+	}
+	if len(during) < 3 { // the lock, the new table, a capture view
+		t.Errorf("transient during the rebuild: %v", during)
+	}
+	other := cfg.Database + "_mid_rebuild"
+	t.Cleanup(func() { exec(t, db, "DROP DATABASE IF EXISTS "+other) })
+	if _, err := db.Restore(ctx, clickhouse.RestoreOptions{Name: name, Location: loc, As: other}); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	if err := db.Conn().QueryRow(ctx, "SELECT groupArray(name) FROM system.tables WHERE database = {db:String} AND (name = 'rebuild_running' OR name LIKE '%\\_\\_rebuild\\_%')",
+		ch.Named("db", other)).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("the backup holds what the rebuild made for itself: %v", left)
+	}
+	ocfg := cfg
+	ocfg.Database = other
+	odb, err := clickhouse.Open(ctx, ocfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer odb.Close()
+	if _, err := odb.Rebuild(ctx, clickhouse.RebuildOptions{Tables: tables.Derived[:1]}); err != nil {
+		t.Errorf("a rebuild in the restored database: %v", err)
 	}
 }

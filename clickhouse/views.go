@@ -137,21 +137,6 @@ func (s *schema) refresher(table string) *matView {
 	return nil
 }
 
-// Derived lists the tables views write to, by name: what rebuild can
-// recompute. Null tables only pass rows on, so they are not listed.
-func (s *schema) derived() []string {
-	var out []string
-	for _, v := range s.views {
-		t, ok := s.tables[v.target]
-		if !ok || t.engine == "Null" || strings.Contains(v.target, rebuildInfix) || slices.Contains(out, v.target) {
-			continue
-		}
-		out = append(out, v.target)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // qualified is db.table as ClickHouse prints it in a view's SELECT.
 func qualified(db, table string) string {
 	return quoteIdentIfNeeded(db) + "." + quoteIdentIfNeeded(table)

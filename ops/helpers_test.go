@@ -56,6 +56,49 @@ func (s *scenario) check(t *testing.T, st *clickhouse.Store, events []rebate.Eve
 	clickhousetest.CompareFigures(t, clickhousetest.StoreFigures{Store: st}, oracle.New(events, s.stream.Rules), s.now, rand.New(rand.NewPCG(1, 2)))
 }
 
+// tables sorts the scenario's tables (clickhouse.Tables): the tests damage
+// and stop what it lists, never tables of their own naming.
+func (s *scenario) tables(t *testing.T) clickhouse.Tables {
+	t.Helper()
+	tables, err := s.db.Tables(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tables.Log == "" || len(tables.Derived) < 2 {
+		t.Fatalf("the schema sorts as %+v", tables)
+	}
+	return tables
+}
+
+// damage is what a restore must undo: the first derived table dropped, the
+// other derived tables emptied and half the event log deleted. It returns
+// how many events the log held before.
+func (s *scenario) damage(t *testing.T) (events uint64) {
+	t.Helper()
+	tables := s.tables(t)
+	events = s.events(t)
+	exec(t, s.db, "DROP TABLE "+tables.Derived[0])
+	for _, table := range tables.Derived[1:] {
+		exec(t, s.db, "TRUNCATE TABLE "+table)
+	}
+	exec(t, s.db, "ALTER TABLE "+tables.Log+" DELETE WHERE cityHash64(event_id) % 2 = 0 SETTINGS mutations_sync = 2")
+	if n := s.events(t); n >= events {
+		t.Fatalf("the log kept %d of %d events", n, events)
+	}
+	return events
+}
+
+// events counts the distinct events in the log (merges fold repeats, so
+// its rows are no measure).
+func (s *scenario) events(t *testing.T) uint64 {
+	t.Helper()
+	var n uint64
+	if err := s.db.Conn().QueryRow(context.Background(), "SELECT uniqExact(event_id) FROM "+clickhouse.EventLog).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func exec(t *testing.T, db *clickhouse.DB, stmt string) {
 	t.Helper()
 	if err := db.Conn().Exec(context.Background(), stmt); err != nil {

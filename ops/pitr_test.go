@@ -54,8 +54,7 @@ func TestRestoreResetsOffsets(t *testing.T) {
 	}
 	in.stop()
 
-	exec(t, s.db, "DROP TABLE withdrawals")
-	exec(t, s.db, "ALTER TABLE orders_by_merchant DELETE WHERE merchant_id % 2 = 1 SETTINGS mutations_sync = 2")
+	s.damage(t)
 	r, err := b.Restore(ctx, name, "", true, nil)
 	if err != nil {
 		t.Fatal(err)

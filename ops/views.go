@@ -26,7 +26,7 @@ func NewViewWatch(db *clickhouse.DB, reg prometheus.Registerer) (*ViewWatch, err
 	w := &ViewWatch{
 		db: db,
 		age: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rebate_view_refresh_age_seconds",
-			Help: "Seconds since a refreshable view (leaderboard_mv) last refreshed; +Inf before its first refresh since ClickHouse started."}, []string{"view"}),
+			Help: "Seconds since a refreshable view (the leaderboards) last refreshed; +Inf before its first refresh since ClickHouse started."}, []string{"view"}),
 		failing: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "rebate_view_refresh_failing",
 			Help: "1 when a refreshable view's last refresh failed."}, []string{"view"}),
 	}
