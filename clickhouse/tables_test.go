@@ -27,6 +27,7 @@ func TestTablesOfTheSchema(t *testing.T) {
 		{"log", []string{tables.Log}},
 		{"inputs", tables.Inputs},
 		{"derived", tables.Derived},
+		{"computed", tables.Computed},
 		{"refreshed", tables.Refreshed},
 		{"pass-through", tables.PassThrough},
 		{"records", tables.Records},

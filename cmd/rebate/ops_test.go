@@ -131,7 +131,7 @@ func TestOpsCommands(t *testing.T) {
 		t.Errorf("backup list does not show %s:\n%s", name, out)
 	}
 
-	if err := db.Conn().Exec(ctx, "ALTER TABLE orders_by_user DELETE WHERE user_id % 2 = 0 SETTINGS mutations_sync = 2"); err != nil {
+	if err := db.Conn().Exec(ctx, "ALTER TABLE user_orders DELETE WHERE user_id % 2 = 0 SETTINGS mutations_sync = 2"); err != nil {
 		t.Fatal(err)
 	}
 	out, _, err = runRebate(t, append([]string{"reconcile", "--check", "balances,orders"}, ch...)...)
@@ -139,7 +139,7 @@ func TestOpsCommands(t *testing.T) {
 		!regexp.MustCompile(`(?m)^balances +confirmed +\d+ +- +- +[0-9.]+ +`).MatchString(out) {
 		t.Errorf("reconcile of a damaged table: %v\n%s", err, out)
 	}
-	if out := must(append([]string{"rebuild", "--table", "orders_by_user"}, ch...)...); !strings.Contains(out, "orders_by_user: rebuilt") {
+	if out := must(append([]string{"rebuild", "--table", "user_orders"}, ch...)...); !strings.Contains(out, "user_orders: rebuilt") {
 		t.Errorf("rebuild printed:\n%s", out)
 	}
 	must(append([]string{"reconcile"}, ch...)...)
