@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
 )
 
@@ -67,9 +68,7 @@ func BenchmarkOps(b *testing.B) {
 		return backupSize(b, full)
 	})
 	gen := eventgen.NewTraffic(43, benchUsers, benchMerchants, benchProducts)
-	if err := db.InsertEvents(ctx, gen.Chunk(100_000, benchData.now.Add(-time.Hour), time.Hour), nil, ""); err != nil {
-		b.Fatal(err)
-	}
+	clickhousetest.Insert(b, db, gen.Chunk(100_000, benchData.now.Add(-time.Hour), time.Hour))
 	once("backup/incremental-after-100k", func(b *testing.B) uint64 {
 		if _, err := db.Backup(ctx, clickhouse.BackupOptions{Name: inc, Location: loc, Base: full}); err != nil {
 			b.Fatal(err)

@@ -58,12 +58,12 @@ type RebuildOptions struct {
 // Rebuilt is what Rebuild did to one table.
 type Rebuilt struct {
 	Table     string
-	Refreshed bool   // a refreshable view's table: refreshed, not rebuilt
+	Refreshed bool // a refreshable view's table: refreshed, not rebuilt
 	// Recomputed: a table the ingester computes, worked out again in place
 	// (every row written whole with a newer version), not swapped.
 	Recomputed bool
-	Rows      uint64 // rows of the new table, before merges fold repeats
-	Took      time.Duration
+	Rows       uint64 // rows of the new table, before merges fold repeats
+	Took       time.Duration
 }
 
 // fillSettings are the settings of the statements that fill a new table:

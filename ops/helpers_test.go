@@ -45,9 +45,7 @@ func newScenario(t *testing.T, seed uint64) *scenario {
 
 func (s *scenario) insert(t *testing.T, events []rebate.Event) {
 	t.Helper()
-	if err := s.db.InsertEvents(context.Background(), events, nil, ""); err != nil {
-		t.Fatal(err)
-	}
+	clickhousetest.Insert(t, s.db, events)
 }
 
 // check compares every figure of st with the oracle of events.

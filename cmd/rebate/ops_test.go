@@ -99,9 +99,7 @@ func TestOpsCommands(t *testing.T) {
 	if err := db.InsertRules(ctx, stream.Rules); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.InsertEvents(ctx, stream.Events, nil, ""); err != nil {
-		t.Fatal(err)
-	}
+	clickhousetest.Insert(t, db, stream.Events)
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, kafka.DefaultTopic, kafka.DefaultDLQTopic))
 	if err != nil {
 		t.Fatal(err)
