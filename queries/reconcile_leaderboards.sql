@@ -1,11 +1,13 @@
 -- Reconciles the leaderboards as of their last refresh (the as_of each
--- period carries on its rank-0 row) with a ranking worked out again from
--- the priced orders (order_prices), without the day buckets the refresh
--- adds up: for each window ending at as_of (1h, 24h, 7d, 30d, all), users
--- with a paid or settled order placed in it, by the sum of those orders'
--- rebates descending, ties by user ascending. A row per rank whose user or
--- rebate differs. An order that changed after the refresh differs until
--- the next one (every 2 s): the reconciler's recheck leaves that out.
+-- period carries on its rank-0 row) with a ranking worked out again without
+-- the day buckets the refresh adds up: for each window ending at as_of (1h,
+-- 24h, 7d, 30d, all), users with a paid or settled order placed in it, by
+-- the sum of those orders' rebates descending, ties by user ascending. Only
+-- events stored by as_of count (each order's owner, placed_at and state from
+-- its events); each order's rebate is the one stored in order_prices. A row
+-- per rank whose user or rebate differs. An order repriced after the
+-- refresh differs until the next one (every 2 s): the reconciler's recheck
+-- leaves that out.
 -- for: service (rebate reconcile; written apart from the views on purpose)
 WITH
     boards AS (
@@ -14,12 +16,31 @@ WITH
         FROM leaderboards
         WHERE rank = 0
     ),
+    once AS (
+        SELECT *, (ingested_at, kafka_partition, kafka_offset) AS stored
+        FROM events
+        WHERE type IN ('order_paid', 'order_settled', 'order_cancelled', 'order_reversed')
+          AND ingested_at <= (SELECT max(as_of) FROM boards)
+        ORDER BY event_id, ingested_at, kafka_partition, kafka_offset
+        LIMIT 1 BY event_id
+    ),
+    from_log AS (
+        SELECT
+            order_id,
+            argMin(user_id, stored) AS user_id,
+            argMin(placed_at, stored) AS placed_at,
+            max(multiIf(type = 'order_paid', 1, type = 'order_settled', 2, 3)) AS state
+        FROM once
+        GROUP BY order_id
+    ),
     sums AS (
-        SELECT b.period AS period, p.user_id AS user_id, sum(toInt64(p.rebate * 100)) AS cents
-        FROM (SELECT user_id, placed_at, rebate FROM order_prices FINAL WHERE state IN (1, 2)) AS p
+        -- state as of the board: an order voided after as_of still counts
+        SELECT b.period AS period, o.user_id AS user_id, sum(toInt64(p.rebate * 100)) AS cents
+        FROM from_log AS o
+        LEFT JOIN (SELECT order_id, rebate FROM order_prices FINAL) AS p ON p.order_id = o.order_id
         CROSS JOIN boards AS b
-        WHERE p.placed_at <= b.as_of
-          AND (b.seconds = 0 OR p.placed_at >= b.as_of - toIntervalSecond(b.seconds))
+        WHERE o.state IN (1, 2) AND o.placed_at <= b.as_of
+          AND (b.seconds = 0 OR o.placed_at >= b.as_of - toIntervalSecond(b.seconds))
         GROUP BY period, user_id
     ),
     wanted_rows AS (
