@@ -40,7 +40,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzFenceText$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseUsers$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 
-## test-deps: Debian packages the tests use (kcat, chromium)
+## test-deps: Debian packages the tests use (kcat, chromium, prometheus for promtool)
 test-deps:
 	@bash scripts/install-test-deps.sh
 
@@ -56,6 +56,7 @@ bench: engine
 	$(GO) test -run '^$$' -bench 'BatchInsert|EndpointInsertNative' -benchtime 20x -count 5 ./embedded/chlocal/
 	$(GO) test -run '^$$' -bench 'Fence|PointQuery' -benchtime 2000x -count 5 ./embedded/chlocal/
 	$(GO) test -run '^$$' -bench Queries -benchtime 1000x -timeout 60m ./clickhouse/
+	$(GO) test -run '^$$' -bench Ops -benchtime 1x -timeout 60m -v ./clickhouse/
 	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -timeout 30m ./ingest/
 
 clean:

@@ -90,6 +90,9 @@ type Config struct {
 	StreamHeartbeat time.Duration
 	// Now is the clock (tests pin it); default time.Now.
 	Now func() time.Time
+	// DeadLetters is the dead-letter topic, for the admin routes; nil:
+	// they answer 503.
+	DeadLetters DeadLetters
 }
 
 // RegisterFlags binds the API's settings to their flags and variables.

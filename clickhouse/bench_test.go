@@ -23,6 +23,7 @@ import (
 var benchData struct {
 	once    sync.Once
 	err     error
+	db      *clickhouse.DB
 	st      *clickhouse.Store
 	now     time.Time
 	users   int
@@ -108,7 +109,7 @@ func loadBench(b *testing.B) error {
 		total = n
 	}
 	db, st := openStore(b, migrated(b))
-	benchData.st = st
+	benchData.db, benchData.st = db, st
 	benchData.now = time.Now().UTC().Truncate(time.Millisecond)
 	benchData.loadLog = clickhousetest.LoadTraffic(b, db, st, total, benchData.now)
 	return nil

@@ -6,6 +6,7 @@ package clickhouse
 
 import (
 	"crypto/tls"
+	"errors"
 	"net/http"
 	"time"
 
@@ -17,7 +18,10 @@ import (
 
 // Config says where ClickHouse is.
 type Config struct {
-	Addr        string // host:port of the HTTP interface
+	// Addr is host:port of the HTTP interface, or several, comma-separated:
+	// the replicas of a cluster, tried in order (the first that answers
+	// serves; when it stops answering, new connections go to the next).
+	Addr        string
 	Database    string
 	Username    string
 	Password    string
@@ -32,13 +36,25 @@ type Config struct {
 // RegisterFlags binds the connection settings to their flags and variables.
 func (c *Config) RegisterFlags(f *settings.Flags) {
 	c.RegisterDatabaseFlag(f)
-	f.String(&c.Addr, "clickhouse-addr", "REBATE_CLICKHOUSE_ADDR", "127.0.0.1:8123", "host:port of ClickHouse's HTTP interface", settings.HostPort)
+	f.String(&c.Addr, "clickhouse-addr", "REBATE_CLICKHOUSE_ADDR", "127.0.0.1:8123",
+		"host:port of ClickHouse's HTTP interface; replicas comma-separated, tried in order (failover)", hostPorts)
 	f.String(&c.Username, "clickhouse-user", "REBATE_CLICKHOUSE_USER", "default", "ClickHouse user")
 	f.Secret(&c.Password, "clickhouse-password", "REBATE_CLICKHOUSE_PASSWORD", "ClickHouse password (prefer the variable)")
 	f.Bool(&c.Secure, "clickhouse-secure", "REBATE_CLICKHOUSE_SECURE", false, "use HTTPS")
 	f.String(&c.Compression, "clickhouse-compression", "REBATE_CLICKHOUSE_COMPRESSION", "none", "none, lz4, zstd or gzip",
 		settings.OneOf("none", "lz4", "zstd", "gzip"))
 	f.Duration(&c.DialTimeout, "clickhouse-dial-timeout", "REBATE_CLICKHOUSE_DIAL_TIMEOUT", 5*time.Second, "connect timeout", settings.Positive)
+}
+
+// Addrs are the addresses of Addr, in order.
+func (c Config) Addrs() []string { return settings.SplitList(c.Addr) }
+
+// hostPorts accepts one host:port or a comma-separated list of them.
+func hostPorts(v string) error {
+	if settings.HostPorts(settings.SplitList(v)) != nil {
+		return errors.New("want host:port[,host:port...], like 127.0.0.1:8123")
+	}
+	return nil
 }
 
 // RegisterDatabaseFlag binds the database alone, for a command that runs its
@@ -55,12 +71,18 @@ func (c Config) Options() (*ch.Options, error) {
 		return nil, err
 	}
 	o := &ch.Options{
-		Addr:         []string{c.Addr},
-		Protocol:     ch.HTTP,
-		Auth:         ch.Auth{Database: c.Database, Username: c.Username, Password: c.Password},
-		DialTimeout:  c.DialTimeout,
-		ReadTimeout:  c.QueryTimeout,
-		MaxOpenConns: c.MaxOpenConns,
+		Addr: c.Addrs(),
+		// In order, not round robin: every client prefers the first replica
+		// and moves to the next only when it stops answering, so a healthy
+		// cluster serves from one predictable place (list the replicas in
+		// another order to spread services). A connection that failed is
+		// closed, and the next one dials the list again.
+		ConnOpenStrategy: ch.ConnOpenInOrder,
+		Protocol:         ch.HTTP,
+		Auth:             ch.Auth{Database: c.Database, Username: c.Username, Password: c.Password},
+		DialTimeout:      c.DialTimeout,
+		ReadTimeout:      c.QueryTimeout,
+		MaxOpenConns:     c.MaxOpenConns,
 		// Keeps the answer headers for a query that asks (sql.go).
 		TransportFunc: func(t *http.Transport) (http.RoundTripper, error) { return keepHeaders{t}, nil },
 	}

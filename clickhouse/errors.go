@@ -69,6 +69,14 @@ const (
 	codeTooManyRows            = 158
 	codeTooManyBytes           = 307
 	codeSetSizeLimitExceeded   = 191
+	codeBadArguments           = 36
+	codeTableAlreadyExists     = 57
+	codeInvalidConfigParameter = 318
+	codeBackupAlreadyExists    = 598
+	codeBackupNotFound         = 599
+	codeBackupDamaged          = 601
+	codeNoBaseBackup           = 602
+	codeWrongBaseBackup        = 603
 )
 
 // tooManyPartitions tells TOO_MANY_PARTS of one insert spanning too many

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -247,6 +250,46 @@ func (mg *Migrator) SetReferralWindow(ctx context.Context, days int) error {
 		return fmt.Errorf("price every order for a referral window of %d days: %w", days, err)
 	}
 	return nil
+}
+
+var rebuildLineRe = regexp.MustCompile(`(?m)^--\s*rebuild:\s*(.*)$`)
+
+// Rebuilds lists the tables the migrations after version from, up to and
+// including to, say need a rebuild: a migration that adds or changes a
+// view says so in a "-- rebuild: table, table" line of its up file (or
+// "-- rebuild: none (why)"), because a view sees only the rows inserted
+// after it exists.
+func Rebuilds(from, to uint) ([]string, error) { return RebuildsIn(migrations.FS, from, to) }
+
+// RebuildsIn is Rebuilds over the migrations in fsys.
+func RebuildsIn(fsys fs.FS, from, to uint) ([]string, error) {
+	files, err := fs.Glob(fsys, "*.up.sql")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range files {
+		v, err := strconv.ParseUint(strings.SplitN(f, "_", 2)[0], 10, 64)
+		if err != nil || uint(v) <= from || uint(v) > to {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range rebuildLineRe.FindAllStringSubmatch(string(b), -1) {
+			list := strings.TrimSpace(m[1])
+			if strings.HasPrefix(list, "none") {
+				continue
+			}
+			for _, t := range strings.Split(list, ",") {
+				if t = strings.TrimSpace(t); t != "" && !slices.Contains(out, t) {
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 // Close releases the connection.

@@ -29,6 +29,12 @@ func TestQueryFiles(t *testing.T) {
 			if q.ReadOnly {
 				t.Errorf("%s: a %s must write", q.Name, verb)
 			}
+		case "reconcile":
+			// rebate reconcile's: a SELECT of the differences, for the
+			// service alone, in the shape Store.Reconcile scans.
+			if !q.ReadOnly || !q.Internal {
+				t.Errorf("%s: a reconciliation must be a SELECT marked -- for: service", q.Name)
+			}
 		default:
 			t.Errorf("%s: unknown verb %q", q.Name, verb)
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/rebatehq/rebate/clickhouse"
 )
 
-var updateTables = flag.Bool("update-tables", false, "rewrite docs/tables.md from the live schema")
+var updateTables = flag.Bool("update-tables", false, "rewrite docs/tables.md and testdata/tables.golden from the live schema")
 
 // TestTablesDoc: docs/tables.md is the live schema of a migrated database,
 // rendered; every table and every column of a table says what it means (a

@@ -22,6 +22,7 @@ import (
 	"github.com/rebatehq/rebate/internal/settings"
 	"github.com/rebatehq/rebate/internal/simulate"
 	"github.com/rebatehq/rebate/kafka"
+	"github.com/rebatehq/rebate/ops"
 )
 
 // upCmd runs the whole product in this process: a Kafka-protocol broker,
@@ -42,6 +43,11 @@ type upCmd struct {
 	Signals    clickhouse.SignalConfig
 	API        api.Config
 	Sim        simulate.Config
+	Backups    ops.BackupSchedule
+	Reconcile  ops.ReconcileSchedule
+	// RunIngester is off to restore a backup with --reset-offsets while
+	// everything else runs: the group must have no members then.
+	RunIngester bool
 }
 
 func (c *upCmd) register(f *settings.Flags) {
@@ -56,6 +62,10 @@ func (c *upCmd) register(f *settings.Flags) {
 	c.Signals.RegisterFlags(f)
 	c.API.RegisterFlags(f)
 	c.Sim.RegisterFlags(f, "simulate-")
+	c.Backups.RegisterFlags(f)
+	c.Reconcile.RegisterFlags(f)
+	f.Bool(&c.RunIngester, "ingest", "REBATE_UP_INGEST", true,
+		"run the ingester; false leaves the consumer group empty, as rebate backup restore --reset-offsets needs")
 }
 
 func (c *upCmd) validate() error { return c.Topics.Validate() }
@@ -113,6 +123,7 @@ func (c *upCmd) run(ctx context.Context, env *environment) error {
 	kc := kafka.Config{Brokers: brk.Addrs()}
 
 	ecfg.Path = filepath.Join(c.DataDir, "clickhouse")
+	ecfg.BackupDir = filepath.Join(c.DataDir, "backups")
 	eng, err := startEngine(ecfg, env, log, reg, engineLn)
 	if err != nil {
 		return err
@@ -155,21 +166,40 @@ func (c *upCmd) run(ctx context.Context, env *environment) error {
 		// resumes at once after a crash.
 		icfg.InstanceID = "rebate-up"
 	}
-	in, err := ingest.New(icfg, kc, db, log.With("component", "ingest"), reg, ingest.Hooks{})
-	if err != nil {
-		return err
-	}
-	ictx, stopIngest := context.WithCancel(context.Background())
-	ingestDone := make(chan error, 1)
-	go func() { ingestDone <- in.Run(ictx) }()
-	stack = append(stack, func() {
-		stopIngest()
-		if err := <-ingestDone; err != nil {
-			log.Error("ingester", "err", err)
+	var ingestDone chan error // nil, never ready, without an ingester
+	if c.RunIngester {
+		in, err := ingest.New(icfg, kc, db, log.With("component", "ingest"), reg, ingest.Hooks{})
+		if err != nil {
+			return err
 		}
-	})
+		ictx, stopIngest := context.WithCancel(context.Background())
+		ingestDone = make(chan error, 1)
+		go func() { ingestDone <- in.Run(ictx) }()
+		stack = append(stack, func() {
+			stopIngest()
+			if err := <-ingestDone; err != nil {
+				log.Error("ingester", "err", err)
+			}
+		})
+	} else {
+		log.Warn("the ingester is off (--ingest=false): nothing is stored until rebate up runs with it again")
+	}
+	if c.Backups.Every > 0 {
+		b := &ops.Backups{DB: db, Kafka: kc, Group: icfg.Group, Topic: c.Topics.Events,
+			Location: clickhouse.BackupLocation{Disk: chlocal.BackupDisk}}
+		bctx, stopBackups := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := c.Backups.Run(bctx, b, log.With("component", "backup"), reg); err != nil {
+				log.Error("backup schedule", "err", err)
+			}
+		}()
+		stack = append(stack, func() { stopBackups(); <-done })
+		log.Info("backups scheduled", "every", c.Backups.Every, "keep", c.Backups.Keep, "folder", ecfg.BackupDir)
+	}
 
-	apiAddr, stopAPI, err := startAPI(ctx, apiParts{chcfg, kc, c.Topics, apiCfg, c.ShutdownTimeout}, log, reg, apiLn)
+	apiAddr, stopAPI, err := startAPI(ctx, apiParts{chcfg, kc, c.Topics, apiCfg, c.ShutdownTimeout, c.Reconcile}, log, reg, apiLn)
 	if err != nil {
 		return err
 	}
@@ -241,7 +271,21 @@ func migrateUp(ctx context.Context, cfg clickhouse.Config, sc clickhouse.SchemaC
 		return err
 	}
 	defer m.Close()
-	return m.UpWith(ctx, sc)
+	before, _, err := m.Version()
+	if err != nil {
+		return err
+	}
+	if err := m.UpWith(ctx, sc); err != nil {
+		return err
+	}
+	after, _, err := m.Version()
+	if err != nil {
+		return err
+	}
+	if tables, err := clickhouse.Rebuilds(before, after); err == nil && len(tables) > 0 && before > 0 {
+		log.Warn("new migrations changed views whose tables hold only what arrived since; rebuild them", "run", "rebate rebuild --table "+strings.Join(tables, ","))
+	}
+	return nil
 }
 
 func startSimulator(cfg simulate.Config, kc kafka.Config, topics kafka.Topics, log *slog.Logger) (stop func(), seed uint64, err error) {
@@ -315,6 +359,11 @@ func (c *upCmd) summary(w io.Writer, kafkaAddr, chAddr, apiAddr string, seed uin
 		chAccess = fmt.Sprintf("%d users from REBATE_CHLOCAL_USERS", len(c.Engine.Users))
 	}
 	fmt.Fprintf(w, "  ClickHouse  http://%s   database %s; %s\n", chAddr, db, chAccess)
+	backups := "rebate backup create"
+	if c.Backups.Every > 0 {
+		backups = fmt.Sprintf("every %s, %d kept", c.Backups.Every, c.Backups.Keep)
+	}
+	fmt.Fprintf(w, "  backups     %s   (%s; docs/operations.md)\n", filepath.Join(dir, "backups"), backups)
 	access := "open: no API keys, this machine only"
 	if madeKey != "" {
 		access = "API key (admin): " + madeKey

@@ -51,6 +51,29 @@ func TestUpCommand(t *testing.T) {
 		}
 	}
 	tryPrinted(t, p, chAddr)
+	// The operator's commands work against rebate up's engine and broker
+	// from another process: every figure of the simulated traffic agrees
+	// with the event log, and a backup lands in --data/backups.
+	ops := []string{"--clickhouse-addr", chAddr, "--kafka-brokers", kafkaAddr}
+	if out, _, err := runRebate(t, append([]string{"reconcile"}, ops[:2]...)...); err != nil || !strings.Contains(out, "every figure agrees") {
+		t.Errorf("reconcile against rebate up: %v\n%s", err, out)
+	}
+	out, _, err := runRebate(t, append([]string{"backup", "create"}, ops...)...)
+	backup := regexp.MustCompile(`^backup (\S+) `).FindStringSubmatch(out)
+	if err != nil || backup == nil {
+		t.Fatalf("backup create against rebate up: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(data, "backups", backup[1], ".backup")); err != nil {
+		t.Errorf("the backup is not in --data/backups: %v", err)
+	}
+	if !strings.Contains(p.out.String(), "backups     "+filepath.Join(data, "backups")) {
+		t.Errorf("the summary does not name the backups folder:\n%s", p.out)
+	}
+	// A reset of the offsets is refused while up's ingester runs.
+	_, _, err = runRebate(t, append([]string{"backup", "restore", backup[1], "--reset-offsets"}, ops...)...)
+	if err == nil || !strings.Contains(err.Error(), "rebate-up") || !strings.Contains(err.Error(), "--ingest=false") {
+		t.Errorf("restore --reset-offsets with up's ingester running: %v", err)
+	}
 	before := snapshot(t, p, apiAddr, chAddr, time.Now())
 	if !strings.Contains(before.events, "click\t") || len(before.leaders.Entries) == 0 || len(before.minutes) == 0 {
 		t.Fatalf("figures did not fill in: %+v", before)
