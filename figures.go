@@ -16,8 +16,8 @@ type Balance struct {
 	// may be negative.
 	Available Money
 	Orders    OrderCounts
-	Referral  Earnings // from the orders of the users they invited
-	Tier      uint8    // the tier of the user's latest tier change; 0 if none
+	Referral  Earnings  // from the orders of the users they invited
+	Tier      uint8     // the tier of the user's latest tier change; 0 if none
 	AsOf      time.Time // newest event time the figures include; zero if none
 }
 

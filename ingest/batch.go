@@ -46,8 +46,8 @@ type batch struct {
 
 	// What a flush already did, so a retry redoes only what failed.
 	guarded, dlqDone, inserted, materialized bool
-	stored                                  rebate.Changes // what the stored events change
-	tok                        string // the content token, once computed; drop resets it
+	stored                                   rebate.Changes // what the stored events change
+	tok                                      string         // the content token, once computed; drop resets it
 }
 
 func newBatch() *batch { return &batch{spans: map[partition]*span{}} }
