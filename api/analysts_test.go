@@ -331,6 +331,8 @@ func badValues(s *openapi3.Schema) []string {
 		out = append(out, "no-such-value")
 	case s.Pattern != "":
 		out = append(out, "Not A-Match!")
+	case s.MaxLength != nil:
+		out = append(out, strings.Repeat("x", int(*s.MaxLength)+1)) // free text, bounded
 	default:
 		out = append(out, "!not-a-cursor!") // a free string: the handler reads it (the cursor)
 	}

@@ -364,7 +364,7 @@ func TestOpenAPI(t *testing.T) {
 	}
 	// Every named query has its own path, with its parameters.
 	sort.Strings(queryPaths)
-	if want := "get_balance get_leaderboard get_merchant_stats get_product get_user_rank list_minutely_kpis list_rules list_user_orders list_user_referrals"; strings.Join(queryPaths, " ") != want {
+	if want := "get_balance get_leaderboard get_merchant_stats get_product get_referral_totals get_signal_counts get_user_rank list_minutely_kpis list_risk_signals list_rules list_user_orders list_user_referrals"; strings.Join(queryPaths, " ") != want {
 		t.Errorf("query paths %v, want %s", queryPaths, want)
 	}
 	lb := doc.Paths.Find("/v1/queries/get_leaderboard").Get

@@ -81,16 +81,26 @@ func since(s, field string, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
+// maxReasonFilter bounds the reason a listing filters by: reasons are a
+// sentence; a longer filter is a mistake, not a search.
+const maxReasonFilter = 200
+
 func (s *Server) listDeadLetters(c echo.Context) error {
-	dl, err := s.deadLetters()
-	if err != nil {
-		return err
-	}
+	// Bad parameters are the caller's to fix whatever this API is wired to:
+	// checked before asking whether the topic is configured.
+	var err error
 	f := rebate.DeadLetterFilter{Reason: c.QueryParam("reason")}
+	if len(f.Reason) > maxReasonFilter {
+		return rebate.Errorf(rebate.EINVALID, "reason", "longer than %d bytes: give the field at fault or a part of the reason", maxReasonFilter)
+	}
 	if f.Since, err = since(c.QueryParam("since"), "since", s.cfg.Now()); err != nil {
 		return err
 	}
 	if f.Limit, err = queryInt(c, "limit", 100, 1, 1000); err != nil {
+		return err
+	}
+	dl, err := s.deadLetters()
+	if err != nil {
 		return err
 	}
 	letters, err := dl.List(c.Request().Context(), f)

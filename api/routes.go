@@ -127,7 +127,7 @@ func (s *Server) routes() []route {
 			status:  202, resp: ref("Collected")}},
 		{http.MethodGet, "/v1/admin/dead-letters", admin, s.listDeadLetters, op{id: "listDeadLetters", tag: "admin",
 			summary: "Records the ingester refused, oldest first, with the reason, the source record's position and, when cut to fit, the original's size and sha256",
-			params: []param{{"reason", "query", "the field at fault (exactly), or any part of the reason", schema{"type": "string"}, false},
+			params: []param{{"reason", "query", "the field at fault (exactly), or any part of the reason", schema{"type": "string", "maxLength": maxReasonFilter}, false},
 				{"since", "query", "dead-lettered since: RFC 3339, a date (2026-11-28) or a duration ago (24h, 7d)", schema{"type": "string"}, false},
 				{"limit", "query", "at most, 1..1000 (default 100)", intSchema(1, 1000), false}},
 			status: 200, resp: obj(schema{"dead_letters": schema{"type": "array", "items": ref("DeadLetter")}}, "dead_letters")}},
