@@ -48,3 +48,17 @@ func TestTokenNamesContent(t *testing.T) {
 		t.Error("dropping a partition's records kept the token of the whole batch")
 	}
 }
+
+// TestMaterializeBudgetGrowsWithTheBatch: a full batch gets the time of the
+// statements it needs (a fixed limit made a 100,000-event batch on a loaded
+// engine time out on every retry, stalling ingestion).
+func TestMaterializeBudgetGrowsWithTheBatch(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want time.Duration
+	}{{1, 30 * time.Second}, {4999, 30 * time.Second}, {5000, 60 * time.Second}, {100_000, 21 * 30 * time.Second}} {
+		if got := materializeBudget(30*time.Second, tc.n); got != tc.want {
+			t.Errorf("%d events: %s, want %s", tc.n, got, tc.want)
+		}
+	}
+}

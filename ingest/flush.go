@@ -18,6 +18,14 @@ type errKafka struct{ err error }
 func (e errKafka) Error() string { return e.err.Error() }
 func (e errKafka) Unwrap() error { return e.err }
 
+// materializeBudget is how long Materialize may take for a batch of n
+// events: InsertTimeout for each 5,000 (a statement's worth of orders), so a
+// full batch on a slow engine finishes instead of timing out on every retry
+// (a stall no wait fixes), while a hung engine is still given up on.
+func materializeBudget(insertTimeout time.Duration, n int) time.Duration {
+	return insertTimeout * time.Duration(1+n/5000)
+}
+
 // errInsertTimeout marks an insert that did not answer within
 // Config.InsertTimeout: ClickHouse is hung or overloaded, so it is retried.
 type errInsertTimeout struct {
@@ -135,7 +143,7 @@ func (in *Ingester) flushLocked(ctx context.Context, reason string) error {
 		// Before the commit: a crash here reads the records again, whose
 		// insert ClickHouse drops as a repeat, and works this out again.
 		t0 := time.Now()
-		mctx, cancel := context.WithTimeout(ctx, in.cfg.InsertTimeout)
+		mctx, cancel := context.WithTimeout(ctx, materializeBudget(in.cfg.InsertTimeout, len(b.events)))
 		err := in.sink.Materialize(mctx, b.stored)
 		cancel()
 		if err != nil {
