@@ -25,15 +25,16 @@ test: engine test-deps
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
 
 FUZZTIME ?= 15s
-## fuzz: the event decoder, the endpoint's SQL scanner, and the fence's readers of
+## fuzz: the event decoder, the endpoint's SQL scanner, the fence's readers of
 ## untrusted input (EXPLAIN AST answers, SQL text and VALUES data, the users setting),
-## FUZZTIME each
+## and the Native encoder against clickhouse-go's, FUZZTIME each
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzParseStatement$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAST$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 	$(GO) test -run '^$$' -fuzz '^FuzzFenceText$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseUsers$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzNativeMatchesDriver$$' -fuzztime $(FUZZTIME) ./clickhouse/
 
 ## test-deps: Debian packages the tests use (kcat, chromium)
 test-deps:
