@@ -1,6 +1,8 @@
 package rebate
 
 import (
+	"reflect"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -24,6 +26,7 @@ const (
 	KindMoney                          // a decimal with at most 2 places
 	KindRate                           // a decimal from 0 to 1 with at most 4 places
 	KindStock                          // an integer from 0 to 4294967295
+	KindTier                           // a member tier, an integer from 0 to MaxTier
 )
 
 // Field is one field of the contract.
@@ -32,7 +35,7 @@ type Field struct {
 	Kind   FieldKind //
 	Column string    // ClickHouse type of its column in events
 	// ptr points into e: *string, *EventType, *uint64, *time.Time, *Money,
-	// *Rate or *uint32, by Kind.
+	// *Rate, *uint32 or *uint8, by Kind.
 	ptr   func(e *Event) any
 	index int // place in Fields
 }
@@ -67,6 +70,8 @@ func (f *Field) Value(e *Event) any {
 		return *p
 	case *uint32:
 		return *p
+	case *uint8:
+		return *p
 	}
 	panic("rebate: field " + f.Name + " of unknown Go type")
 }
@@ -87,12 +92,15 @@ var (
 	FieldPrice          = newField("price", KindMoney, "Decimal(18, 2)", func(e *Event) any { return &e.Price })
 	FieldStock          = newField("stock", KindStock, "UInt32", func(e *Event) any { return &e.Stock })
 	FieldCommissionRate = newField("commission_rate", KindRate, "Decimal(9, 4)", func(e *Event) any { return &e.CommissionRate })
+	FieldInviterID      = newField("inviter_id", KindID, "UInt64", func(e *Event) any { return &e.InviterID })
+	FieldTier           = newField("tier", KindTier, "UInt8", func(e *Event) any { return &e.Tier })
 )
 
 // Fields lists every field of the contract, in the column order of the
 // events table.
 var Fields = []*Field{FieldEventID, FieldType, FieldTS, FieldUserID, FieldMerchantID, FieldProductID, FieldOrderID,
-	FieldWithdrawalID, FieldAmount, FieldCommission, FieldPlacedAt, FieldPrice, FieldStock, FieldCommissionRate}
+	FieldWithdrawalID, FieldAmount, FieldCommission, FieldPlacedAt, FieldPrice, FieldStock, FieldCommissionRate,
+	FieldInviterID, FieldTier}
 
 // commonFields are carried by every event, checked first.
 var commonFields = []*Field{FieldEventID, FieldType, FieldTS}
@@ -107,8 +115,16 @@ var typeFields = func() [len(eventTypeNames)][]*Field {
 	out[OrderPaid], out[OrderSettled], out[OrderCancelled], out[OrderReversed] = order, order, order, order
 	out[WithdrawalRequested], out[WithdrawalCompleted], out[WithdrawalFailed] = withdrawal, withdrawal, withdrawal
 	out[ProductUpdated] = []*Field{FieldProductID, FieldMerchantID, FieldPrice, FieldStock, FieldCommissionRate}
+	out[UserJoined] = []*Field{FieldUserID, FieldInviterID}
+	out[UserTierChanged] = []*Field{FieldUserID, FieldTier}
 	return out
 }()
+
+// optional fields may be absent or null; their zero value then means none.
+var optional = map[EventType][]*Field{UserJoined: {FieldInviterID}}
+
+// Optional reports whether field may be left out of an event of type t.
+func Optional(t EventType, field *Field) bool { return slices.Contains(optional[t], field) }
 
 // FieldsOf lists the fields an event of type t carries besides event_id,
 // type and ts, in the order the decoder checks them.
@@ -134,3 +150,6 @@ func typeColumn() string {
 func newField(name string, kind FieldKind, column string, ptr func(e *Event) any) *Field {
 	return &Field{Name: name, Kind: kind, Column: column, ptr: ptr}
 }
+
+// IsZero reports whether the field is unset in e.
+func (f *Field) IsZero(e *Event) bool { return reflect.ValueOf(f.ptr(e)).Elem().IsZero() }

@@ -59,9 +59,16 @@ func Decode(data []byte) (Event, error) {
 		}
 	}
 	for _, field := range FieldsOf(e.Type) {
-		if err := field.decode(f.get(field), &e); err != nil {
+		raw := f.get(field)
+		if Optional(e.Type, field) && (raw == nil || string(raw) == "null") {
+			continue
+		}
+		if err := field.decode(raw, &e); err != nil {
 			return Event{}, err
 		}
+	}
+	if e.Type == UserJoined && e.InviterID == e.UserID {
+		return Event{}, invalid(FieldInviterID.Name, "a user cannot invite themselves")
 	}
 	return e, nil
 }
@@ -91,6 +98,8 @@ func (field *Field) decode(raw []byte, e *Event) error {
 		*p, err = rate(raw, field.Name)
 	case *uint32:
 		*p, err = stock(raw, field.Name)
+	case *uint8:
+		*p, err = tier(raw, field.Name)
 	}
 	return err
 }
@@ -256,6 +265,18 @@ func stock(raw []byte, field string) (uint32, error) {
 		return 0, invalid(field, "out of range (at most 4294967295)")
 	}
 	return uint32(v), nil
+}
+
+func tier(raw []byte, field string) (uint8, error) {
+	s, _, absent := scalar(raw)
+	if absent {
+		return 0, invalid(field, "required")
+	}
+	v, err := strconv.ParseUint(s, 10, 8)
+	if !allDigits(s) || s == "" || err != nil || v > MaxTier {
+		return 0, invalid(field, "must be an integer from 0 to %d", MaxTier)
+	}
+	return uint8(v), nil
 }
 
 func money(raw []byte, field string) (Money, error) {

@@ -17,7 +17,7 @@ import (
 var contractFields = map[string]bool{
 	"event_id": true, "type": true, "ts": true, "user_id": true, "merchant_id": true, "product_id": true,
 	"order_id": true, "amount": true, "commission": true, "placed_at": true, "withdrawal_id": true,
-	"price": true, "stock": true, "commission_rate": true,
+	"price": true, "stock": true, "commission_rate": true, "inviter_id": true, "tier": true,
 }
 
 var (
@@ -107,7 +107,7 @@ func checkEvent(t *testing.T, e rebate.Event) {
 	if e.ID == "" || utf8.RuneCountInString(e.ID) > 128 || hasControl(e.ID) {
 		t.Fatalf("bad ID %q", e.ID)
 	}
-	if e.Type < rebate.Click || e.Type > rebate.ProductUpdated {
+	if e.Type < rebate.Click || e.Type > rebate.UserTierChanged {
 		t.Fatalf("bad Type %d", e.Type)
 	}
 	checkTime(t, "ts", e.TS)
@@ -153,6 +153,16 @@ func checkEvent(t *testing.T, e rebate.Event) {
 		}
 		if e.CommissionRate > rebate.RateOne {
 			t.Fatalf("commission_rate above 1 accepted: %s", e.CommissionRate)
+		}
+	case e.Type == rebate.UserJoined:
+		want.UserID, want.InviterID = e.UserID, e.InviterID
+		if e.UserID == 0 || e.InviterID == e.UserID {
+			t.Fatalf("bad member %+v", e)
+		}
+	case e.Type == rebate.UserTierChanged:
+		want.UserID, want.Tier = e.UserID, e.Tier
+		if e.UserID == 0 || e.Tier > rebate.MaxTier {
+			t.Fatalf("bad tier change %+v", e)
 		}
 	}
 	if e != want {

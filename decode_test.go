@@ -83,6 +83,16 @@ func productObj() obj {
 		{"commission_rate", `"0.0500"`}}
 }
 
+func joinedObj() obj {
+	return obj{{"event_id", `"join-42"`}, {"type", `"user_joined"`}, {"ts", `"2026-11-20T08:00:00Z"`},
+		{"user_id", `42`}, {"inviter_id", `7`}}
+}
+
+func tierObj() obj {
+	return obj{{"event_id", `"tier-42-3"`}, {"type", `"user_tier_changed"`}, {"ts", `"2026-11-20T09:00:00Z"`},
+		{"user_id", `42`}, {"tier", `3`}}
+}
+
 // baseObj is the valid example of t.
 func baseObj(t rebate.EventType) obj {
 	switch {
@@ -92,6 +102,10 @@ func baseObj(t rebate.EventType) obj {
 		return orderObj(t.String())
 	case t.IsWithdrawal():
 		return withdrawalObj(t.String())
+	case t == rebate.UserJoined:
+		return joinedObj()
+	case t == rebate.UserTierChanged:
+		return tierObj()
 	}
 	return productObj()
 }
@@ -124,6 +138,10 @@ func productEvent() rebate.Event {
 
 func baseEvent(t rebate.EventType) rebate.Event {
 	switch {
+	case t == rebate.UserJoined:
+		return rebate.Event{ID: "join-42", Type: t, TS: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC), UserID: 42, InviterID: 7}
+	case t == rebate.UserTierChanged:
+		return rebate.Event{ID: "tier-42-3", Type: t, TS: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), UserID: 42, Tier: 3}
 	case t == rebate.Click:
 		return clickEvent()
 	case t.IsOrder():
@@ -145,6 +163,10 @@ func requiredFields(t rebate.EventType) []string {
 		return append(common, "order_id", "user_id", "merchant_id", "product_id", "amount", "commission", "placed_at")
 	case t.IsWithdrawal():
 		return append(common, "withdrawal_id", "user_id", "amount")
+	case t == rebate.UserJoined:
+		return append(common, "user_id") // inviter_id is optional
+	case t == rebate.UserTierChanged:
+		return append(common, "user_id", "tier")
 	}
 	return append(common, "product_id", "merchant_id", "price", "stock", "commission_rate")
 }
@@ -502,6 +524,13 @@ func TestDecodeInvalid(t *testing.T) {
 		{name: "stock 1.5", in: prod.with("stock", `1.5`).String(), field: "stock"},
 		{name: "stock empty", in: prod.with("stock", `""`).String(), field: "stock"},
 		{name: "stock missing", in: prod.without("stock").String(), field: "stock"},
+		{name: "inviter is the user", in: joinedObj().with("inviter_id", `42`).String(), field: "inviter_id"},
+		{name: "inviter 0", in: joinedObj().with("inviter_id", `0`).String(), field: "inviter_id"},
+		{name: "inviter not an id", in: joinedObj().with("inviter_id", `"x"`).String(), field: "inviter_id"},
+		{name: "tier 10", in: tierObj().with("tier", `10`).String(), field: "tier"},
+		{name: "tier -1", in: tierObj().with("tier", `-1`).String(), field: "tier"},
+		{name: "tier 1.5", in: tierObj().with("tier", `1.5`).String(), field: "tier"},
+		{name: "tier missing", in: tierObj().without("tier").String(), field: "tier"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,6 +17,9 @@ func AppendJSON(b []byte, e Event) []byte {
 		b = f.appendJSON(b, &e)
 	}
 	for _, f := range FieldsOf(e.Type) {
+		if Optional(e.Type, f) && f.IsZero(&e) {
+			continue
+		}
 		b = append(b, ',')
 		b = f.appendJSON(b, &e)
 	}
@@ -36,6 +39,8 @@ func (f *Field) appendJSON(b []byte, e *Event) []byte {
 	case uint64:
 		return strconv.AppendUint(b, v, 10)
 	case uint32:
+		return strconv.AppendUint(b, uint64(v), 10)
+	case uint8:
 		return strconv.AppendUint(b, uint64(v), 10)
 	case time.Time:
 		return appendTime(b, v)

@@ -12,7 +12,12 @@ import (
 )
 
 // encodedKeys are the members AppendJSON writes for each type, in order.
-func encodedKeys(t rebate.EventType) []string { return requiredFields(t) }
+func encodedKeys(t rebate.EventType) []string {
+	if t == rebate.UserJoined { // the example has an inviter
+		return append(requiredFields(t), "inviter_id")
+	}
+	return requiredFields(t)
+}
 
 func TestEncodeRoundTrip(t *testing.T) {
 	for _, typ := range rebate.EventTypes() {
@@ -51,7 +56,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 					}
 				}
 			}
-			for _, k := range []string{"user_id", "merchant_id", "product_id", "stock"} {
+			for _, k := range []string{"user_id", "merchant_id", "product_id", "stock", "inviter_id", "tier"} {
 				if v, ok := m[k]; ok {
 					if _, isNum := v.(json.Number); !isNum {
 						t.Errorf("%s = %v (%T), want a JSON number", k, v, v)

@@ -21,6 +21,8 @@ const (
 	WithdrawalCompleted EventType = 7
 	WithdrawalFailed    EventType = 8
 	ProductUpdated      EventType = 9
+	UserJoined          EventType = 10
+	UserTierChanged     EventType = 11
 )
 
 var eventTypeNames = [...]string{
@@ -28,12 +30,13 @@ var eventTypeNames = [...]string{
 	OrderCancelled: "order_cancelled", OrderReversed: "order_reversed",
 	WithdrawalRequested: "withdrawal_requested", WithdrawalCompleted: "withdrawal_completed",
 	WithdrawalFailed: "withdrawal_failed", ProductUpdated: "product_updated",
+	UserJoined: "user_joined", UserTierChanged: "user_tier_changed",
 }
 
 // EventTypes lists every type, in Enum order.
 func EventTypes() []EventType {
 	return []EventType{Click, OrderPaid, OrderSettled, OrderCancelled, OrderReversed,
-		WithdrawalRequested, WithdrawalCompleted, WithdrawalFailed, ProductUpdated}
+		WithdrawalRequested, WithdrawalCompleted, WithdrawalFailed, ProductUpdated, UserJoined, UserTierChanged}
 }
 
 func (t EventType) String() string {
@@ -82,6 +85,10 @@ type Event struct {
 	Price          Money
 	Stock          uint32
 	CommissionRate Rate
+
+	// Members.
+	InviterID uint64 // who invited the user who joined; 0 for nobody
+	Tier      uint8  // the member tier a user moved to, 0..MaxTier
 }
 
 // OrderState is an order's status, ranked: paid < settled < void. An order

@@ -1,20 +1,37 @@
 package rebate
 
 import (
-	"fmt"
 	"time"
 )
 
-// Balance is a user's money, from their orders and withdrawals.
+// Balance is a user's money, from their orders, their invitees' orders and
+// their withdrawals.
 type Balance struct {
 	UserID    uint64
 	Pending   Money // rebates of orders in state paid
 	Confirmed Money // rebates of orders in state settled
 	Withdrawn Money // completed withdrawals
 	Frozen    Money // requested withdrawals neither completed nor failed
-	Available Money // Confirmed - Withdrawn - Frozen; may be negative
+	// Available is Confirmed + Referral.Confirmed - Withdrawn - Frozen; it
+	// may be negative.
+	Available Money
 	Orders    OrderCounts
+	Referral  Earnings  // from the orders of the users they invited
+	Tier      uint8     // the tier of the user's latest tier change; 0 if none
 	AsOf      time.Time // newest event time the figures include; zero if none
+}
+
+// Earnings are money by the state of the orders it comes from: pending
+// (paid), confirmed (settled), void (cancelled or reversed).
+type Earnings struct{ Pending, Confirmed, Void Money }
+
+// Referral is one user someone invited, and what the inviter earned from
+// their orders.
+type Referral struct {
+	InviteeID uint64
+	JoinedAt  time.Time
+	Orders    OrderCounts // the invitee's orders within the referral window
+	Earnings  Earnings
 }
 
 // OrderCounts counts a user's orders by state.
@@ -137,32 +154,4 @@ type Product struct {
 	Stock          uint32
 	CommissionRate Rate
 	UpdatedAt      time.Time
-}
-
-// Rule sets the share of commission paid back as rebate for a merchant's
-// orders placed at or after EffectiveFrom, until a later rule. Merchant 0 is
-// the default for merchants without a rule of their own.
-type Rule struct {
-	MerchantID    uint64
-	EffectiveFrom time.Time
-	Share         Rate
-}
-
-func (r Rule) String() string {
-	return fmt.Sprintf("merchant %d from %s: %s", r.MerchantID, r.EffectiveFrom.Format(time.RFC3339), r.Share)
-}
-
-// Validate checks what a rule may hold: a share of at most 1, and a start
-// within the times orders can be placed at (the contract's, which ClickHouse
-// stores exactly; a later start could never apply, and past 2299 it would be
-// stored as another date).
-func (r Rule) Validate() error {
-	if r.Share > RateOne {
-		return Errorf(EINVALID, "share", "share %s is above 1", r.Share)
-	}
-	if r.EffectiveFrom.Before(MinTime) || !r.EffectiveFrom.Before(MaxTime) {
-		return Errorf(EINVALID, "effective_from", "%s is outside %s to %s, when orders can be placed",
-			r.EffectiveFrom.Format(time.RFC3339Nano), MinTime.Format(time.RFC3339), MaxTime.Add(-time.Millisecond).Format(time.RFC3339Nano))
-	}
-	return nil
 }

@@ -2,6 +2,7 @@ package rebate
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -9,7 +10,8 @@ import (
 //   - an event_id is one event: every copy of it must be identical;
 //   - an order belongs to one user and one merchant: every status event of
 //     an order repeats the same user, merchant, product, amount, commission
-//     and placed_at; a withdrawal likewise belongs to one user, one amount.
+//     and placed_at; a withdrawal likewise belongs to one user, one amount;
+//     a user has one inviter (or none), fixed by their first user_joined.
 // The first copy of an event and the first event of an order or withdrawal
 // to be stored fix them; a later one that disagrees is a conflict, kept out
 // of every figure and sent to the dead-letter topic with the reason.
@@ -18,11 +20,13 @@ import (
 const (
 	EntityOrder      = "order"
 	EntityWithdrawal = "withdrawal"
+	EntityMember     = "member" // a user's inviter, fixed by their first user_joined
 )
 
 var (
 	orderIdentity      = []*Field{FieldUserID, FieldMerchantID, FieldProductID, FieldAmount, FieldCommission, FieldPlacedAt}
 	withdrawalIdentity = []*Field{FieldUserID, FieldAmount}
+	memberIdentity     = []*Field{FieldInviterID}
 )
 
 // Entity names the entity an event is about when its events must agree on
@@ -33,6 +37,8 @@ func (e *Event) Entity() (kind, id string, fields []*Field) {
 		return EntityOrder, e.OrderID, orderIdentity
 	case e.Type.IsWithdrawal():
 		return EntityWithdrawal, e.WithdrawalID, withdrawalIdentity
+	case e.Type == UserJoined:
+		return EntityMember, strconv.FormatUint(e.UserID, 10), memberIdentity
 	}
 	return "", "", nil
 }

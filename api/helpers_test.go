@@ -68,9 +68,7 @@ func newEnv(t *testing.T, cfg api.Config, producer api.Producer) *env {
 
 func (e *env) insert(t *testing.T, events ...rebate.Event) {
 	t.Helper()
-	if err := e.db.InsertEvents(context.Background(), events, nil, ""); err != nil {
-		t.Fatal(err)
-	}
+	clickhousetest.Insert(t, e.db, events)
 }
 
 type answer struct {

@@ -84,7 +84,14 @@ type SchemaConfig struct {
 	EventsRetentionDays int
 	// LeaderboardRefresh is how often the leaderboards are recomputed.
 	LeaderboardRefresh time.Duration
+	// ReferralWindowDays is how long after an invitee joins their orders
+	// earn their inviter referral earnings.
+	ReferralWindowDays int
 }
+
+// DefaultReferralWindowDays is the referral window when none is set; the
+// schema's priced_orders assumes it too.
+const DefaultReferralWindowDays = 365
 
 // RegisterFlags binds the schema's settings to their flags and variables.
 func (c *SchemaConfig) RegisterFlags(f *settings.Flags) {
@@ -92,4 +99,6 @@ func (c *SchemaConfig) RegisterFlags(f *settings.Flags) {
 		settings.Between(0, 36500))
 	f.Duration(&c.LeaderboardRefresh, "leaderboard-refresh", "REBATE_LEADERBOARD_REFRESH", 2*time.Second,
 		"how often leaderboards are recomputed (whole seconds)", settings.WholeSeconds(time.Second))
+	f.Int(&c.ReferralWindowDays, "referral-window-days", "REBATE_REFERRAL_WINDOW_DAYS", DefaultReferralWindowDays,
+		"days after an invitee joins during which their orders earn their inviter referral earnings", settings.Between(1, 36500))
 }

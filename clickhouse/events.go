@@ -6,6 +6,7 @@ import (
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/shopspring/decimal"
 
 	"github.com/rebatehq/rebate"
 )
@@ -60,20 +61,25 @@ func insertSettings(dedupToken string) ch.Settings {
 // InsertRules writes rules as given, without the "not in the past" check of
 // PutRule: for loading history and for tests that replay it.
 func (db *DB) InsertRules(ctx context.Context, rules []rebate.Rule) error {
-	batch, err := db.conn.PrepareBatch(ctx, "INSERT INTO rebate_rules (merchant_id, effective_from, share, created_at)")
+	batch, err := db.conn.PrepareBatch(ctx,
+		"INSERT INTO rebate_rules (merchant_id, tier_key, effective_from, effective_to, share, cap, referral_share, created_at)")
 	if err != nil {
-		return fmt.Errorf("insert rules: %w", err)
+		return domainError("insert rules", err)
 	}
 	defer batch.Abort()
 	// created_at orders rules with equal keys like the slice does.
 	base := time.Now().UTC()
 	for i, r := range rules {
-		if err := batch.Append(r.MerchantID, r.EffectiveFrom, rateDecimal(r.Share), base.Add(time.Duration(i)*time.Millisecond)); err != nil {
-			return fmt.Errorf("insert rules: %w", err)
+		args := ruleArgs(r)
+		var capAmount *decimal.Decimal
+		if r.HasCap {
+			d := moneyDecimal(r.Cap)
+			capAmount = &d
+		}
+		if err := batch.Append(r.MerchantID, uint8(args["tier_key"].(uint64)), r.EffectiveFrom, args["effective_to"],
+			rateDecimal(r.Share), capAmount, rateDecimal(r.ReferralShare), base.Add(time.Duration(i)*time.Millisecond)); err != nil {
+			return domainError("insert rules", err)
 		}
 	}
-	if err := batch.Send(); err != nil {
-		return fmt.Errorf("insert rules: %w", err)
-	}
-	return nil
+	return domainError("insert rules", batch.Send())
 }

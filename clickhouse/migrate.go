@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,6 +81,9 @@ func (mg *Migrator) UpWith(ctx context.Context, sc SchemaConfig) error {
 	if err := mg.SetRetention(ctx, sc.EventsRetentionDays); err != nil {
 		return err
 	}
+	if err := mg.SetReferralWindow(ctx, sc.ReferralWindowDays); err != nil {
+		return err
+	}
 	return mg.SetLeaderboardRefresh(ctx, sc.LeaderboardRefresh)
 }
 
@@ -137,7 +141,10 @@ func (mg *Migrator) SetRetention(ctx context.Context, days int) error {
 	return nil
 }
 
-// SetLeaderboardRefresh sets how often leaderboard_mv recomputes the
+// LeaderboardView is the refreshable view that recomputes the leaderboards.
+const LeaderboardView = "leaderboards_mv"
+
+// SetLeaderboardRefresh sets how often leaderboards_mv recomputes the
 // leaderboards (whole seconds, at least 1): fresher against cheaper.
 func (mg *Migrator) SetLeaderboardRefresh(ctx context.Context, every time.Duration) error {
 	secs := int(every / time.Second)
@@ -146,7 +153,7 @@ func (mg *Migrator) SetLeaderboardRefresh(ctx context.Context, every time.Durati
 	}
 	var create string
 	err := mg.db.QueryRowContext(ctx,
-		"SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = 'leaderboard_mv'").Scan(&create)
+		"SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = ?", LeaderboardView).Scan(&create)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // not migrated yet
 	}
@@ -156,8 +163,39 @@ func (mg *Migrator) SetLeaderboardRefresh(ctx context.Context, every time.Durati
 	if strings.Contains(create, fmt.Sprintf("REFRESH EVERY %d SECOND ", secs)) {
 		return nil
 	}
-	if _, err := mg.db.ExecContext(ctx, fmt.Sprintf("ALTER TABLE leaderboard_mv MODIFY REFRESH EVERY %d SECOND", secs)); err != nil {
+	if _, err := mg.db.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s MODIFY REFRESH EVERY %d SECOND", LeaderboardView, secs)); err != nil {
 		return fmt.Errorf("set leaderboard refresh to %ds: %w", secs, err)
+	}
+	return nil
+}
+
+// SetReferralWindow sets how many days after an invitee joins their orders
+// earn their inviter referral earnings (priced_orders reads it). A new
+// window prices every order again, so that the figures follow it.
+func (mg *Migrator) SetReferralWindow(ctx context.Context, days int) error {
+	if days < 1 {
+		return fmt.Errorf("referral window %d days: want at least 1", days)
+	}
+	var was string
+	if err := mg.db.QueryRowContext(ctx,
+		"SELECT argMax(value, updated_at) FROM service_settings WHERE name = 'referral_window_days'").Scan(&was); err != nil {
+		return fmt.Errorf("read the referral window: %w", err)
+	}
+	if was == strconv.Itoa(days) || (was == "" && days == DefaultReferralWindowDays) {
+		return nil
+	}
+	if _, err := mg.db.ExecContext(ctx, "INSERT INTO service_settings (name, value) VALUES ('referral_window_days', ?)",
+		strconv.Itoa(days)); err != nil {
+		return fmt.Errorf("set the referral window to %d days: %w", days, err)
+	}
+	db, err := Open(ctx, mg.cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// Empty keys price every order: one statement, run by the server.
+	if err := db.exec(ctx, "price_orders", ch.Parameters{"keys": "[]"}); err != nil {
+		return fmt.Errorf("price every order for a referral window of %d days: %w", days, err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/migrations"
 )
 
@@ -106,9 +107,7 @@ func checkWorks(t *testing.T, db *clickhouse.DB) {
 	user := uint64(now.UnixNano()%1_000_000 + 1)
 	e := rebate.Event{ID: "works-" + now.String(), Type: rebate.OrderSettled, TS: now, OrderID: "o-" + now.String(),
 		UserID: user, MerchantID: 1, ProductID: 1, Amount: 10000, Commission: 1000, PlacedAt: now}
-	if err := db.InsertEvents(ctx, []rebate.Event{e}, nil, ""); err != nil {
-		t.Fatal(err)
-	}
+	clickhousetest.Insert(t, db, []rebate.Event{e})
 	b, err := st.Balance(ctx, user)
 	if err != nil {
 		t.Fatal(err)

@@ -24,11 +24,11 @@ import (
 //	go test -run '^$' -fuzz '^FuzzNativeMatchesDriver$' -fuzztime 30s ./clickhouse/
 func FuzzNativeMatchesDriver(f *testing.F) {
 	f.Add("e-1", "o-1", "w-1", uint8(1), int64(1_700_000_000_000), int64(1_600_000_000_000), uint64(1), uint64(2), uint64(3),
-		int64(1999), int64(-5), int64(0), uint32(7), int32(2500), int32(3), int64(1<<40), uint8(2))
+		int64(1999), int64(-5), int64(0), uint32(7), int32(2500), int32(3), int64(1<<40), uint8(2), uint64(9), uint8(3))
 	f.Add("", "é中😀'\\\"\x00", "", uint8(255), int64(-1), int64(0), uint64(1<<64-1), uint64(0), uint64(1<<63),
-		int64(1<<63-1), int64(-1<<63), int64(1<<62), uint32(1<<32-1), int32(-1<<31), int32(-1), int64(-1), uint8(200))
+		int64(1<<63-1), int64(-1<<63), int64(1<<62), uint32(1<<32-1), int32(-1<<31), int32(-1), int64(-1), uint8(200), uint64(1<<64-1), uint8(255))
 	f.Fuzz(func(t *testing.T, id, orderID, withdrawalID string, typ uint8, ts, placed int64, user, merchant, product uint64,
-		amount, commission, price int64, stock uint32, rate int32, part int32, offset int64, rows uint8) {
+		amount, commission, price int64, stock uint32, rate int32, part int32, offset int64, rows uint8, inviter uint64, tier uint8) {
 		types := rebate.EventTypes()
 		span := rebate.MaxTime.Sub(rebate.MinTime).Milliseconds()
 		inRange := func(ms int64) time.Time {
@@ -45,7 +45,8 @@ func FuzzNativeMatchesDriver(f *testing.F) {
 			events[i] = rebate.Event{ID: id + strconv.Itoa(i), Type: types[(int(typ)+i)%len(types)], TS: inRange(ts + k),
 				UserID: user + uint64(i), MerchantID: merchant ^ uint64(i), ProductID: product, OrderID: orderID,
 				WithdrawalID: withdrawalID, Amount: rebate.Money(amount - k), Commission: rebate.Money(commission + k),
-				PlacedAt: inRange(placed - k), Price: rebate.Money(price), Stock: stock + uint32(i), CommissionRate: rebate.Rate(rate)}
+				PlacedAt: inRange(placed - k), Price: rebate.Money(price), Stock: stock + uint32(i), CommissionRate: rebate.Rate(rate),
+				InviterID: inviter - uint64(i), Tier: tier + uint8(i)}
 			sources[i] = rebate.Source{Partition: part + int32(i), Offset: offset - k}
 		}
 		var srcs []rebate.Source

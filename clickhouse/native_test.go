@@ -92,6 +92,10 @@ func extremeEvents(now time.Time) []rebate.Event {
 		{ID: "x-product", Type: rebate.ProductUpdated, TS: now, ProductID: 1, MerchantID: 1, Price: 0, Stock: 1<<32 - 1, CommissionRate: rebate.RateOne},
 		{ID: "x-product-zero", Type: rebate.ProductUpdated, TS: now, ProductID: 2, MerchantID: 1, Price: rebate.MaxMoney},
 		{ID: strings.Repeat("z", 128), Type: rebate.Click, TS: now, UserID: 2, MerchantID: 3, ProductID: 4},
+		{ID: "x-joined", Type: rebate.UserJoined, TS: now, UserID: 1<<64 - 1, InviterID: 1<<64 - 2},
+		{ID: "x-joined-alone", Type: rebate.UserJoined, TS: now, UserID: 5},
+		{ID: "x-tier-max", Type: rebate.UserTierChanged, TS: now, UserID: 5, Tier: rebate.MaxTier},
+		{ID: "x-tier-0", Type: rebate.UserTierChanged, TS: now, UserID: 6},
 	}
 }
 
@@ -296,6 +300,8 @@ func randomJSON(rng *rand.Rand, kind rebate.FieldKind) string {
 		return strconv.Quote(rebate.Rate(rng.IntN(int(rebate.RateOne) + 1)).String())
 	case rebate.KindStock:
 		return strconv.FormatUint(uint64(rng.Uint32()), 10)
+	case rebate.KindTier:
+		return strconv.Itoa(rng.IntN(rebate.MaxTier + 1))
 	}
 	panic(fmt.Sprintf("no random JSON for kind %d", kind))
 }

@@ -34,9 +34,14 @@ func paramValue(v any) (string, error) {
 		return x.String(), nil
 	case rebate.Window:
 		return string(x), nil
+	case nullParam:
+		return `\N`, nil
 	}
 	return "", fmt.Errorf("no parameter form for %T", v)
 }
+
+// nullParam binds NULL to a Nullable parameter.
+type nullParam struct{}
 
 var paramEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`, "\x00", `\0`)
 

@@ -199,7 +199,12 @@ func sampleValue(typ string) string {
 		return "2026-01-01 00:00:00"
 	case strings.HasPrefix(t, "date"):
 		return "2026-01-01"
-	case strings.HasPrefix(t, "string"), strings.HasPrefix(t, "lowcardinality"), strings.HasPrefix(t, "enum"):
+	case strings.HasPrefix(t, "enum"):
+		if v := enumValues(typ); len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	case strings.HasPrefix(t, "string"), strings.HasPrefix(t, "lowcardinality"):
 		return "all"
 	case strings.HasPrefix(t, "array"):
 		return "[]"

@@ -26,9 +26,9 @@ func TestQueryFiles(t *testing.T) {
 			if !q.ReadOnly {
 				t.Errorf("%s: a read must be a SELECT", q.Name)
 			}
-		case "put":
+		case "put", "materialize":
 			if q.ReadOnly {
-				t.Errorf("%s: a put must write", q.Name)
+				t.Errorf("%s: a %s must write", q.Name, verb)
 			}
 		default:
 			t.Errorf("%s: unknown verb %q", q.Name, verb)

@@ -20,7 +20,9 @@ type Store struct {
 
 // storeQueries are the files the store runs; start-up fails without them.
 var storeQueries = []string{"get_balance", "list_user_orders", "get_leaderboard", "get_user_rank",
-	"get_merchant_stats", "list_minutely_kpis", "get_product", "list_rules", "put_rule"}
+	"get_merchant_stats", "list_minutely_kpis", "get_product", "list_rules", "put_rule", "list_user_referrals",
+	"list_identities", "list_members", "price_orders", "list_user_order_keys", "list_order_keys", "materialize_merchant_minutes",
+	"materialize_click_minutes", "materialize_user_days", "materialize_user_totals"}
 
 // NewStore loads queries/ and has the server plan each one, so a missing or
 // broken file stops start-up.
@@ -94,15 +96,16 @@ func (s *Store) each(ctx context.Context, name string, args map[string]any, scan
 func (s *Store) Balance(ctx context.Context, userID uint64) (rebate.Balance, error) {
 	b := rebate.Balance{UserID: userID}
 	err := s.each(ctx, "get_balance", map[string]any{"user_id": userID}, func(r driver.Rows) error {
-		var pending, confirmed, withdrawn, frozen, available decimal.Decimal
+		var pending, confirmed, withdrawn, frozen, available, rp, rc, rv decimal.Decimal
 		var at time.Time
 		if err := r.Scan(&b.UserID, &pending, &confirmed, &withdrawn, &frozen, &available,
-			&b.Orders.Paid, &b.Orders.Settled, &b.Orders.Void, &at); err != nil {
+			&b.Orders.Paid, &b.Orders.Settled, &b.Orders.Void, &rp, &rc, &rv, &b.Tier, &at); err != nil {
 			return err
 		}
 		b.AsOf = asOf(at)
-		return moneys([]*rebate.Money{&b.Pending, &b.Confirmed, &b.Withdrawn, &b.Frozen, &b.Available},
-			pending, confirmed, withdrawn, frozen, available)
+		return moneys([]*rebate.Money{&b.Pending, &b.Confirmed, &b.Withdrawn, &b.Frozen, &b.Available,
+			&b.Referral.Pending, &b.Referral.Confirmed, &b.Referral.Void},
+			pending, confirmed, withdrawn, frozen, available, rp, rc, rv)
 	})
 	return b, err
 }
@@ -180,7 +183,7 @@ func scanEntry(r driver.Rows, lb *rebate.Leaderboard) error {
 // RefreshLeaderboard recomputes the leaderboards now and waits for it, for
 // tests and for callers that cannot wait for the next scheduled refresh.
 func (s *Store) RefreshLeaderboard(ctx context.Context) error {
-	for _, stmt := range []string{"SYSTEM REFRESH VIEW leaderboard_mv", "SYSTEM WAIT VIEW leaderboard_mv"} {
+	for _, stmt := range []string{"SYSTEM REFRESH VIEW " + LeaderboardView, "SYSTEM WAIT VIEW " + LeaderboardView} {
 		if err := s.db.conn.Exec(ctx, stmt); err != nil {
 			return domainError("refresh leaderboard", err)
 		}
@@ -256,20 +259,41 @@ func (s *Store) Product(ctx context.Context, productID uint64) (rebate.Product, 
 	return p, err
 }
 
-// Rules lists every rule.
+// Rules lists every rule, in the order they were put.
 func (s *Store) Rules(ctx context.Context) ([]rebate.Rule, error) {
 	var out []rebate.Rule
 	err := s.each(ctx, "list_rules", map[string]any{}, func(r driver.Rows) error {
 		var rl rebate.Rule
-		var share decimal.Decimal
-		if err := r.Scan(&rl.MerchantID, &rl.EffectiveFrom, &share); err != nil {
+		var tierKey uint8
+		var share, referral decimal.Decimal
+		var capAmount *decimal.Decimal
+		if err := r.Scan(&rl.MerchantID, &tierKey, &rl.EffectiveFrom, &rl.EffectiveTo, &share, &capAmount, &referral); err != nil {
 			return err
 		}
 		rl.EffectiveFrom = rl.EffectiveFrom.UTC()
+		if rl.EffectiveTo.Unix() <= 0 {
+			rl.EffectiveTo = time.Time{}
+		} else {
+			rl.EffectiveTo = rl.EffectiveTo.UTC()
+		}
+		if tierKey > 0 {
+			rl.HasTier, rl.Tier = true, tierKey-1
+		}
 		var err error
-		rl.Share, err = rate(share)
+		if rl.Share, err = rate(share); err != nil {
+			return err
+		}
+		if rl.ReferralShare, err = rate(referral); err != nil {
+			return err
+		}
+		if capAmount != nil {
+			rl.HasCap = true
+			if rl.Cap, err = money(*capAmount); err != nil {
+				return err
+			}
+		}
 		out = append(out, rl)
-		return err
+		return nil
 	})
 	return out, err
 }
@@ -284,7 +308,7 @@ func (s *Store) PutRule(ctx context.Context, r rebate.Rule, now time.Time) error
 		return rebate.Errorf(rebate.ECONFLICT, "effective_from",
 			"a rule may not take effect in the past (%s is before %s)", r.EffectiveFrom.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
 	}
-	ctx, q, err := s.bind(ctx, "put_rule", map[string]any{"merchant_id": r.MerchantID, "effective_from": r.EffectiveFrom, "share": r.Share})
+	ctx, q, err := s.bind(ctx, "put_rule", ruleArgs(r))
 	if err != nil {
 		return err
 	}
@@ -294,5 +318,56 @@ func (s *Store) PutRule(ctx context.Context, r rebate.Rule, now time.Time) error
 		}
 		return domainError("put rule", err)
 	}
-	return nil
+	// A rule takes effect from now on, so it prices again only orders
+	// placed in the future (a producer's clock ahead of ours): normally none.
+	until := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	if r.Promotion() {
+		until = r.EffectiveTo
+	}
+	return s.db.Reprice(ctx, r.MerchantID, r.EffectiveFrom, until)
+}
+
+// ruleArgs are put_rule's parameters for r: the encodings of rebate_rules
+// (tier_key 0 every tier, effective_to at the epoch no end, cap NULL none).
+func ruleArgs(r rebate.Rule) map[string]any {
+	args := map[string]any{"merchant_id": r.MerchantID, "tier_key": uint64(0), "effective_from": r.EffectiveFrom,
+		"effective_to": time.Unix(0, 0).UTC(), "share": r.Share, "cap": nullParam{}, "referral_share": r.ReferralShare}
+	if r.HasTier {
+		args["tier_key"] = uint64(r.Tier) + 1
+	}
+	if r.Promotion() {
+		args["effective_to"] = r.EffectiveTo
+	}
+	if r.HasCap {
+		args["cap"] = r.Cap
+	}
+	return args
+}
+
+// Referrals lists the users user invited, after the one with id after, at
+// most limit, with what their orders earned user; and the newest event
+// time included.
+func (s *Store) Referrals(ctx context.Context, user, after uint64, limit uint32) ([]rebate.Referral, time.Time, error) {
+	var out []rebate.Referral
+	var newest time.Time
+	args := map[string]any{"user_id": user, "after_user_id": after, "limit": limit}
+	err := s.each(ctx, "list_user_referrals", args, func(r driver.Rows) error {
+		var ref rebate.Referral
+		var pending, confirmed, voided decimal.Decimal
+		var at time.Time
+		if err := r.Scan(&ref.InviteeID, &ref.JoinedAt, &ref.Orders.Paid, &ref.Orders.Settled, &ref.Orders.Void,
+			&pending, &confirmed, &voided, &at); err != nil {
+			return err
+		}
+		ref.JoinedAt = ref.JoinedAt.UTC()
+		if at = asOf(at); at.After(newest) {
+			newest = at
+		}
+		if err := moneys([]*rebate.Money{&ref.Earnings.Pending, &ref.Earnings.Confirmed, &ref.Earnings.Void}, pending, confirmed, voided); err != nil {
+			return err
+		}
+		out = append(out, ref)
+		return nil
+	})
+	return out, newest, err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
 )
 
 func TestPutRule(t *testing.T) {
@@ -44,9 +45,7 @@ func TestPutRule(t *testing.T) {
 			ProductID: 1, Amount: 10000, Commission: 1000, PlacedAt: placed}
 	}
 	events := []rebate.Event{order("before", from.Add(-time.Millisecond)), order("at", from), order("after", from.Add(time.Hour))}
-	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
-		t.Fatal(err)
-	}
+	clickhousetest.Insert(t, db, events)
 	got, _, err := st.Orders(ctx, 9, rebate.FirstPage, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -74,9 +73,7 @@ func TestStringParamsRoundTrip(t *testing.T) {
 		events = append(events, rebate.Event{ID: "e" + id, Type: rebate.OrderPaid, TS: placed, OrderID: id, UserID: 3,
 			MerchantID: 1, ProductID: 1, Amount: 100, Commission: 10, PlacedAt: placed})
 	}
-	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
-		t.Fatal(err)
-	}
+	clickhousetest.Insert(t, db, events)
 	var seen []string
 	cur := rebate.FirstPage
 	for range len(ids) + 1 {
@@ -111,9 +108,7 @@ func TestHugeSumsAreErrorsNotWrapped(t *testing.T) {
 		events = append(events, rebate.Event{ID: id, Type: rebate.OrderPaid, TS: now, OrderID: id, UserID: 7, MerchantID: 3,
 			ProductID: 1, Amount: rebate.MaxMoney, Commission: rebate.MaxMoney, PlacedAt: now.Add(-time.Minute)})
 	}
-	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
-		t.Fatal(err)
-	}
+	clickhousetest.Insert(t, db, events)
 	if err := st.RefreshLeaderboard(ctx); err != nil {
 		t.Fatal(err)
 	}

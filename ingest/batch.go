@@ -45,8 +45,9 @@ type batch struct {
 	reason  string    // why it was sealed, for rebate_ingest_flushes_total
 
 	// What a flush already did, so a retry redoes only what failed.
-	guarded, dlqDone, inserted bool
-	tok                        string // the content token, once computed; drop resets it
+	guarded, dlqDone, inserted, materialized bool
+	stored                                   rebate.Changes // what the stored events change
+	tok                                      string         // the content token, once computed; drop resets it
 }
 
 func newBatch() *batch { return &batch{spans: map[partition]*span{}} }

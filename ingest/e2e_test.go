@@ -233,6 +233,9 @@ func (f sinkFunc) Identities(context.Context, string, []string) (map[string]reba
 	return map[string]rebate.Event{}, nil
 }
 
+// Materialize has nothing to work out: a sinkFunc keeps no figures.
+func (f sinkFunc) Materialize(context.Context, rebate.Changes) error { return nil }
+
 var _ ingest.Sink = sinkFunc(nil)
 
 // metricValue sums a counter or gauge over its labels.

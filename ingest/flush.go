@@ -120,12 +120,26 @@ func (in *Ingester) flushOnce(ctx context.Context, b *batch, reason string) erro
 		b.inserted = true
 		stored, recs := storedEvents(b, refused)
 		in.guard.remember(stored, partitionsOf(recs))
+		b.stored.AddAll(stored)
 		in.m.insertSecs.Observe(time.Since(t0).Seconds())
 		in.m.inserted.Add(float64(len(b.events) - len(refused)))
 		in.m.batchRows.Observe(float64(len(b.events)))
 		if !b.oldest.IsZero() {
 			in.m.freshness.Observe(time.Since(b.oldest).Seconds())
 		}
+	}
+	if !b.materialized && !b.stored.Empty() {
+		// Before the commit: a crash here reads the records again, whose
+		// insert ClickHouse drops as a repeat, and works this out again.
+		t0 := time.Now()
+		mctx, cancel := context.WithTimeout(ctx, in.cfg.InsertTimeout)
+		err := in.sink.Materialize(mctx, b.stored)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("work out the figures of %d stored events: %w", len(b.events), err)
+		}
+		b.materialized = true
+		in.m.materializeSecs.Observe(time.Since(t0).Seconds())
 	}
 	if in.hooks.AfterInsert != nil {
 		if err := in.hooks.AfterInsert(len(b.events)); err != nil {

@@ -173,7 +173,7 @@ func (g *guard) fetch(ctx context.Context, events []rebate.Event, lookup lookupF
 			missing[kind] = append(missing[kind], id)
 		}
 	}
-	for _, kind := range []string{rebate.EntityOrder, rebate.EntityWithdrawal} {
+	for _, kind := range []string{rebate.EntityOrder, rebate.EntityWithdrawal, rebate.EntityMember} {
 		if len(missing[kind]) == 0 {
 			continue
 		}
@@ -221,17 +221,18 @@ func (g *guard) cache(key string, e rebate.Event) {
 type identity struct {
 	eventID                 string
 	user, merchant, product uint64
+	inviter                 uint64 // a member's: who invited them
 	amount, commission      rebate.Money
 	placedAt                int64 // ms; the zero time is 0
 }
 
 func identityOf(e *rebate.Event) identity {
-	return identity{eventID: e.ID, user: e.UserID, merchant: e.MerchantID, product: e.ProductID,
+	return identity{eventID: e.ID, user: e.UserID, merchant: e.MerchantID, product: e.ProductID, inviter: e.InviterID,
 		amount: e.Amount, commission: e.Commission, placedAt: millis(e.PlacedAt)}
 }
 
 func (id identity) event() rebate.Event {
-	e := rebate.Event{ID: id.eventID, UserID: id.user, MerchantID: id.merchant, ProductID: id.product,
+	e := rebate.Event{ID: id.eventID, UserID: id.user, MerchantID: id.merchant, ProductID: id.product, InviterID: id.inviter,
 		Amount: id.amount, Commission: id.commission}
 	if id.placedAt != 0 {
 		e.PlacedAt = time.UnixMilli(id.placedAt).UTC()
@@ -256,9 +257,10 @@ func (g *guard) contentHash(e *rebate.Event) uint64 {
 		h.WriteString(s)
 		h.WriteByte(0) // text holds no control characters: the end of each
 	}
-	var b [8 * 11]byte
+	var b [8 * 13]byte
 	for i, v := range [...]uint64{uint64(e.Type), uint64(millis(e.TS)), e.UserID, e.MerchantID, e.ProductID,
-		uint64(e.Amount), uint64(e.Commission), uint64(millis(e.PlacedAt)), uint64(e.Price), uint64(e.Stock), uint64(e.CommissionRate)} {
+		uint64(e.Amount), uint64(e.Commission), uint64(millis(e.PlacedAt)), uint64(e.Price), uint64(e.Stock), uint64(e.CommissionRate),
+		e.InviterID, uint64(e.Tier)} {
 		binary.LittleEndian.PutUint64(b[8*i:], v)
 	}
 	h.Write(b[:])

@@ -110,6 +110,9 @@ func TestContentHashCoversTheContract(t *testing.T) {
 		fields := append([]*rebate.Field{rebate.FieldEventID, rebate.FieldTS}, rebate.FieldsOf(typ)...)
 		value := func(f *rebate.Field, alt bool) string {
 			n := map[bool]string{false: "1", true: "2"}[alt]
+			if f == rebate.FieldInviterID { // a user cannot invite themselves
+				n = "3" + n
+			}
 			switch f.Kind {
 			case rebate.KindText, rebate.KindTextOrInt:
 				return `"x` + n + `"`
@@ -121,6 +124,8 @@ func TestContentHashCoversTheContract(t *testing.T) {
 				return `"` + n + `.50"`
 			case rebate.KindRate:
 				return `"0.` + n + `"`
+			case rebate.KindTier:
+				return n
 			}
 			t.Fatalf("field %s: kind %d unknown to this test", f.Name, f.Kind)
 			return ""
@@ -158,13 +163,16 @@ func TestContentHashCoversTheContract(t *testing.T) {
 // the events carry every field of their type, each non-zero.
 func TestIdentityKeepsTheRules(t *testing.T) {
 	values := map[rebate.FieldKind]string{rebate.KindText: `"x"`, rebate.KindTextOrInt: `"o-1"`, rebate.KindID: "7",
-		rebate.KindTime: `"2026-05-01T10:00:00.123Z"`, rebate.KindMoney: `"4.50"`, rebate.KindRate: `"0.25"`, rebate.KindStock: "9"}
+		rebate.KindTime: `"2026-05-01T10:00:00.123Z"`, rebate.KindMoney: `"4.50"`, rebate.KindRate: `"0.25"`, rebate.KindStock: "9", rebate.KindTier: "3"}
 	for _, typ := range rebate.EventTypes() {
 		json := `{"event_id":"e-1","type":"` + typ.String() + `","ts":"2026-05-02T00:00:00Z"`
 		for _, f := range rebate.FieldsOf(typ) {
 			v, ok := values[f.Kind]
 			if !ok {
 				t.Fatalf("field %s: kind %d unknown to this test", f.Name, f.Kind)
+			}
+			if f == rebate.FieldInviterID { // a user cannot invite themselves
+				v = "8"
 			}
 			json += `,"` + f.Name + `":` + v
 		}

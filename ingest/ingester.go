@@ -25,6 +25,9 @@ type Sink interface {
 	// Identities returns the identity the first stored event of each order
 	// or withdrawal (kind rebate.EntityOrder or EntityWithdrawal) fixed.
 	Identities(ctx context.Context, kind string, ids []string) (map[string]rebate.Event, error)
+	// Materialize works out again the figures stored events changed
+	// (prices, buckets); doing so twice changes nothing.
+	Materialize(ctx context.Context, c rebate.Changes) error
 }
 
 // Hooks let tests stop the ingester where a crash could: an error from a hook

@@ -7,23 +7,24 @@ import (
 )
 
 type metrics struct {
-	conflicts      *prometheus.CounterVec // by the field that disagrees
-	warmed         prometheus.Counter
-	consumed       prometheus.Counter
-	inserted       prometheus.Counter
-	deadLetters    *prometheus.CounterVec // by field ("" for the record as a whole, clickhouse for poison rows)
-	deadLettersCut prometheus.Counter
-	batchRows      prometheus.Histogram
-	batchBytes     prometheus.Histogram
-	insertSecs     prometheus.Histogram
-	insertTimeouts prometheus.Counter
-	flushes        *prometheus.CounterVec // by reason: rows, bytes, interval, revoke, shutdown
-	retries        *prometheus.CounterVec // by class
-	fatal          prometheus.Counter
-	lag            *prometheus.GaugeVec // by topic and partition
-	paused         prometheus.Gauge
-	buffered       prometheus.Gauge
-	freshness      prometheus.Histogram
+	conflicts       *prometheus.CounterVec // by the field that disagrees
+	warmed          prometheus.Counter
+	consumed        prometheus.Counter
+	inserted        prometheus.Counter
+	deadLetters     *prometheus.CounterVec // by field ("" for the record as a whole, clickhouse for poison rows)
+	deadLettersCut  prometheus.Counter
+	batchRows       prometheus.Histogram
+	batchBytes      prometheus.Histogram
+	insertSecs      prometheus.Histogram
+	materializeSecs prometheus.Histogram
+	insertTimeouts  prometheus.Counter
+	flushes         *prometheus.CounterVec // by reason: rows, bytes, interval, revoke, shutdown
+	retries         *prometheus.CounterVec // by class
+	fatal           prometheus.Counter
+	lag             *prometheus.GaugeVec // by topic and partition
+	paused          prometheus.Gauge
+	buffered        prometheus.Gauge
+	freshness       prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -47,6 +48,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Record bytes per flushed batch.", Buckets: prometheus.ExponentialBuckets(256, 4, 10)}),
 		insertSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "insert_seconds",
 			Help: "Time to insert one batch into ClickHouse.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
+		materializeSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "materialize_seconds",
+			Help: "Time to work out again the prices and buckets one stored batch changed.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
 		insertTimeouts: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "insert_timeouts_total",
 			Help: "Inserts that got no answer within the insert timeout (retried with the same token)."}),
 		flushes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "flushes_total",
@@ -66,7 +69,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "From a record's Kafka timestamp to ClickHouse accepting it.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
 	}
 	if err := prom.Register(reg, m.consumed, m.inserted, m.conflicts, m.warmed, m.deadLetters, m.deadLettersCut, m.batchRows, m.batchBytes,
-		m.insertSecs, m.insertTimeouts, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
+		m.insertSecs, m.materializeSecs, m.insertTimeouts, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -52,6 +52,10 @@ func (g *gatedSink) Identities(ctx context.Context, kind string, ids []string) (
 	return g.store.Identities(ctx, kind, ids)
 }
 
+func (g *gatedSink) Materialize(ctx context.Context, c rebate.Changes) error {
+	return g.store.Materialize(ctx, c)
+}
+
 // storedUpTo is the next offset after the highest stored of partition p, 0
 // if none was.
 func (g *gatedSink) storedUpTo(p int32) int64 {
@@ -168,4 +172,52 @@ func TestRevokeWhileInserting(t *testing.T) {
 	}
 	waitCommitted(t, kc, 60*time.Second)
 	s.check(t, 71)
+}
+
+// materializeGate holds the sink's first Materialize until open is closed.
+type materializeGate struct {
+	ingest.Sink
+	open  chan struct{}
+	calls atomic.Int32
+}
+
+func (m *materializeGate) Materialize(ctx context.Context, c rebate.Changes) error {
+	if m.calls.Add(1) == 1 {
+		select {
+		case <-m.open:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return m.Sink.Materialize(ctx, c)
+}
+
+// TestCommitWaitsForMaterialize: a batch is committed only after it is
+// inserted and materialized. While the first batch's Materialize is held,
+// the next batch is decoded but nothing is committed; once it ends, every
+// batch is committed and the figures come out exact.
+func TestCommitWaitsForMaterialize(t *testing.T) {
+	kc := newCluster(t)
+	s := newScenario(t, 72)
+	produce(t, kc, records(s.stream.Events))
+	sink := &materializeGate{Sink: s.db, open: make(chan struct{})}
+	cfg := ingest.Config{BatchRows: 400, FlushInterval: 10 * time.Millisecond}
+	r := start(t, kc, sink, cfg, ingest.Hooks{})
+	waitFor(t, 30*time.Second, "the first batch inserted and the next decoded while the first is materialized", func() bool {
+		return metricValue(t, r, "rebate_ingest_events_inserted_total") > 0 &&
+			metricValue(t, r, "rebate_ingest_records_consumed_total") >= float64(2*cfg.BatchRows)
+	})
+	adm := kadm.NewClient(client(t, kc))
+	offsets, err := adm.FetchOffsets(context.Background(), group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offsets.Each(func(o kadm.OffsetResponse) {
+		if o.Err == nil && o.At > 0 {
+			t.Errorf("partition %d committed to %d before its batch was materialized", o.Partition, o.At)
+		}
+	})
+	close(sink.open)
+	waitCommitted(t, kc, 60*time.Second)
+	s.check(t, 72)
 }

@@ -105,12 +105,15 @@ func TestReplayOfSameRecordsStoresNothingTwice(t *testing.T) {
 func TestBackfillSpanningManyMonths(t *testing.T) {
 	kc := newCluster(t)
 	db, _ := clickhousetest.OpenStore(t, clickhousetest.Migrated(t))
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	// Day 1 of each month: AddDate from the 29th-31st normalizes some months
+	// into the next (Nov 29 minus 9 months is "Feb 29", which is Mar 1).
+	now := time.Now().UTC()
+	first := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, time.UTC)
 	var events []rebate.Event
 	for m := range 150 {
 		for i := range 2 {
 			events = append(events, rebate.Event{ID: fmt.Sprintf("backfill-%d-%d", m, i), Type: rebate.Click,
-				TS: now.AddDate(0, -m, 0), UserID: uint64(2*m + i + 1), MerchantID: 1, ProductID: 1})
+				TS: first.AddDate(0, -m, 0), UserID: uint64(2*m + i + 1), MerchantID: 1, ProductID: 1})
 		}
 	}
 	produce(t, kc, records(events))

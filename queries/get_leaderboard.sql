@@ -2,6 +2,6 @@
 -- sum of rebates of their paid or settled orders placed in the window.
 -- The rank 0 row carries as_of, the moment the windows end.
 SELECT rank, user_id, rebate, as_of
-FROM leaderboard
+FROM leaderboards
 WHERE period = {window:Enum8('1h' = 1, '24h' = 2, '7d' = 3, '30d' = 4, 'all' = 5)} AND rank <= {limit:UInt32}
 ORDER BY rank

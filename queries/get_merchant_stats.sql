@@ -1,9 +1,19 @@
 -- A merchant's figures for the window from {since} to {now} (both included):
 -- distinct clicks by ts; count, GMV (amount), commission and rebate of the
--- orders placed in it that are not void; conversion = orders / clicks.
-WITH 3 AS VOID -- the order state (rebate.StateVoid)
+-- orders placed in it that are not void; conversion = orders / clicks. The
+-- whole minutes come from the per-minute buckets (merchant_minutes,
+-- click_minutes); the part-minutes at both ends from clicks and order_prices, so the
+-- answer is exact to the millisecond and the current minute is fresh.
+WITH
+    3 AS VOID, -- the order state (rebate.StateVoid)
+    {merchant_id:UInt64} AS m,
+    {since:DateTime64(3, 'UTC')} AS since,
+    {now:DateTime64(3, 'UTC')} AS upto,
+    toStartOfMinute(since) AS since_minute,
+    if(since_minute = since, since_minute, since_minute + INTERVAL 1 MINUTE) AS first_whole,
+    toStartOfMinute(upto) AS last_part
 SELECT
-    {merchant_id:UInt64} AS merchant_id,
+    m AS merchant_id,
     sum(part_clicks) AS clicks,
     sum(part_orders) AS orders,
     sum(part_gmv) AS gmv,
@@ -13,18 +23,26 @@ SELECT
     max(part_as_of) AS as_of
 FROM
 (
-    -- UNION ALL, not a JOIN: measured three times faster on the same reads.
-    SELECT
-        count() AS part_clicks, toUInt64(0) AS part_orders,
-        toDecimal128(0, 2) AS part_gmv, toDecimal128(0, 2) AS part_commission, toDecimal128(0, 2) AS part_rebate,
-        max(ts) AS part_as_of
-    FROM clicks FINAL
-    WHERE merchant_id = {merchant_id:UInt64}
-      AND ts >= {since:DateTime64(3, 'UTC')} AND ts <= {now:DateTime64(3, 'UTC')}
+    SELECT clicks AS part_clicks, toUInt64(0) AS part_orders, toDecimal128(0, 2) AS part_gmv,
+        toDecimal128(0, 2) AS part_commission, toDecimal128(0, 2) AS part_rebate, as_of AS part_as_of
+    FROM click_minutes FINAL
+    WHERE merchant_id = m AND minute >= first_whole AND minute < last_part
     UNION ALL
-    SELECT 0, count(), sum(amount), sum(commission), sum(rebate), max(ts)
-    FROM orders_by_merchant FINAL
-    WHERE merchant_id = {merchant_id:UInt64}
-      AND placed_at >= {since:DateTime64(3, 'UTC')} AND placed_at <= {now:DateTime64(3, 'UTC')}
-      AND state != VOID
+    SELECT 0, orders, gmv, commission, rebate, as_of
+    FROM merchant_minutes FINAL
+    WHERE merchant_id = m AND minute >= first_whole AND minute < last_part
+    UNION ALL
+    SELECT count(), 0, 0, 0, 0, max(ts)
+    FROM clicks FINAL
+    WHERE merchant_id = m AND ((ts >= since AND ts < first_whole) OR (ts >= last_part AND ts <= upto))
+    UNION ALL
+    SELECT 0, countIf(state != VOID), sumIf(amount, state != VOID), sumIf(commission, state != VOID),
+        sumIf(rebate, state != VOID), max(ts)
+    FROM order_prices FINAL
+    WHERE merchant_id = m AND placed_at >= since AND placed_at < first_whole
+    UNION ALL
+    SELECT 0, countIf(state != VOID), sumIf(amount, state != VOID), sumIf(commission, state != VOID),
+        sumIf(rebate, state != VOID), max(ts)
+    FROM order_prices FINAL
+    WHERE merchant_id = m AND placed_at >= last_part AND placed_at <= upto
 )

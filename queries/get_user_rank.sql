@@ -3,12 +3,12 @@
 -- ranked (no paid or settled order placed in the window).
 WITH
 (
-    SELECT rank FROM leaderboard
+    SELECT rank FROM leaderboards
     WHERE period = {window:Enum8('1h' = 1, '24h' = 2, '7d' = 3, '30d' = 4, 'all' = 5)} AND user_id = {user_id:UInt64} AND rank > 0
     LIMIT 1
 ) AS r
 SELECT rank, user_id, rebate, as_of
-FROM leaderboard
+FROM leaderboards
 WHERE period = {window:Enum8('1h' = 1, '24h' = 2, '7d' = 3, '30d' = 4, 'all' = 5)}
   AND (rank = 0 OR (r > 0 AND rank >= greatest(r, {neighbors:UInt32} + 1) - {neighbors:UInt32} AND rank <= r + {neighbors:UInt32}))
 ORDER BY rank

@@ -78,9 +78,7 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 	loaded := 0
 	for i := 0; loaded < n; i++ {
 		events := gen.Chunk(min(chunk, n-loaded), now.Add(-span+time.Duration(i)*width), width)
-		if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
-			tb.Fatal(err)
-		}
+		Insert(tb, db, events)
 		loaded += len(events)
 	}
 	insert := time.Since(start)
@@ -107,11 +105,27 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 		loaded, insert.Round(time.Millisecond), float64(loaded)/insert.Seconds(), time.Since(settle).Round(time.Second), orders, parts)
 }
 
+// Insert stores events as the ingester does: inserted, then the buckets
+// they change worked out again (clickhouse.DB.Materialize).
+func Insert(tb testing.TB, db *clickhouse.DB, events []rebate.Event) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
+		tb.Fatal(err)
+	}
+	var c rebate.Changes
+	c.AddAll(events)
+	if err := db.Materialize(ctx, c); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // Figures is what CompareFigures reads: the store, or the API through its
 // client.
 type Figures interface {
 	Balance(ctx context.Context, user uint64) (rebate.Balance, error)
 	AllOrders(ctx context.Context, user uint64, page uint32) ([]rebate.Order, error)
+	AllReferrals(ctx context.Context, user uint64, page uint32) ([]rebate.Referral, error)
 	Leaderboard(ctx context.Context, w rebate.Window, limit uint32) (rebate.Leaderboard, error)
 	Rank(ctx context.Context, user uint64, w rebate.Window, n uint32) (rebate.Leaderboard, error)
 	MerchantStats(ctx context.Context, merchant uint64, w rebate.Window, now time.Time) (rebate.MerchantStats, error)
@@ -141,8 +155,25 @@ func (s StoreFigures) AllOrders(ctx context.Context, user uint64, page uint32) (
 	}
 }
 
+// AllReferrals pages through the users a user invited.
+func (s StoreFigures) AllReferrals(ctx context.Context, user uint64, page uint32) ([]rebate.Referral, error) {
+	var out []rebate.Referral
+	var after uint64
+	for {
+		got, _, err := s.Referrals(ctx, user, after, page)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		if uint32(len(got)) < page {
+			return out, nil
+		}
+		after = got[len(got)-1].InviteeID
+	}
+}
+
 // CompareFigures checks that every figure the store reports equals the
-// oracle's: balances and order pages of every user (and one never seen),
+// oracle's: balances, order pages and referrals of every user (and one never seen),
 // every window's leaderboard and every user's rank in it (after refreshing),
 // every merchant's stats, minutely series ending at now, and products.
 func CompareFigures(t *testing.T, st Figures, want *oracle.Oracle, now time.Time, rng *rand.Rand) {
@@ -169,6 +200,13 @@ func CompareFigures(t *testing.T, st Figures, want *oracle.Oracle, now time.Time
 		}
 		if exp := want.Orders(u); !sameOrders(orders, exp) {
 			return fmt.Errorf("orders of user %d:\n got %+v\nwant %+v", u, orders, exp)
+		}
+		refs, err := st.AllReferrals(ctx, u, pages[i])
+		if err != nil {
+			return err
+		}
+		if exp := want.Referrals(u); !sameReferrals(refs, exp) {
+			return fmt.Errorf("referrals of user %d:\n got %+v\nwant %+v", u, refs, exp)
 		}
 		return nil
 	})
@@ -257,6 +295,10 @@ func Parallel(t *testing.T, n int, check func(i int) error) {
 }
 
 func sameOrders(a, b []rebate.Order) bool {
+	return len(a) == len(b) && (len(a) == 0 || reflect.DeepEqual(a, b))
+}
+
+func sameReferrals(a, b []rebate.Referral) bool {
 	return len(a) == len(b) && (len(a) == 0 || reflect.DeepEqual(a, b))
 }
 

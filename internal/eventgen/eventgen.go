@@ -39,6 +39,14 @@ type Config struct {
 	// order is delivery order. Property tests that insert without the
 	// ingester's guard leave it 0.
 	ConflictRate float64
+	// Members users join (a share of them invited by an earlier member:
+	// invitation trees), and TierChanges tier changes are made, delivered
+	// in any order; RichRules adds tier rules, promotions that start and end
+	// inside the stream, caps and referral shares. Zero and false change
+	// nothing of a stream made before they existed.
+	Members     int
+	TierChanges int
+	RichRules   bool
 	// Now ends the 40 days every ts and placed_at falls in, except a few up
 	// to a minute later. It is truncated to the millisecond; pass the same
 	// truncated instant to the oracle and the service. Zero means DefaultNow.
@@ -124,6 +132,8 @@ func Generate(cfg Config) Stream {
 	g.genClicks()
 	g.genWithdrawals()
 	g.genProductUpdates()
+	g.genMembers()
+	g.genTiers()
 	return Stream{Rules: g.rules, Events: g.deliver()}
 }
 
@@ -268,6 +278,9 @@ func (g *gen) genRules() {
 	}
 	rules = append(rules, rebate.Rule{MerchantID: 0,
 		EffectiveFrom: ruleTime(g.now.Add(-Span+24*time.Hour), g.now.Add(-24*time.Hour)), Share: g.share()})
+	if g.cfg.RichRules {
+		rules = append(rules, g.richRules(ruleTime)...)
+	}
 	slices.SortStableFunc(rules, func(a, b rebate.Rule) int { return a.EffectiveFrom.Compare(b.EffectiveFrom) })
 	for _, r := range rules {
 		g.rulesOf[r.MerchantID] = append(g.rulesOf[r.MerchantID], r)
@@ -631,4 +644,104 @@ func Split(rng *rand.Rand, events []rebate.Event, maxBatch int) [][]rebate.Event
 		events = events[n:]
 	}
 	return out
+}
+
+// richRules are rules of every kind issue 14 brought: for a tier, of a
+// merchant and of the default; promotions starting and ending inside the
+// stream (some ending before now, some after); caps low enough to bind;
+// referral shares. A rule may start anywhere in the span: the store takes
+// history as given (InsertRules).
+func (g *gen) richRules(ruleTime func(lo, hi time.Time) time.Time) []rebate.Rule {
+	var out []rebate.Rule
+	at := func() time.Time { return ruleTime(g.now.Add(-Span+time.Hour), g.now.Add(-time.Hour)) }
+	decorate := func(r rebate.Rule) rebate.Rule {
+		if g.chance(0.4) {
+			r.HasCap, r.Cap = true, rebate.Money(g.rng.IntN(2000)) // 0.00 to 19.99
+		}
+		if g.chance(0.6) {
+			r.ReferralShare = rebate.Rate(g.rng.IntN(2001))
+		}
+		return r
+	}
+	for _, m := range []uint64{0, 1, 2} {
+		if m > uint64(g.cfg.Merchants) {
+			continue
+		}
+		for range 2 {
+			r := rebate.Rule{MerchantID: m, HasTier: true, Tier: uint8(g.rng.IntN(4)), EffectiveFrom: at(), Share: g.share()}
+			out = append(out, decorate(r))
+		}
+		// A promotion: a few hours to a few days, inside the span.
+		from := at()
+		p := rebate.Rule{MerchantID: m, EffectiveFrom: from, EffectiveTo: from.Add(time.Duration(2+g.rng.IntN(96)) * time.Hour).Truncate(time.Second),
+			Share: g.share()}
+		if g.chance(0.5) {
+			p.HasTier, p.Tier = true, uint8(g.rng.IntN(4))
+		}
+		out = append(out, decorate(p))
+	}
+	// The default rule earns referrals too, so most invited orders count.
+	out = append(out, decorate(rebate.Rule{MerchantID: 0, EffectiveFrom: at(), Share: g.share(), ReferralShare: 1000}))
+	return out
+}
+
+// genMembers makes users join, most of them before their first orders, a
+// share invited by an earlier member (so invitation trees form and an
+// inviter has inviters of their own), some twice with the same inviter
+// (another event_id), and, with ConflictRate, some again naming another.
+func (g *gen) genMembers() {
+	var joinedAt []time.Time
+	var members []uint64
+	for i := range g.cfg.Members {
+		user := uint64(1 + i%max(g.cfg.Users, 1))
+		if slices.Contains(members, user) {
+			continue
+		}
+		e := rebate.Event{Type: rebate.UserJoined, UserID: user, TS: g.between(g.now.Add(-Span), g.now.Add(-time.Hour))}
+		if len(members) > 0 && g.chance(0.7) {
+			j := g.rng.IntN(len(members))
+			e.InviterID = members[j]
+			if !e.TS.After(joinedAt[j]) { // an inviter joined first
+				e.TS = joinedAt[j].Add(time.Duration(1+g.rng.IntN(3600)) * time.Second)
+			}
+		}
+		members, joinedAt = append(members, user), append(joinedAt, e.TS)
+		g.emit(e)
+		if g.chance(0.05) { // joined again, the same inviter: not a conflict
+			again := e
+			again.TS = e.TS.Add(time.Minute)
+			g.emit(again)
+		}
+		if g.cfg.ConflictRate > 0 && g.chance(g.cfg.ConflictRate) {
+			bad := e
+			bad.TS = e.TS.Add(time.Hour)
+			bad.InviterID = e.InviterID%uint64(max(g.cfg.Users, 2)) + 1
+			if bad.InviterID == bad.UserID {
+				bad.InviterID = 0
+			}
+			g.emit(bad)
+		}
+	}
+}
+
+// genTiers moves users between tiers at times around their orders: on a
+// placed_at exactly, just before or after it, two changes at one instant
+// (the greater event_id wins), and anywhere.
+func (g *gen) genTiers() {
+	for range g.cfg.TierChanges {
+		e := rebate.Event{Type: rebate.UserTierChanged, UserID: g.users.pick(), Tier: uint8(g.rng.IntN(rebate.MaxTier + 1))}
+		switch r := g.rng.Float64(); {
+		case r < 0.3 && len(g.placedSoFar) > 0:
+			p := g.placedSoFar[g.rng.IntN(len(g.placedSoFar))]
+			e.UserID, e.TS = p.user, p.at.Add(time.Duration(g.rng.IntN(3)-1)*time.Millisecond)
+		default:
+			e.TS = g.anyTime()
+		}
+		g.emit(e)
+		if g.chance(0.05) { // another change at the same instant
+			tie := e
+			tie.Tier = uint8(g.rng.IntN(rebate.MaxTier + 1))
+			g.emit(tie)
+		}
+	}
 }

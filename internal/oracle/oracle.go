@@ -28,6 +28,11 @@ type Oracle struct {
 	merchants   map[uint64]bool
 	productsIDs map[uint64]bool
 
+	members map[uint64]member       // a user's first join
+	tiers   map[uint64][]tierChange // a user's tier changes
+	window  time.Duration           // the referral window
+	earning map[string]referral     // by OrderID: the inviter's earnings from it
+
 	// conflicts are the events kept out by the rules of identity, in
 	// delivery order.
 	conflicts []rebate.Event
@@ -36,6 +41,12 @@ type Oracle struct {
 	// memo keeps that linear instead of quadratic in the number of orders.
 	mu     sync.Mutex
 	boards map[boardKey][]rebate.LeaderboardEntry
+}
+
+// referral is what an order earns its user's inviter.
+type referral struct {
+	inviter uint64
+	amount  rebate.Money
 }
 
 type withdrawal struct {
@@ -57,9 +68,18 @@ type boardKey struct {
 }
 
 // New folds events, in the given (delivery) order, and prices every order
-// with rules. Neither slice is retained.
+// with rules (in the order they were put). Neither slice is retained.
 func New(events []rebate.Event, rules []rebate.Rule) *Oracle {
+	return NewWithWindow(events, rules, ReferralWindow)
+}
+
+// NewWithWindow is New with another referral window.
+func NewWithWindow(events []rebate.Event, rules []rebate.Rule, window time.Duration) *Oracle {
 	o := &Oracle{
+		members:     map[uint64]member{},
+		tiers:       map[uint64][]tierChange{},
+		window:      window,
+		earning:     map[string]referral{},
 		rules:       slices.Clone(rules),
 		orders:      map[string]*rebate.Order{},
 		withdrawals: map[string]*withdrawal{},
@@ -93,10 +113,12 @@ func New(events []rebate.Event, rules []rebate.Rule) *Oracle {
 		seen[e.ID] = e
 		o.add(e)
 	}
-	// Prices depend only on the final fields, so they are computed once the
-	// highest-ranked event of every order is known.
+	// Prices depend on the final fields, the tier history and the joins, so
+	// they are computed once every event is known.
 	for _, ord := range o.orders {
-		ord.Rebate = rebate.Rebate(ord.Commission, ShareFor(o.rules, ord.MerchantID, ord.PlacedAt))
+		if inviter, amount := o.price(ord); inviter != 0 {
+			o.earning[ord.OrderID] = referral{inviter, amount}
+		}
 	}
 	return o
 }
@@ -140,6 +162,21 @@ func (o *Oracle) add(e rebate.Event) {
 		}
 		o.withdrawals[e.WithdrawalID] = &withdrawal{userID: e.UserID, amount: e.Amount, state: state}
 
+	case e.Type == rebate.UserJoined:
+		o.users[e.UserID] = true
+		// The inviter is the first join's (a differing one was a conflict);
+		// the join time is the earliest of the user's joins.
+		if m, ok := o.members[e.UserID]; !ok || e.TS.Before(m.joinedAt) {
+			o.members[e.UserID] = member{inviter: e.InviterID, joinedAt: e.TS}
+		}
+		if e.InviterID != 0 {
+			o.users[e.InviterID] = true
+		}
+
+	case e.Type == rebate.UserTierChanged:
+		o.users[e.UserID] = true
+		o.tiers[e.UserID] = append(o.tiers[e.UserID], tierChange{at: e.TS, id: e.ID, tier: e.Tier})
+
 	case e.Type == rebate.ProductUpdated:
 		o.merchants[e.MerchantID] = true
 		o.productsIDs[e.ProductID] = true
@@ -161,36 +198,6 @@ func (o *Oracle) add(e rebate.Event) {
 			eventID: e.ID,
 		}
 	}
-}
-
-// ShareFor is the share of commission paid back for an order of merchant
-// placed at placedAt: the merchant's rule in force then, else the default
-// rule (merchant 0) in force then, else 0.
-func ShareFor(rules []rebate.Rule, merchant uint64, placedAt time.Time) rebate.Rate {
-	if r, ok := ruleInForce(rules, merchant, placedAt); ok {
-		return r.Share
-	}
-	if r, ok := ruleInForce(rules, 0, placedAt); ok {
-		return r.Share
-	}
-	return 0
-}
-
-// ruleInForce is merchant's rule with the latest EffectiveFrom <= at. Of two
-// rules with the same EffectiveFrom the later in the slice wins, like a later
-// insert replacing an earlier one.
-func ruleInForce(rules []rebate.Rule, merchant uint64, at time.Time) (rebate.Rule, bool) {
-	var best rebate.Rule
-	found := false
-	for _, r := range rules {
-		if r.MerchantID != merchant || r.EffectiveFrom.After(at) {
-			continue
-		}
-		if !found || !r.EffectiveFrom.Before(best.EffectiveFrom) {
-			best, found = r, true
-		}
-	}
-	return best, found
 }
 
 // Balance is user's money. AsOf is left zero: it depends on what the service
@@ -223,7 +230,14 @@ func (o *Oracle) Balance(user uint64) rebate.Balance {
 			b.Frozen += w.amount
 		}
 	}
-	b.Available = b.Confirmed - b.Withdrawn - b.Frozen
+	for id, r := range o.earning {
+		if r.inviter == user {
+			var n rebate.OrderCounts
+			addState(&n, &b.Referral, o.orders[id].State, r.amount)
+		}
+	}
+	b.Tier = o.latestTier(user)
+	b.Available = b.Confirmed + b.Referral.Confirmed - b.Withdrawn - b.Frozen
 	return b
 }
 

@@ -1,0 +1,76 @@
+package rebate
+
+import "time"
+
+// Changes say which figures stored events change, so that only those are
+// worked out again (clickhouse.Materialize): the orders to price again, and
+// through them the buckets that hold them (per merchant and minute, per user
+// and day, per user of all time), and the click buckets. An order is priced
+// again when an event of its own arrives, when its user's tier changes at or
+// before its placed_at, and when its user joins (the join names the inviter
+// and starts the referral window).
+type Changes struct {
+	Orders       map[OrderKey]bool
+	ClickMinutes map[MerchantMinute]bool
+	TierChanges  map[uint64]time.Time // users whose tier changed, from the earliest change
+	Joins        map[uint64]bool      // users who joined
+}
+
+// OrderKey finds an order where its facts are kept (merchant, placed_at,
+// order id), with its user.
+type OrderKey struct {
+	MerchantID uint64
+	PlacedAt   time.Time
+	OrderID    string
+	UserID     uint64
+}
+
+// MerchantMinute is one merchant's minute (UTC).
+type MerchantMinute struct {
+	MerchantID uint64
+	Minute     time.Time
+}
+
+// UserDay is one user's day (UTC).
+type UserDay struct {
+	UserID uint64
+	Day    time.Time
+}
+
+// Add notes what e changes.
+func (c *Changes) Add(e *Event) {
+	switch {
+	case e.Type.IsOrder():
+		set(&c.Orders, OrderKey{e.MerchantID, e.PlacedAt.UTC(), e.OrderID, e.UserID})
+	case e.Type == Click:
+		set(&c.ClickMinutes, MerchantMinute{e.MerchantID, e.TS.UTC().Truncate(time.Minute)})
+	case e.Type == UserTierChanged:
+		if c.TierChanges == nil {
+			c.TierChanges = map[uint64]time.Time{}
+		}
+		if t, ok := c.TierChanges[e.UserID]; !ok || e.TS.Before(t) {
+			c.TierChanges[e.UserID] = e.TS.UTC()
+		}
+	case e.Type == UserJoined:
+		set(&c.Joins, e.UserID)
+	}
+}
+
+// AddAll notes what each event changes.
+func (c *Changes) AddAll(events []Event) {
+	for i := range events {
+		c.Add(&events[i])
+	}
+}
+
+// Empty reports whether nothing changed.
+func (c *Changes) Empty() bool {
+	return len(c.Orders) == 0 && len(c.ClickMinutes) == 0 && len(c.TierChanges) == 0 && len(c.Joins) == 0
+}
+
+func set[K comparable](m *map[K]bool, k K) {
+	if *m == nil {
+		*m = map[K]bool{}
+	}
+	(*m)[k] = true
+}

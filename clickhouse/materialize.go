@@ -1,0 +1,237 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/rebatehq/rebate"
+)
+
+// materializeChunk bounds the orders, users or buckets of one statement:
+// their arrays are bound as parameters, which stop using indexes past about
+// 1 MB.
+const materializeChunk = 5_000
+
+// Materialize works out again what stored events changed (docs/schema.md,
+// How figures are kept): it prices again the orders they touch
+// (order_prices), then works out again, whole, the buckets that hold those
+// orders and clicks: per merchant and minute, per user and day, per user of
+// all time. Each row is written absolutely (never added to) with a newer
+// version, so doing it twice, or from two processes at once, leaves it
+// right: the newest version read the most facts.
+func (db *DB) Materialize(ctx context.Context, c rebate.Changes) error {
+	keys := maps.Clone(c.Orders)
+	more, err := db.userOrderKeys(ctx, c)
+	if err != nil {
+		return err
+	}
+	for _, k := range more {
+		if keys == nil {
+			keys = map[rebate.OrderKey]bool{}
+		}
+		keys[k] = true
+	}
+	return db.materialize(ctx, slices.Collect(maps.Keys(keys)), c.ClickMinutes)
+}
+
+// materialize prices keys, then works out their buckets and clicks'.
+func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks map[rebate.MerchantMinute]bool) error {
+	orderMinutes := map[rebate.MerchantMinute]bool{}
+	days := map[rebate.UserDay]bool{}
+	users := map[uint64]bool{}
+	for _, k := range keys {
+		orderMinutes[rebate.MerchantMinute{MerchantID: k.MerchantID, Minute: k.PlacedAt.UTC().Truncate(time.Minute)}] = true
+		days[rebate.UserDay{UserID: k.UserID, Day: k.PlacedAt.UTC().Truncate(24 * time.Hour)}] = true
+		users[k.UserID] = true
+	}
+	for part := range slices.Chunk(keys, materializeChunk) {
+		if err := db.exec(ctx, "price_orders", ch.Parameters{"keys": keyArray(part)}); err != nil {
+			return err
+		}
+	}
+	if err := db.materializeMinutes(ctx, "materialize_merchant_minutes", orderMinutes); err != nil {
+		return err
+	}
+	if err := db.materializeMinutes(ctx, "materialize_click_minutes", clicks); err != nil {
+		return err
+	}
+	for part := range slices.Chunk(slices.SortedFunc(maps.Keys(days), compareUserDay), materializeChunk) {
+		var ids []uint64
+		var tuples []string
+		for _, d := range part {
+			if len(ids) == 0 || ids[len(ids)-1] != d.UserID {
+				ids = append(ids, d.UserID)
+			}
+			tuples = append(tuples, "("+strconv.FormatUint(d.UserID, 10)+",'"+d.Day.Format(time.DateOnly)+"')")
+		}
+		p := ch.Parameters{"users": uintArray(ids), "buckets": "[" + strings.Join(tuples, ",") + "]"}
+		if err := db.exec(ctx, "materialize_user_days", p); err != nil {
+			return err
+		}
+	}
+	for part := range slices.Chunk(slices.Sorted(maps.Keys(users)), materializeChunk) {
+		if err := db.exec(ctx, "materialize_user_totals", ch.Parameters{"users": uintArray(part)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userOrderKeys are the orders c's tier changes and joins price again: a
+// tier change, its user's orders placed from then on; a join, all its
+// user's orders (the join names the inviter and starts the window).
+func (db *DB) userOrderKeys(ctx context.Context, c rebate.Changes) ([]rebate.OrderKey, error) {
+	if len(c.TierChanges) == 0 && len(c.Joins) == 0 {
+		return nil, nil
+	}
+	since := map[uint64]time.Time{}
+	for u, t := range c.TierChanges {
+		since[u] = t
+	}
+	for u := range c.Joins {
+		since[u] = time.Unix(0, 0).UTC()
+	}
+	var earliest time.Time
+	for _, t := range since {
+		if earliest.IsZero() || t.Before(earliest) {
+			earliest = t
+		}
+	}
+	var out []rebate.OrderKey
+	for part := range slices.Chunk(slices.Sorted(maps.Keys(since)), materializeChunk) {
+		keys, err := db.orderKeys(ctx, "list_user_order_keys", ch.Parameters{"users": uintArray(part), "since": timeParam(earliest)})
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range keys {
+			// One statement reads from the earliest change; each user's
+			// orders before their own count no further.
+			if !k.PlacedAt.Before(since[k.UserID]) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Reprice prices again the orders placed in [since, until) at merchant
+// (0: every merchant), and works out their buckets again: what a rule put
+// changes.
+func (db *DB) Reprice(ctx context.Context, merchant uint64, since, until time.Time) error {
+	keys, err := db.orderKeys(ctx, "list_order_keys", ch.Parameters{
+		"merchant_id": strconv.FormatUint(merchant, 10), "since": timeParam(since), "until": timeParam(until)})
+	if err != nil || len(keys) == 0 {
+		return err
+	}
+	return db.materialize(ctx, keys, nil)
+}
+
+// orderKeys runs a query listing order keys (merchant, placed_at, order, user).
+func (db *DB) orderKeys(ctx context.Context, name string, p ch.Parameters) ([]rebate.OrderKey, error) {
+	q, ok := db.queries.Get(name)
+	if !ok {
+		return nil, fmt.Errorf("no query %s", name)
+	}
+	rows, err := db.conn.Query(ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(nil))), q.SQL)
+	if err != nil {
+		return nil, domainError(name, err)
+	}
+	defer rows.Close()
+	var out []rebate.OrderKey
+	for rows.Next() {
+		var k rebate.OrderKey
+		if err := rows.Scan(&k.MerchantID, &k.PlacedAt, &k.OrderID, &k.UserID); err != nil {
+			return nil, domainError(name, err)
+		}
+		k.PlacedAt = k.PlacedAt.UTC()
+		out = append(out, k)
+	}
+	return out, domainError(name, rows.Err())
+}
+
+// materializeMinutes runs a per-minute query for buckets, read by the
+// sorting key (merchant, time): the set of buckets selects their ranges.
+func (db *DB) materializeMinutes(ctx context.Context, name string, buckets map[rebate.MerchantMinute]bool) error {
+	for part := range slices.Chunk(slices.Collect(maps.Keys(buckets)), materializeChunk) {
+		tuples := make([]string, len(part))
+		for i, b := range part {
+			tuples[i] = "(" + strconv.FormatUint(b.MerchantID, 10) + ",'" + b.Minute.UTC().Format(time.DateTime) + "')"
+		}
+		if err := db.exec(ctx, name, ch.Parameters{"buckets": "[" + strings.Join(tuples, ",") + "]"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exec runs a named statement with its parameters and settings.
+func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
+	q, ok := db.queries.Get(name)
+	if !ok {
+		return fmt.Errorf("no query %s", name)
+	}
+	// A batch of history may touch more months (partitions) than one insert
+	// is allowed by default, as for the insert of its events (insertSettings).
+	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(ch.Settings{"throw_on_max_partitions_per_insert_block": 0})))
+	err := db.conn.Exec(ctx, q.SQL)
+	return domainError(name, err)
+}
+
+// keyArray renders order keys as an Array(Tuple(UInt64, DateTime64(3),
+// String)) parameter: a literal whose strings are quoted, inside a value
+// the server unescapes first (escapeParam, by the caller's binding).
+func keyArray(keys []rebate.OrderKey) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		b.WriteString(strconv.FormatUint(k.MerchantID, 10))
+		b.WriteString(",'")
+		b.WriteString(timeParam(k.PlacedAt))
+		b.WriteString("',")
+		b.WriteString(quoteLiteral(k.OrderID))
+		b.WriteByte(')')
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+var literalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+
+// quoteLiteral quotes s as a string literal inside an array or tuple value.
+func quoteLiteral(s string) string { return "'" + literalEscaper.Replace(s) + "'" }
+
+func timeParam(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") }
+
+func compareUserDay(a, b rebate.UserDay) int {
+	if a.UserID != b.UserID {
+		if a.UserID < b.UserID {
+			return -1
+		}
+		return 1
+	}
+	return a.Day.Compare(b.Day)
+}
+
+func uintArray(ids []uint64) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatUint(id, 10))
+	}
+	b.WriteByte(']')
+	return b.String()
+}

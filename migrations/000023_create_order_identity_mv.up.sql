@@ -1,7 +1,0 @@
--- first: 2100-01-01 in milliseconds minus the row's storing time, so the
--- earliest stored event of an order has the highest version.
-CREATE MATERIALIZED VIEW IF NOT EXISTS order_identity_mv TO order_identity AS
-SELECT order_id, user_id, merchant_id, product_id, amount, commission, placed_at, event_id,
-       toUInt64(4102444800000 - toUnixTimestamp64Milli(ingested_at)) AS first
-FROM events
-WHERE type IN ('order_paid', 'order_settled', 'order_cancelled', 'order_reversed')

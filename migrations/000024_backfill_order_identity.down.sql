@@ -1,1 +1,0 @@
-TRUNCATE TABLE IF EXISTS order_identity

@@ -1,6 +1,0 @@
--- The withdrawals stored before the view existed.
-INSERT INTO withdrawal_identity
-SELECT withdrawal_id, user_id, amount, event_id,
-       toUInt64(4102444800000 - toUnixTimestamp64Milli(ingested_at)) AS first
-FROM events
-WHERE type IN ('withdrawal_requested', 'withdrawal_completed', 'withdrawal_failed')

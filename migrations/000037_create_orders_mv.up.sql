@@ -1,0 +1,5 @@
+CREATE MATERIALIZED VIEW IF NOT EXISTS orders_mv TO orders AS
+SELECT order_id, user_id, merchant_id, product_id, toUInt8(multiIf(type = 'order_paid', 1, type = 'order_settled', 2, 3)) AS state,
+       amount, commission, placed_at, ts
+FROM events
+WHERE type IN ('order_paid', 'order_settled', 'order_cancelled', 'order_reversed')

@@ -1,0 +1,4 @@
+CREATE MATERIALIZED VIEW IF NOT EXISTS user_orders_mv TO user_orders AS
+SELECT user_id, order_id, merchant_id, placed_at
+FROM events
+WHERE type IN ('order_paid', 'order_settled', 'order_cancelled', 'order_reversed')

@@ -1,0 +1,2 @@
+-- Replaced by the priced, materialized schema (docs/schema.md).
+DROP TABLE IF EXISTS leaderboard

@@ -1,0 +1,6 @@
+-- The orders the users {users} placed from {since} on, by the key of orders,
+-- with their user: what a tier change or a join of theirs prices again.
+-- for: service (the ingester prices what each batch it stores touches)
+SELECT DISTINCT merchant_id, placed_at, order_id, user_id
+FROM user_orders
+WHERE user_id IN {users:Array(UInt64)} AND placed_at >= {since:DateTime64(3, 'UTC')}
