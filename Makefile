@@ -52,7 +52,8 @@ bench: engine
 	$(GO) test -run '^$$' -bench 'BatchInsert|EndpointInsertNative' -benchtime 20x -count 5 ./embedded/chlocal/
 	$(GO) test -run '^$$' -bench 'Fence|PointQuery' -benchtime 2000x -count 5 ./embedded/chlocal/
 	$(GO) test -run '^$$' -bench Queries -benchtime 1000x -timeout 60m ./clickhouse/
-	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -timeout 30m ./ingest/
+	$(GO) test -run '^$$' -bench 'EncodeEvents|InsertPath' -benchtime 20x -count 3 ./clickhouse/
+	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -count 3 -timeout 90m -v ./ingest/
 
 clean:
 	rm -rf bin data test-output
