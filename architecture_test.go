@@ -14,21 +14,25 @@ import (
 const module = "github.com/rebatehq/rebate"
 
 var mayImport = map[string][]string{
-	"":                  nil, // the domain depends on nothing of ours
-	"api":               {"", "api/web", "internal/defaults", "internal/prom", "internal/settings"},
-	"api/web":           nil,
-	"clickhouse":        {"", "migrations", "queries", "internal/defaults", "internal/settings"},
-	"ingest":            {"", "kafka", "internal/defaults", "internal/prom", "internal/settings"},
-	"kafka":             {"", "internal/settings"},
-	"migrations":        nil,
-	"queries":           nil,
-	"dashboards":        nil,
-	"embedded/broker":   {"internal/settings"},
+	"":                nil, // the domain depends on nothing of ours
+	"api":             {"", "api/web", "internal/defaults", "internal/prom", "internal/settings"},
+	"api/web":         nil,
+	"clickhouse":      {"", "migrations", "queries", "internal/defaults", "internal/settings", "internal/sqlfence"},
+	"ingest":          {"", "kafka", "internal/defaults", "internal/prom", "internal/settings"},
+	"kafka":           {"", "internal/settings"},
+	"migrations":      nil,
+	"queries":         nil,
+	"dashboards":      nil,
+	"embedded/broker": {"internal/settings"},
+	// The operator's side: where ClickHouse and Kafka meet (backups with
+	// their offsets, reconciliation, schedules), composed by the commands.
+	"ops":               {"", "clickhouse", "kafka", "internal/defaults", "internal/prom", "internal/settings"},
 	"embedded/chdb":     nil,
-	"embedded/chlocal":  {"embedded/chdb", "internal/defaults", "internal/prom", "internal/settings"},
+	"embedded/chlocal":  {"embedded/chdb", "internal/defaults", "internal/prom", "internal/settings", "internal/sqlfence"},
 	"internal/defaults": nil,
 	"internal/prom":     nil,
 	"internal/settings": nil,
+	"internal/sqlfence": nil,
 	"internal/testenv":  nil,
 	// Test kits and the simulator: anything but the program.
 	"internal/apiclient":      {"*"},
@@ -49,7 +53,7 @@ var onlyIn = map[string][]string{
 	"github.com/labstack/echo":            {"api"},
 	"github.com/golang-migrate/migrate":   {"clickhouse", "embedded/chlocal"}, // the endpoint tests it runs them
 	"github.com/ebitengine/purego":        {"embedded/chdb"},
-	"github.com/twmb/franz-go/pkg/kfake":  {"embedded/broker", "ingest", "api", "cmd/rebate", "internal/simulate", "dashboards"},
+	"github.com/twmb/franz-go/pkg/kfake":  {"embedded/broker", "ingest", "api", "cmd/rebate", "internal/simulate", "dashboards", "ops"},
 }
 
 func TestPackagesKeepToTheMap(t *testing.T) {

@@ -8,12 +8,21 @@ import "time"
 // and day, per user of all time), and the click buckets. An order is priced
 // again when an event of its own arrives, when its user's tier changes at or
 // before its placed_at, and when its user joins (the join names the inviter
-// and starts the referral window).
+// and starts the referral window). The fraud signals are worked out again
+// for the orders and users these touch, and for the orders a click may
+// clear (Clicks).
 type Changes struct {
 	Orders       map[OrderKey]bool
 	ClickMinutes map[MerchantMinute]bool
+	Clicks       map[UserProduct]bool // who clicked what: the no-click signals of those orders
 	TierChanges  map[uint64]time.Time // users whose tier changed, from the earliest change
 	Joins        map[uint64]bool      // users who joined
+}
+
+// UserProduct is a user and a product they clicked.
+type UserProduct struct {
+	UserID    uint64
+	ProductID uint64
 }
 
 // OrderKey finds an order where its facts are kept (merchant, placed_at,
@@ -44,6 +53,7 @@ func (c *Changes) Add(e *Event) {
 		set(&c.Orders, OrderKey{e.MerchantID, e.PlacedAt.UTC(), e.OrderID, e.UserID})
 	case e.Type == Click:
 		set(&c.ClickMinutes, MerchantMinute{e.MerchantID, e.TS.UTC().Truncate(time.Minute)})
+		set(&c.Clicks, UserProduct{e.UserID, e.ProductID})
 	case e.Type == UserTierChanged:
 		if c.TierChanges == nil {
 			c.TierChanges = map[uint64]time.Time{}
@@ -65,7 +75,7 @@ func (c *Changes) AddAll(events []Event) {
 
 // Empty reports whether nothing changed.
 func (c *Changes) Empty() bool {
-	return len(c.Orders) == 0 && len(c.ClickMinutes) == 0 && len(c.TierChanges) == 0 && len(c.Joins) == 0
+	return len(c.Orders) == 0 && len(c.ClickMinutes) == 0 && len(c.Clicks) == 0 && len(c.TierChanges) == 0 && len(c.Joins) == 0
 }
 
 func set[K comparable](m *map[K]bool, k K) {

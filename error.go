@@ -28,6 +28,16 @@ type Error struct {
 	Field   string // the offending input, if one ("" when the input as a whole is wrong)
 	Message string
 	Err     error // the cause, if any
+	// Upstream is the cause in a dependency's own terms, for a caller who
+	// knows it (ad-hoc SQL: ClickHouse's error code and name).
+	Upstream *Upstream
+}
+
+// Upstream is an error as a dependency named it.
+type Upstream struct {
+	System string `json:"system"` // "clickhouse"
+	Code   int    `json:"code"`
+	Name   string `json:"name"`
 }
 
 func (e *Error) Error() string {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -46,12 +47,13 @@ func (f apiFigures) AllReferrals(context.Context, uint64, uint32) ([]rebate.Refe
 }
 
 // TestFiguresThroughAPIMatchOracle: every figure the API serves for a random
-// stream equals the oracle's, to the cent.
+// stream equals the oracle's, to the cent: referral earnings and tiers in
+// balances, and every user's referrals paged with the cursor, included.
 func TestFiguresThroughAPIMatchOracle(t *testing.T) {
 	e := newEnv(t, api.Config{RatePerKey: 1e6, Burst: 1e6}, nil)
 	e.now = time.Now().UTC().Truncate(time.Millisecond)
 	stream := eventgen.Generate(eventgen.Config{Seed: 7, Users: 55, Merchants: 6, Products: 15, Orders: 400,
-		Clicks: 800, Withdrawals: 80, ProductUpdates: 60, DuplicateRate: 0.1, Now: e.now})
+		Clicks: 800, Withdrawals: 80, ProductUpdates: 60, DuplicateRate: 0.1, Members: 45, TierChanges: 60, RichRules: true, Now: e.now})
 	if err := e.db.InsertRules(context.Background(), stream.Rules); err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +82,11 @@ func goldenData(now time.Time) []rebate.Event {
 		{ID: "c2", Type: rebate.Click, TS: at(90 * time.Second), UserID: 2, MerchantID: 7, ProductID: 9},
 		{ID: "c3", Type: rebate.Click, TS: at(30 * time.Second), UserID: 3, MerchantID: 7, ProductID: 9},
 		{ID: "p1", Type: rebate.ProductUpdated, TS: at(time.Hour), ProductID: 9, MerchantID: 7, Price: 25900, Stock: 1200, CommissionRate: 500},
+		// User 1 invited users 2 and 3, and moved to tier 2.
+		{ID: "j1", Type: rebate.UserJoined, TS: at(72 * time.Hour), UserID: 1},
+		{ID: "j2", Type: rebate.UserJoined, TS: at(48 * time.Hour), UserID: 2, InviterID: 1},
+		{ID: "j3", Type: rebate.UserJoined, TS: at(47 * time.Hour), UserID: 3, InviterID: 1},
+		{ID: "t1", Type: rebate.UserTierChanged, TS: at(70 * time.Hour), UserID: 1, Tier: 2},
 	}
 }
 
@@ -99,6 +106,7 @@ func TestGoldenAnswers(t *testing.T) {
 		{"balance", "/v1/users/1/balance", false},
 		{"balance_unknown_user", "/v1/users/404/balance", false},
 		{"orders_page1", "/v1/users/1/orders?limit=2", false},
+		{"referrals_page1", "/v1/users/1/referrals?limit=1", false},
 		{"leaderboard", "/v1/leaderboard?window=all&limit=10", true},
 		{"rank", "/v1/users/2/rank?window=all&neighbors=1", true},
 		{"merchant_stats", "/v1/merchants/7/stats?window=1h", false},
@@ -141,6 +149,9 @@ func TestGoldenAnswers(t *testing.T) {
 	if a := e.get(t, "/v1/users/1/balance"); a.header.Get("X-Data-As-Of") != "2026-11-01T11:56:00.000Z" {
 		t.Errorf("X-Data-As-Of %q", a.header.Get("X-Data-As-Of"))
 	}
+	if a := e.get(t, "/v1/users/1/referrals"); a.header.Get("X-Data-As-Of") != "2026-11-01T11:55:00.000Z" {
+		t.Errorf("referrals' X-Data-As-Of %q", a.header.Get("X-Data-As-Of"))
+	}
 }
 
 // TestBadRequests: every bad input is a 400 (or the documented 4xx) with a
@@ -163,6 +174,13 @@ func TestBadRequests(t *testing.T) {
 		{"GET", "/v1/users/1/orders?cursor=bm90IGpzb24", "", 400, "cursor"},
 		// {"p":9223372036854775807,"o":"x"}: a time no order has.
 		{"GET", "/v1/users/1/orders?cursor=eyJwIjo5MjIzMzcyMDM2ODU0Nzc1ODA3LCJvIjoieCJ9", "", 400, "cursor"},
+		{"GET", "/v1/users/0/referrals", "", 400, "user_id"},
+		{"GET", "/v1/users/1/referrals?limit=101", "", 400, "limit"},
+		{"GET", "/v1/users/1/referrals?cursor=bm90IGpzb24", "", 400, "cursor"},
+		// An orders cursor is not a referrals cursor.
+		{"GET", "/v1/users/1/referrals?cursor=eyJwIjo5MjIzMzcyMDM2ODU0Nzc1ODA3LCJvIjoieCJ9", "", 400, "cursor"},
+		{"GET", "/v1/users/0/balance/stream", "", 400, "user_id"},
+		{"GET", "/v1/users/1/balance/stream?window=1h", "", 400, "window"},
 		{"GET", "/v1/users/1/rank?window=2h", "", 400, "window"},
 		{"GET", "/v1/users/1/rank?neighbors=51", "", 400, "neighbors"},
 		{"GET", "/v1/leaderboard?window=forever", "", 400, "window"},
@@ -187,6 +205,14 @@ func TestBadRequests(t *testing.T) {
 		// Once echoed as 9999 but stored as 2299: what cannot be stored is refused.
 		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"9999-12-31T00:00:00Z"}`, 400, "effective_from"},
 		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","extra":1}`, 400, "extra"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","tier":10}`, 400, "tier"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","tier":-1}`, 400, "tier"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","tier":"gold"}`, 400, "tier"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","effective_to":"2030-01-01T00:00:00Z"}`, 400, "effective_to"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","effective_to":"soon"}`, 400, "effective_to"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","cap":"-1.00"}`, 400, "cap"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2030-01-01T00:00:00Z","referral_share":"2"}`, 400, "body"},
+		{"PUT", "/v1/rules/5", `{"share":"0.5","effective_from":"2020-01-01T00:00:00Z","effective_to":"2020-02-01T00:00:00Z"}`, 409, "effective_from"},
 		{"PUT", "/v1/rules/5", `not json`, 400, "body"},
 		{"PUT", "/v1/rules/5", ``, 400, "body"},
 		{"GET", "/v1/queries/no_such_query", "", 404, "name"},
@@ -321,16 +347,20 @@ func TestOpenAPI(t *testing.T) {
 	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("invalid OpenAPI: %v", err)
 	}
-	var documented []string
+	var documented, queryPaths []string
 	for path, item := range doc.Paths.Map() {
+		if name, ok := strings.CutPrefix(path, "/v1/queries/"); ok && !strings.Contains(name, "{") {
+			queryPaths = append(queryPaths, name) // served by /v1/queries/{name}
+			continue
+		}
 		for method := range item.Operations() {
 			documented = append(documented, method+" "+path)
 		}
 	}
 	var registered []string
 	for _, r := range e.srv.Routes() {
-		if r.Path == "/metrics" || r.Path == "/" || strings.HasPrefix(r.Path, "/assets/") {
-			continue // Prometheus' own format; the live page
+		if r.Path == "/metrics" || r.Path == "/" || r.Path == "/sql" || r.Path == "/wallet" || strings.HasPrefix(r.Path, "/assets/") {
+			continue // Prometheus' own format; the pages
 		}
 		registered = append(registered, r.Method+" "+api.OpenAPIPath(r.Path))
 	}
@@ -338,6 +368,15 @@ func TestOpenAPI(t *testing.T) {
 	sort.Strings(registered)
 	if strings.Join(documented, "\n") != strings.Join(registered, "\n") {
 		t.Errorf("documented:\n%s\nregistered:\n%s", strings.Join(documented, "\n"), strings.Join(registered, "\n"))
+	}
+	// Every named query has its own path, with its parameters.
+	sort.Strings(queryPaths)
+	if want := "get_balance get_leaderboard get_merchant_stats get_product get_referral_totals get_signal_counts get_user_rank list_minutely_kpis list_risk_signals list_rules list_user_orders list_user_referrals"; strings.Join(queryPaths, " ") != want {
+		t.Errorf("query paths %v, want %s", queryPaths, want)
+	}
+	lb := doc.Paths.Find("/v1/queries/get_leaderboard").Get
+	if lb == nil || len(lb.Parameters) != 2 || len(lb.Parameters.GetByInAndName("query", "window").Schema.Value.Enum) != 5 {
+		t.Errorf("get_leaderboard's path: %+v", lb)
 	}
 }
 
@@ -392,7 +431,8 @@ func TestNamedQueriesLimitsAndCSV(t *testing.T) {
 		t.Errorf("row cap: %d %s", a.status, a.body)
 	}
 	a = e.do(t, "GET", "/v1/queries/get_balance?user_id=1", "", map[string]string{"Accept": "text/csv"})
-	if a.status != 200 || !strings.HasPrefix(string(a.body), "user_id,pending,confirmed,withdrawn,frozen,available,paid,settled,void,as_of\n1,5,10,3,1,6,1,1,1,") {
+	if a.status != 200 || !strings.HasPrefix(string(a.body), "user_id,pending,confirmed,withdrawn,frozen,available,paid,settled,void,"+
+		"referral_pending,referral_confirmed,referral_void,tier,as_of\n1,5.00,10.00,3.00,1.00,6.00,1,1,1,0.00,0.00,0.00,2,") {
 		t.Errorf("CSV: %d %q", a.status, a.body)
 	}
 }
@@ -426,14 +466,24 @@ func TestOperations(t *testing.T) {
 	}
 }
 
-// TestLivePage: the page and its assets are served from the binary, public
-// even when the API needs keys, with a policy that loads nothing from
-// elsewhere, and revalidated cheaply.
+// TestLivePage: the pages (the live page and the wallet) and their assets
+// are served from the binary, public even when the API needs keys, with a
+// policy that loads nothing from elsewhere, and revalidated cheaply.
 func TestLivePage(t *testing.T) {
 	e := newEnv(t, api.Config{Keys: []api.Key{{Name: "app", Role: api.RoleApp, Secret: "0123456789abcdef0123"}}}, nil)
-	page := e.get(t, "/")
+	for _, path := range []string{"/", "/wallet"} {
+		checkPage(t, e, path)
+	}
+	if a := e.get(t, "/v1/leaderboard"); a.status != http.StatusUnauthorized {
+		t.Errorf("data without a key: %d", a.status)
+	}
+}
+
+func checkPage(t *testing.T, e *env, path string) {
+	t.Helper()
+	page := e.get(t, path)
 	if page.status != 200 || !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") {
-		t.Fatalf("GET /: %d %v", page.status, page.header)
+		t.Fatalf("GET %s: %d %v", path, page.status, page.header)
 	}
 	if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
 		t.Errorf("CSP %q", csp)
@@ -460,7 +510,40 @@ func TestLivePage(t *testing.T) {
 			t.Errorf("%s with its ETag: %d, want 304", ref, again.status)
 		}
 	}
-	if a := e.get(t, "/v1/leaderboard"); a.status != http.StatusUnauthorized {
-		t.Errorf("data without a key: %d", a.status)
+}
+
+// TestPutPromotion: a tier's capped promotion with a referral share is
+// stored as sent and listed with every part; absent parts list as null.
+func TestPutPromotion(t *testing.T) {
+	e := newEnv(t, api.Config{}, nil)
+	body := `{"share":"0.6000","effective_from":"2031-01-01T00:00:00Z","effective_to":"2031-01-08T00:00:00Z","tier":3,"cap":"25.00","referral_share":"0.0500"}`
+	if a := e.do(t, "PUT", "/v1/rules/7", body, nil); a.status != 200 {
+		t.Fatalf("put: %d %s", a.status, a.body)
+	}
+	if a := e.do(t, "PUT", "/v1/rules/8", `{"share":"0.3000","effective_from":"2031-01-01T00:00:00Z"}`, nil); a.status != 200 {
+		t.Fatalf("put: %d %s", a.status, a.body)
+	}
+	a := e.get(t, "/v1/rules")
+	var got struct{ Rules []map[string]any }
+	if err := json.Unmarshal([]byte(a.body), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[float64]map[string]any{
+		7: {"merchant_id": 7.0, "tier": 3.0, "share": "0.6000", "effective_from": "2031-01-01T00:00:00.000Z",
+			"effective_to": "2031-01-08T00:00:00.000Z", "cap": "25.00", "referral_share": "0.0500"},
+		8: {"merchant_id": 8.0, "tier": nil, "share": "0.3000", "effective_from": "2031-01-01T00:00:00.000Z",
+			"effective_to": nil, "cap": nil, "referral_share": "0.0000"},
+	}
+	found := 0
+	for _, r := range got.Rules {
+		if w, ok := want[r["merchant_id"].(float64)]; ok {
+			found++
+			if !reflect.DeepEqual(r, w) {
+				t.Errorf("rule %v:\n got %v\nwant %v", r["merchant_id"], r, w)
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("listed %d of the 2 rules put: %s", found, a.body)
 	}
 }

@@ -17,10 +17,14 @@ import (
 type Role string
 
 const (
-	RoleApp     Role = "app"     // the app's reads and event collection
-	RoleAnalyst Role = "analyst" // reads, named queries and rules
-	RoleAdmin   Role = "admin"   // everything, rules included
+	RoleApp       Role = "app"       // the app's reads and event collection
+	RoleAnalyst   Role = "analyst"   // reads, named queries, ad-hoc SQL, the schema and rules
+	RolePublisher Role = "publisher" // an analyst who also publishes queries as endpoints
+	RoleAdmin     Role = "admin"     // everything, rules included
 )
+
+// roles lists them, in order of rights.
+var roles = []Role{RoleApp, RoleAnalyst, RolePublisher, RoleAdmin}
 
 // Key is an API key and its role.
 type Key struct {
@@ -42,8 +46,8 @@ func ParseKeys(s string) ([]Key, error) {
 			return nil, fmt.Errorf("API key %q: want name:role:secret", redact(part))
 		}
 		r := Role(f[1])
-		if r != RoleApp && r != RoleAnalyst && r != RoleAdmin {
-			return nil, fmt.Errorf("API key %s: role %q: want app, analyst or admin", f[0], f[1])
+		if !slices.Contains(roles, r) {
+			return nil, fmt.Errorf("API key %s: role %q: want app, analyst, publisher or admin", f[0], f[1])
 		}
 		if len(f[2]) < 16 {
 			return nil, fmt.Errorf("API key %s: secret shorter than 16 characters", f[0])
@@ -129,15 +133,19 @@ func (s *Server) rateLimit() echo.MiddlewareFunc {
 		Rate: rate.Limit(s.cfg.RatePerKey), Burst: s.cfg.Burst,
 	})
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: store,
-		IdentifierExtractor: func(c echo.Context) (string, error) {
-			if k, ok := c.Get(keyName).(string); ok {
-				return "key:" + k, nil
-			}
-			return "ip:" + clientKey(c.RealIP()), nil
-		},
+		Store:               store,
+		IdentifierExtractor: func(c echo.Context) (string, error) { return caller(c), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			return rebate.Errorf(rebate.ERATELIMITED, "", "more than %g requests/s (burst %d) for this key", s.cfg.RatePerKey, s.cfg.Burst)
 		},
 	})
+}
+
+// caller is who a request counts against for limits: its key, or its
+// client address when the API is open.
+func caller(c echo.Context) string {
+	if k, ok := c.Get(keyName).(string); ok {
+		return "key:" + k
+	}
+	return "ip:" + clientKey(c.RealIP())
 }

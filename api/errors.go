@@ -16,6 +16,8 @@ type ErrorBody struct {
 		Message   string `json:"message"`
 		Field     string `json:"field,omitempty"`
 		RequestID string `json:"request_id,omitempty"`
+		// Upstream is the cause as ClickHouse named it (ad-hoc SQL).
+		Upstream *rebate.Upstream `json:"upstream,omitempty"`
 	} `json:"error"`
 }
 
@@ -63,7 +65,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	case code != rebate.EINTERNAL && code != rebate.EMISCONFIG:
 		var de *rebate.Error
 		errors.As(err, &de)
-		body.Error.Code, body.Error.Message, body.Error.Field = de.Code, de.Message, de.Field
+		body.Error.Code, body.Error.Message, body.Error.Field, body.Error.Upstream = de.Code, de.Message, de.Field, de.Upstream
 	case errors.As(err, &he):
 		// Echo's own: no route (404), a route without the method (405).
 		code = httpCode(he.Code)

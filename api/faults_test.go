@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,7 +53,8 @@ func TestClickHouseGoneIsUnavailable(t *testing.T) {
 		t.Fatalf("balance with ClickHouse up: %s", resp.Status)
 	}
 	px.SetDown(true)
-	for _, path := range []string{"/v1/users/1/balance", "/v1/leaderboard", "/v1/merchants/1/stats", "/v1/queries/get_balance?user_id=1"} {
+	for _, path := range []string{"/v1/users/1/balance", "/v1/leaderboard", "/v1/merchants/1/stats", "/v1/queries/get_balance?user_id=1",
+		"/v1/queries", "/v1/schema"} {
 		resp, _ := get(path)
 		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
 			t.Errorf("%s with ClickHouse down: %s, Retry-After %q; want 503 with Retry-After", path, resp.Status, resp.Header.Get("Retry-After"))
@@ -60,6 +62,15 @@ func TestClickHouseGoneIsUnavailable(t *testing.T) {
 	}
 	if resp, _ := get("/readyz"); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("/readyz with ClickHouse down: %s", resp.Status)
+	}
+	if resp, err := http.Post(hs.URL+"/v1/sql", "text/plain", strings.NewReader("SELECT 1")); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("ad-hoc SQL with ClickHouse down: %v %v; want 503", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	// The contract does not need ClickHouse; only the named queries' own paths do.
+	if resp, _ := get("/openapi.json"); resp.StatusCode != http.StatusOK {
+		t.Errorf("/openapi.json with ClickHouse down: %s", resp.Status)
 	}
 
 	px.SetDown(false)

@@ -20,9 +20,7 @@ func (s *Server) getBalance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return fresh(c, b.AsOf, BalanceJSON{UserID: user, Pending: b.Pending, Confirmed: b.Confirmed, Withdrawn: b.Withdrawn,
-		Frozen: b.Frozen, Available: b.Available, AsOf: asOf(b.AsOf),
-		Orders: CountsJSON{Paid: b.Orders.Paid, Settled: b.Orders.Settled, Void: b.Orders.Void}})
+	return fresh(c, b.AsOf, balanceJSON(b))
 }
 
 func (s *Server) listOrders(c echo.Context) error {
@@ -151,15 +149,51 @@ func (s *Server) listRules(c echo.Context) error {
 	}
 	out := make([]RuleJSON, 0, len(rules))
 	for _, r := range rules {
-		out = append(out, RuleJSON{MerchantID: r.MerchantID, Share: r.Share, EffectiveFrom: stamp(r.EffectiveFrom)})
+		out = append(out, ruleJSON(r))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"rules": out})
 }
 
-// putRuleBody is PUT /v1/rules/{merchant_id}'s body.
+// putRuleBody is PUT /v1/rules/{merchant_id}'s body. Optional parts are
+// pointers: absent and null both mean none (every tier, no end, no cap).
 type putRuleBody struct {
-	Share         *rebate.Rate `json:"share"`
-	EffectiveFrom string       `json:"effective_from"`
+	Share         *rebate.Rate  `json:"share"`
+	EffectiveFrom string        `json:"effective_from"`
+	Tier          *int          `json:"tier"`
+	EffectiveTo   *string       `json:"effective_to"`
+	Cap           *rebate.Money `json:"cap"`
+	ReferralShare *rebate.Rate  `json:"referral_share"`
+}
+
+// rule checks the body's own fields and builds the rule; Rule.Validate
+// checks the rest (ranges, an end after the start).
+func (b putRuleBody) rule(merchant uint64) (rebate.Rule, error) {
+	if b.Share == nil {
+		return rebate.Rule{}, rebate.Errorf(rebate.EINVALID, "share", "required: a decimal from 0 to 1 with at most 4 places, like \"0.3500\"")
+	}
+	from, err := parseRFC3339(b.EffectiveFrom, "effective_from")
+	if err != nil {
+		return rebate.Rule{}, err
+	}
+	r := rebate.Rule{MerchantID: merchant, EffectiveFrom: from, Share: *b.Share}
+	if b.Tier != nil {
+		if *b.Tier < 0 || *b.Tier > rebate.MaxTier {
+			return rebate.Rule{}, rebate.Errorf(rebate.EINVALID, "tier", "tier %d: want 0 to %d, or null for every tier", *b.Tier, rebate.MaxTier)
+		}
+		r.HasTier, r.Tier = true, uint8(*b.Tier)
+	}
+	if b.EffectiveTo != nil {
+		if r.EffectiveTo, err = parseRFC3339(*b.EffectiveTo, "effective_to"); err != nil {
+			return rebate.Rule{}, err
+		}
+	}
+	if b.Cap != nil {
+		r.HasCap, r.Cap = true, *b.Cap
+	}
+	if b.ReferralShare != nil {
+		r.ReferralShare = *b.ReferralShare
+	}
+	return r, r.Validate()
 }
 
 func (s *Server) putRule(c echo.Context) error {
@@ -171,18 +205,14 @@ func (s *Server) putRule(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	if body.Share == nil {
-		return rebate.Errorf(rebate.EINVALID, "share", "required: a decimal from 0 to 1 with at most 4 places, like \"0.3500\"")
-	}
-	from, err := parseRFC3339(body.EffectiveFrom, "effective_from")
+	rule, err := body.rule(m)
 	if err != nil {
 		return err
 	}
-	rule := rebate.Rule{MerchantID: m, EffectiveFrom: from, Share: *body.Share}
 	if err := s.store.PutRule(c.Request().Context(), rule, s.cfg.Now()); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, RuleJSON{MerchantID: m, Share: rule.Share, EffectiveFrom: stamp(rule.EffectiveFrom)})
+	return c.JSON(http.StatusOK, ruleJSON(rule))
 }
 
 func (s *Server) healthz(c echo.Context) error {

@@ -21,6 +21,7 @@ import (
 
 // env is an API over a fresh migrated database, its clock pinned to now.
 type env struct {
+	chcfg  clickhouse.Config
 	db     *clickhouse.DB
 	st     *clickhouse.Store
 	srv    *api.Server
@@ -47,8 +48,15 @@ func (f *fakeProducer) Ping(context.Context) error { return f.err }
 
 func newEnv(t *testing.T, cfg api.Config, producer api.Producer) *env {
 	t.Helper()
-	db, st := clickhousetest.OpenStore(t, clickhousetest.Migrated(t))
-	e := &env{db: db, st: st, now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), reg: prometheus.NewRegistry()}
+	return newEnvOn(t, clickhousetest.Migrated(t), cfg, producer)
+}
+
+// newEnvOn is an API over the database chcfg names: a second one over the
+// same database is another replica.
+func newEnvOn(t *testing.T, chcfg clickhouse.Config, cfg api.Config, producer api.Producer) *env {
+	t.Helper()
+	db, st := clickhousetest.OpenStore(t, chcfg)
+	e := &env{chcfg: chcfg, db: db, st: st, now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), reg: prometheus.NewRegistry()}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return e.now }
 	}
@@ -62,6 +70,7 @@ func newEnv(t *testing.T, cfg api.Config, producer api.Producer) *env {
 	e.srv = srv
 	e.http = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.http.Close)
+	t.Cleanup(srv.Close) // first: the test server's Close waits for open streams
 	e.client = &apiclient.Client{BaseURL: e.http.URL}
 	return e
 }

@@ -37,7 +37,32 @@ type BalanceJSON struct {
 	Frozen    rebate.Money `json:"frozen"`
 	Available rebate.Money `json:"available"`
 	Orders    CountsJSON   `json:"orders"`
-	AsOf      *string      `json:"as_of"`
+	// Referral is what the user earned from the orders of users they
+	// invited; its confirmed part counts in Available.
+	Referral EarningsJSON `json:"referral"`
+	Tier     uint8        `json:"tier"`
+	AsOf     *string      `json:"as_of"`
+}
+
+// EarningsJSON is money by the state of the orders it comes from.
+type EarningsJSON struct {
+	Pending   rebate.Money `json:"pending"`
+	Confirmed rebate.Money `json:"confirmed"`
+	Void      rebate.Money `json:"void"`
+}
+
+type ReferralsJSON struct {
+	UserID     uint64         `json:"user_id"`
+	Referrals  []ReferralJSON `json:"referrals"`
+	NextCursor *string        `json:"next_cursor"`
+	AsOf       *string        `json:"as_of"`
+}
+
+type ReferralJSON struct {
+	InviteeID uint64       `json:"invitee_id"`
+	JoinedAt  string       `json:"joined_at"`
+	Orders    CountsJSON   `json:"orders"`
+	Earnings  EarningsJSON `json:"earnings"`
 }
 
 type CountsJSON struct {
@@ -97,10 +122,31 @@ type ProductJSON struct {
 	AsOf           *string      `json:"as_of"`
 }
 
+// RuleJSON is a rule; null tier, effective_to and cap mean every tier, no
+// end (a standing rule, not a promotion) and no cap.
 type RuleJSON struct {
-	MerchantID    uint64      `json:"merchant_id"`
-	Share         rebate.Rate `json:"share"`
-	EffectiveFrom string      `json:"effective_from"`
+	MerchantID    uint64        `json:"merchant_id"`
+	Tier          *uint8        `json:"tier"`
+	Share         rebate.Rate   `json:"share"`
+	EffectiveFrom string        `json:"effective_from"`
+	EffectiveTo   *string       `json:"effective_to"`
+	Cap           *rebate.Money `json:"cap"`
+	ReferralShare rebate.Rate   `json:"referral_share"`
+}
+
+func ruleJSON(r rebate.Rule) RuleJSON {
+	out := RuleJSON{MerchantID: r.MerchantID, Share: r.Share, EffectiveFrom: stamp(r.EffectiveFrom), ReferralShare: r.ReferralShare}
+	if r.HasTier {
+		out.Tier = &r.Tier
+	}
+	if r.Promotion() {
+		to := stamp(r.EffectiveTo)
+		out.EffectiveTo = &to
+	}
+	if r.HasCap {
+		out.Cap = &r.Cap
+	}
+	return out
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
@@ -120,6 +166,17 @@ func fresh(c echo.Context, at time.Time, v any) error {
 		c.Response().Header().Set("X-Data-As-Of", stamp(at))
 	}
 	return c.JSON(http.StatusOK, v)
+}
+
+func balanceJSON(b rebate.Balance) BalanceJSON {
+	return BalanceJSON{UserID: b.UserID, Pending: b.Pending, Confirmed: b.Confirmed, Withdrawn: b.Withdrawn,
+		Frozen: b.Frozen, Available: b.Available, AsOf: asOf(b.AsOf), Tier: b.Tier,
+		Orders:   CountsJSON{Paid: b.Orders.Paid, Settled: b.Orders.Settled, Void: b.Orders.Void},
+		Referral: earningsJSON(b.Referral)}
+}
+
+func earningsJSON(e rebate.Earnings) EarningsJSON {
+	return EarningsJSON{Pending: e.Pending, Confirmed: e.Confirmed, Void: e.Void}
 }
 
 func entries(lb rebate.Leaderboard) []EntryJSON {

@@ -18,6 +18,12 @@ type metrics struct {
 	// authFailures: unknown_key (a key no one has), throttled (refused
 	// before comparing, the address having failed too often).
 	authFailures *prometheus.CounterVec
+	// Balance streams: open now, users polled for them, balances sent, and
+	// polls by result (ok, error).
+	streams      prometheus.Gauge
+	watched      prometheus.Gauge
+	streamEvents prometheus.Counter
+	polls        *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -32,8 +38,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Events POST /v1/events refused for breaking the contract."}),
 		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rebate_api_auth_failures_total",
 			Help: "Requests refused for their API key: unknown_key, or throttled after too many failures from the address."}, []string{"result"}),
+		streams: prometheus.NewGauge(prometheus.GaugeOpts{Name: "rebate_api_balance_streams_open",
+			Help: "Balance streams (GET /v1/users/{id}/balance/stream) open now."}),
+		watched: prometheus.NewGauge(prometheus.GaugeOpts{Name: "rebate_api_balance_streams_watched_users",
+			Help: "Users whose balance is polled for open streams: one poller each, however many streams watch them."}),
+		streamEvents: prometheus.NewCounter(prometheus.CounterOpts{Name: "rebate_api_balance_stream_events_total",
+			Help: "Balance events sent on balance streams."}),
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rebate_api_balance_stream_polls_total",
+			Help: "Balance reads of the stream pollers, by result: ok or error."}, []string{"result"}),
 	}
-	if err := prom.Register(reg, m.requests, m.seconds, m.accepted, m.rejected, m.authFailures); err != nil {
+	if err := prom.Register(reg, m.requests, m.seconds, m.accepted, m.rejected, m.authFailures,
+		m.streams, m.watched, m.streamEvents, m.polls); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -11,18 +11,23 @@ import (
 	"github.com/rebatehq/rebate/api/web"
 )
 
-// addPage serves the live page. It is public: the data it shows comes from
-// the API's own routes, with whatever key the viewer gives it.
+// addPage serves the live page, the wallet and the SQL console (/sql). They
+// are public: the data they show comes from the API's own routes, with
+// whatever key the viewer gives them.
 func addPage(e *echo.Echo) error {
 	files := []struct{ route, file, ctype string }{
 		{"/", "index.html", "text/html; charset=utf-8"},
 		{"/assets/app.js", "app.js", "text/javascript; charset=utf-8"},
+		{"/wallet", "wallet.html", "text/html; charset=utf-8"},
+		{"/assets/wallet.js", "wallet.js", "text/javascript; charset=utf-8"},
 		{"/assets/style.css", "style.css", "text/css; charset=utf-8"},
+		{"/sql", "sql.html", "text/html; charset=utf-8"},
+		{"/assets/sql.js", "sql.js", "text/javascript; charset=utf-8"},
 	}
 	for _, f := range files {
 		body, err := web.FS.ReadFile(f.file)
 		if err != nil {
-			return fmt.Errorf("live page: %w", err)
+			return fmt.Errorf("pages: %w", err)
 		}
 		sum := sha256.Sum256(body)
 		etag := `"` + hex.EncodeToString(sum[:8]) + `"`

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
@@ -21,6 +23,7 @@ import (
 var benchData struct {
 	once    sync.Once
 	err     error
+	db      *clickhouse.DB
 	st      *clickhouse.Store
 	now     time.Time
 	users   int
@@ -106,8 +109,38 @@ func loadBench(b *testing.B) error {
 		total = n
 	}
 	db, st := openStore(b, migrated(b))
-	benchData.st = st
+	benchData.db, benchData.st = db, st
 	benchData.now = time.Now().UTC().Truncate(time.Millisecond)
 	benchData.loadLog = clickhousetest.LoadTraffic(b, db, st, total, benchData.now)
 	return nil
+}
+
+// BenchmarkSQLFence is what checking an analyst's statement costs: the same
+// point read through Store.SQL (text check, EXPLAIN AST, the database list,
+// then the query) and sent as it is, on a small database.
+//
+//	go test -run '^$' -bench SQLFence -benchtime 300x ./clickhouse/
+func BenchmarkSQLFence(b *testing.B) {
+	db, st := openStore(b, migrated(b))
+	ctx := context.Background()
+	const sql = "SELECT count() FROM events FINAL WHERE user_id = {u:UInt64}"
+	lim := rebate.QueryLimits{Timeout: 5 * time.Second, MaxRows: 10}
+	b.Run("checked", func(b *testing.B) {
+		for range b.N {
+			ans, err := st.SQL(ctx, rebate.SQLRequest{SQL: sql, Args: map[string]string{"u": "1"}, Format: "CSV", Limits: lim})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ans.Body.Close()
+		}
+	})
+	b.Run("unchecked", func(b *testing.B) {
+		for range b.N {
+			body, err := db.Conn().QueryFormat(ch.Context(ctx, ch.WithParameters(ch.Parameters{"u": "1"})), "CSV", sql)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body.Close()
+		}
+	})
 }

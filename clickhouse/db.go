@@ -6,6 +6,8 @@ import (
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/rebatehq/rebate/internal/settings"
 	"github.com/rebatehq/rebate/queries"
 )
 
@@ -14,6 +16,7 @@ type DB struct {
 	conn    driver.Conn
 	cfg     Config
 	queries *Queries // queries/, for the store and the ingester's lookups
+	signals SignalConfig
 }
 
 // Open connects and checks the server answers.
@@ -35,8 +38,23 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &DB{conn: conn, cfg: cfg, queries: qs}, nil
+	return &DB{conn: conn, cfg: cfg, queries: qs, signals: DefaultSignalConfig()}, nil
 }
+
+// SetSignals sets the thresholds Materialize works signals out with (the
+// defaults until set; a zero threshold takes its default). Set it before
+// the DB is used.
+func (db *DB) SetSignals(c SignalConfig) error {
+	settings.FillDefaults(c.RegisterFlags)
+	if err := settings.Check(c.RegisterFlags); err != nil {
+		return err
+	}
+	db.signals = c
+	return nil
+}
+
+// Signals are the thresholds Materialize works signals out with.
+func (db *DB) Signals() SignalConfig { return db.signals }
 
 // Config is what Open was given.
 func (db *DB) Config() Config { return db.cfg }

@@ -3,8 +3,10 @@ package clickhouse
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -67,6 +69,14 @@ const (
 	codeTooManyRows            = 158
 	codeTooManyBytes           = 307
 	codeSetSizeLimitExceeded   = 191
+	codeBadArguments           = 36
+	codeTableAlreadyExists     = 57
+	codeInvalidConfigParameter = 318
+	codeBackupAlreadyExists    = 598
+	codeBackupNotFound         = 599
+	codeBackupDamaged          = 601
+	codeNoBaseBackup           = 602
+	codeWrongBaseBackup        = 603
 )
 
 // tooManyPartitions tells TOO_MANY_PARTS of one insert spanning too many
@@ -139,6 +149,89 @@ func meaning(err error) string {
 		return rebate.EUNAVAIL
 	}
 	return rebate.EINTERNAL
+}
+
+// limitNames are the settings behind the codes of a limit hit: an analyst's
+// query past one fails with ELIMIT naming it (api: 422).
+var limitNames = map[int32]string{
+	codeTooManyRowsOrBytes:  "max_result_rows",
+	codeTooManyRows:         "max_rows_to_read",
+	codeTooManyBytes:        "max_bytes_to_read",
+	codeTimeoutExceeded:     "max_execution_time",
+	codeMemoryLimitExceeded: "max_memory_usage",
+}
+
+// limitError is the ELIMIT of a query that went past one of lim, or nil.
+// For the service's own queries the same codes mean EUNAVAIL (codeMeanings):
+// only a limit set for an analyst is the query's fault.
+func limitError(err error, lim rebate.QueryLimits) *rebate.Error {
+	code := exceptionCode(err)
+	name, ok := limitNames[code]
+	if !ok || code == codeMemoryLimitExceeded && strings.Contains(exceptionMessage(err), "(total)") {
+		return nil // the server's own memory is short: that passes
+	}
+	value := map[string]string{
+		"max_result_rows":    fmt.Sprint(lim.MaxRows),
+		"max_bytes_to_read":  fmt.Sprint(lim.MaxBytesRead),
+		"max_execution_time": lim.Timeout.String(),
+		"max_memory_usage":   fmt.Sprint(lim.MaxMemory),
+	}[name]
+	msg := fmt.Sprintf("the query went past the limit %s", name)
+	if value != "" && value != "0" {
+		msg += " = " + value
+	}
+	return &rebate.Error{Code: rebate.ELIMIT, Field: name, Message: msg + ": " + exceptionMessage(err), Err: err, Upstream: upstream(err)}
+}
+
+// upstream is ClickHouse's code and name of err, nil when it has none.
+// The name (UNKNOWN_IDENTIFIER) ends the server's message; clickhouse-go's
+// Name is the exception's class.
+func upstream(err error) *rebate.Upstream {
+	var ex *ch.Exception
+	if !errors.As(err, &ex) {
+		return nil
+	}
+	up := &rebate.Upstream{System: "clickhouse", Code: int(ex.Code)}
+	if m := codeNameRe.FindStringSubmatch(ex.Message); m != nil {
+		up.Name = m[1]
+	}
+	return up
+}
+
+var codeNameRe = regexp.MustCompile(`\(([A-Z][A-Z0-9_]+)\)\s*$`)
+
+// sqlError is the domain's error for an analyst's own statement: a limit hit
+// is ELIMIT, the server or the network unavailable is EUNAVAIL, a refusal
+// of rights EFORBIDDEN, and any other ClickHouse error the statement's
+// fault, EINVALID with ClickHouse's code and message.
+func sqlError(err error, lim rebate.QueryLimits) error {
+	if err == nil {
+		return nil
+	}
+	var de *rebate.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	if le := limitError(err, lim); le != nil {
+		return le
+	}
+	var ex *ch.Exception
+	if !errors.As(err, &ex) {
+		return domainError("sql", err) // the network, a proxy: no ClickHouse error
+	}
+	switch {
+	case ex.Code == codeAccessDenied || ex.Code == codeReadonly:
+		return &rebate.Error{Code: rebate.EFORBIDDEN, Field: "sql", Message: ex.Message, Err: err, Upstream: upstream(err)}
+	case codeMeanings[ex.Code] == rebate.EUNAVAIL && ex.Code != codeTimeoutExceeded && ex.Code != codeMemoryLimitExceeded:
+		return domainError("sql", err)
+	case ex.Code == codeBadQueryParameter || ex.Code == codeUnknownQueryParameter:
+		field := "sql"
+		if m := queryParamRe.FindStringSubmatch(ex.Message); m != nil {
+			field = m[1]
+		}
+		return &rebate.Error{Code: rebate.EINVALID, Field: field, Message: ex.Message, Err: err, Upstream: upstream(err)}
+	}
+	return &rebate.Error{Code: rebate.EINVALID, Field: "sql", Message: ex.Message, Err: err, Upstream: upstream(err)}
 }
 
 // exceptionCode is the ClickHouse code of err, 0 if it carries none.

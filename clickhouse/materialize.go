@@ -1,6 +1,7 @@
 package clickhouse
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -25,7 +26,9 @@ const materializeChunk = 5_000
 // orders and clicks: per merchant and minute, per user and day, per user of
 // all time. Each row is written absolutely (never added to) with a newer
 // version, so doing it twice, or from two processes at once, leaves it
-// right: the newest version read the most facts.
+// right: the newest version read the most facts. Last it works out the
+// fraud signals of what c touches (materializeSignals), which change no
+// figure.
 func (db *DB) Materialize(ctx context.Context, c rebate.Changes) error {
 	keys := maps.Clone(c.Orders)
 	more, err := db.userOrderKeys(ctx, c)
@@ -38,7 +41,54 @@ func (db *DB) Materialize(ctx context.Context, c rebate.Changes) error {
 		}
 		keys[k] = true
 	}
-	return db.materialize(ctx, slices.Collect(maps.Keys(keys)), c.ClickMinutes)
+	if err := db.materialize(ctx, slices.Collect(maps.Keys(keys)), c.ClickMinutes); err != nil {
+		return err
+	}
+	return db.materializeSignals(ctx, c)
+}
+
+// materializeSignals works out again, whole, the fraud signals c touches
+// (docs/schema.md, Fraud signals), each subject's row written raised or not
+// with a newer version, so a signal that no longer holds is withdrawn:
+//   - no_click of the orders of c's order events, and of every order of
+//     the (user, product) pairs c's clicks name (a click may clear them);
+//   - cancel_rate and velocity of the users of c's order events;
+//   - invite_farm of the inviters of the users of c's order events and
+//     joins (an invitee's order settling, or a new invitee, changes it).
+//
+// Tier changes touch no signal.
+func (db *DB) materializeSignals(ctx context.Context, c rebate.Changes) error {
+	if db.signals.Off {
+		return nil
+	}
+	th := db.signals.Thresholds()
+	orders := slices.Collect(maps.Keys(c.Orders))
+	pairs := slices.SortedFunc(maps.Keys(c.Clicks), compareUserProduct)
+	for len(orders) > 0 || len(pairs) > 0 {
+		k, p := orders[:min(len(orders), materializeChunk)], pairs[:min(len(pairs), materializeChunk)]
+		orders, pairs = orders[len(k):], pairs[len(p):]
+		if err := db.exec(ctx, "materialize_no_click_signals", ch.Parameters{"keys": keyArray(k), "pairs": pairArray(p)}); err != nil {
+			return err
+		}
+	}
+	buyers, members := map[uint64]bool{}, map[uint64]bool{}
+	for k := range c.Orders {
+		buyers[k.UserID], members[k.UserID] = true, true
+	}
+	for u := range c.Joins {
+		members[u] = true
+	}
+	for part := range slices.Chunk(slices.Sorted(maps.Keys(buyers)), materializeChunk) {
+		if err := db.exec(ctx, "materialize_user_signals", userSignalParams(uintArray(part), th)); err != nil {
+			return err
+		}
+	}
+	for part := range slices.Chunk(slices.Sorted(maps.Keys(members)), materializeChunk) {
+		if err := db.exec(ctx, "materialize_farm_signals", farmSignalParams(uintArray(part), th)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // materialize prices keys, then works out their buckets and clicks'.
@@ -52,7 +102,12 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 		users[k.UserID] = true
 	}
 	for part := range slices.Chunk(keys, materializeChunk) {
-		if err := db.exec(ctx, "price_orders", ch.Parameters{"keys": keyArray(part)}); err != nil {
+		of := map[uint64]bool{}
+		for _, k := range part {
+			of[k.UserID] = true
+		}
+		p := ch.Parameters{"keys": keyArray(part), "users": uintArray(slices.Sorted(maps.Keys(of)))}
+		if err := db.exec(ctx, "materialize_order_prices", p); err != nil {
 			return err
 		}
 	}
@@ -133,6 +188,33 @@ func (db *DB) Reprice(ctx context.Context, merchant uint64, since, until time.Ti
 	return db.materialize(ctx, keys, nil)
 }
 
+// PriceAll prices every stored order again, and works out their buckets:
+// after the referral window changes, and once after the migrations that
+// created order_prices. A day of orders at a time, so memory follows a day's
+// orders, not the history; progress(done, total days) after each day.
+func (db *DB) PriceAll(ctx context.Context, progress func(done, total int)) error {
+	var first, last time.Time
+	var n uint64
+	if err := db.conn.QueryRow(ctx, "SELECT min(placed_at), max(placed_at), count() FROM orders").Scan(&first, &last, &n); err != nil {
+		return domainError("orders' time range", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	start := first.UTC().Truncate(24 * time.Hour)
+	days := int(last.UTC().Sub(start)/(24*time.Hour)) + 1
+	for d := range days {
+		from := start.Add(time.Duration(d) * 24 * time.Hour)
+		if err := db.Reprice(ctx, 0, from, from.Add(24*time.Hour)); err != nil {
+			return fmt.Errorf("price the orders placed on %s: %w", from.Format(time.DateOnly), err)
+		}
+		if progress != nil {
+			progress(d+1, days)
+		}
+	}
+	return nil
+}
+
 // orderKeys runs a query listing order keys (merchant, placed_at, order, user).
 func (db *DB) orderKeys(ctx context.Context, name string, p ch.Parameters) ([]rebate.OrderKey, error) {
 	q, ok := db.queries.Get(name)
@@ -177,8 +259,9 @@ func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 	if !ok {
 		return fmt.Errorf("no query %s", name)
 	}
-	// A batch of history may touch more months (partitions) than one insert
-	// is allowed by default, as for the insert of its events (insertSettings).
+	// A backfill's buckets may span more months (partitions) than one insert
+	// is allowed by default: refusing would stall ingestion on valid events
+	// that no retry fixes (as InsertEvents).
 	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(ch.Settings{"throw_on_max_partitions_per_insert_block": 0})))
 	err := db.conn.Exec(ctx, q.SQL)
 	return domainError(name, err)
@@ -212,6 +295,31 @@ var literalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 func quoteLiteral(s string) string { return "'" + literalEscaper.Replace(s) + "'" }
 
 func timeParam(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") }
+
+// pairArray renders (user, product) pairs as an Array(Tuple(UInt64, UInt64)).
+func pairArray(pairs []rebate.UserProduct) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, p := range pairs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		b.WriteString(strconv.FormatUint(p.UserID, 10))
+		b.WriteByte(',')
+		b.WriteString(strconv.FormatUint(p.ProductID, 10))
+		b.WriteByte(')')
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+func compareUserProduct(a, b rebate.UserProduct) int {
+	if c := cmp.Compare(a.UserID, b.UserID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ProductID, b.ProductID)
+}
 
 func compareUserDay(a, b rebate.UserDay) int {
 	if a.UserID != b.UserID {

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +30,7 @@ type Migrator struct {
 	m   *migrate.Migrate
 	db  *sql.DB
 	cfg Config
+	log *slog.Logger
 }
 
 // NewMigrator connects and reads the applied version.
@@ -60,16 +64,49 @@ func NewMigrator(ctx context.Context, cfg Config, log *slog.Logger) (*Migrator, 
 	}
 	if log != nil {
 		m.Log = migrateLog{log}
+	} else {
+		log = slog.New(slog.DiscardHandler)
 	}
-	return &Migrator{m: m, db: db, cfg: cfg}, nil
+	return &Migrator{m: m, db: db, cfg: cfg, log: log}, nil
 }
 
 // Up applies every migration not applied yet.
 func (mg *Migrator) Up() error {
-	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+	err := mg.retry(func(int) error { return mg.m.Up() })
+	if err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("migrate up: %w", err)
 	}
 	return nil
+}
+
+// cannotAssignAlter is ClickHouse's CANNOT_ASSIGN_ALTER: an ALTER met the
+// table being renamed, which leaderboard_mv does on every refresh
+// (it exchanges its table whole). The ALTER changed nothing; once more, it
+// finds the table still.
+const cannotAssignAlter = "code: 517"
+
+// retry runs apply again, from the migration that failed, when that
+// failure was an ALTER meeting a rename; apply is given the version it
+// starts from.
+func (mg *Migrator) retry(apply func(from int) error) error {
+	for attempt := 0; ; attempt++ {
+		v, _, _ := mg.Version()
+		err := apply(int(v))
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), cannotAssignAlter) {
+			return err
+		}
+		failed, dirty, verr := mg.Version()
+		if verr != nil || !dirty {
+			return err
+		}
+		before := int(failed) - 1
+		if before == 0 {
+			before = -1 // no version
+		}
+		if ferr := mg.m.Force(before); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+	}
 }
 
 // UpWith applies every migration not applied yet, then the settings the
@@ -97,7 +134,13 @@ func (mg *Migrator) Down() error {
 
 // Steps applies n migrations up (n > 0) or reverts -n (n < 0).
 func (mg *Migrator) Steps(n int) error {
-	if err := mg.m.Steps(n); err != nil {
+	start, _, _ := mg.Version()
+	target := int(start) + n
+	apply := func(from int) error { return mg.m.Steps(target - from) }
+	if n < 0 {
+		apply = func(int) error { return mg.m.Steps(n) } // a failed revert is not retried
+	}
+	if err := mg.retry(apply); err != nil {
 		return fmt.Errorf("migrate %+d steps: %w", n, err)
 	}
 	return nil
@@ -171,7 +214,9 @@ func (mg *Migrator) SetLeaderboardRefresh(ctx context.Context, every time.Durati
 
 // SetReferralWindow sets how many days after an invitee joins their orders
 // earn their inviter referral earnings (priced_orders reads it). A new
-// window prices every order again, so that the figures follow it.
+// window prices every order again, so that the figures follow it; so does
+// the first setting, which prices the orders stored before order_prices
+// existed (migration 000044).
 func (mg *Migrator) SetReferralWindow(ctx context.Context, days int) error {
 	if days < 1 {
 		return fmt.Errorf("referral window %d days: want at least 1", days)
@@ -181,7 +226,7 @@ func (mg *Migrator) SetReferralWindow(ctx context.Context, days int) error {
 		"SELECT argMax(value, updated_at) FROM service_settings WHERE name = 'referral_window_days'").Scan(&was); err != nil {
 		return fmt.Errorf("read the referral window: %w", err)
 	}
-	if was == strconv.Itoa(days) || (was == "" && days == DefaultReferralWindowDays) {
+	if was == strconv.Itoa(days) {
 		return nil
 	}
 	if _, err := mg.db.ExecContext(ctx, "INSERT INTO service_settings (name, value) VALUES ('referral_window_days', ?)",
@@ -193,11 +238,58 @@ func (mg *Migrator) SetReferralWindow(ctx context.Context, days int) error {
 		return err
 	}
 	defer db.Close()
-	// Empty keys price every order: one statement, run by the server.
-	if err := db.exec(ctx, "price_orders", ch.Parameters{"keys": "[]"}); err != nil {
+	mg.log.Info("pricing every order", "referral_window_days", days, "was", was)
+	t0, logged := time.Now(), time.Now()
+	err = db.PriceAll(ctx, func(done, total int) {
+		if time.Since(logged) >= 5*time.Second || done == total {
+			logged = time.Now()
+			mg.log.Info("pricing every order", "days_done", done, "days", total, "elapsed", time.Since(t0).Round(time.Second))
+		}
+	})
+	if err != nil {
 		return fmt.Errorf("price every order for a referral window of %d days: %w", days, err)
 	}
 	return nil
+}
+
+var rebuildLineRe = regexp.MustCompile(`(?m)^--\s*rebuild:\s*(.*)$`)
+
+// Rebuilds lists the tables the migrations after version from, up to and
+// including to, say need a rebuild: a migration that adds or changes a
+// view says so in a "-- rebuild: table, table" line of its up file (or
+// "-- rebuild: none (why)"), because a view sees only the rows inserted
+// after it exists.
+func Rebuilds(from, to uint) ([]string, error) { return RebuildsIn(migrations.FS, from, to) }
+
+// RebuildsIn is Rebuilds over the migrations in fsys.
+func RebuildsIn(fsys fs.FS, from, to uint) ([]string, error) {
+	files, err := fs.Glob(fsys, "*.up.sql")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range files {
+		v, err := strconv.ParseUint(strings.SplitN(f, "_", 2)[0], 10, 64)
+		if err != nil || uint(v) <= from || uint(v) > to {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range rebuildLineRe.FindAllStringSubmatch(string(b), -1) {
+			list := strings.TrimSpace(m[1])
+			if strings.HasPrefix(list, "none") {
+				continue
+			}
+			for _, t := range strings.Split(list, ",") {
+				if t = strings.TrimSpace(t); t != "" && !slices.Contains(out, t) {
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 // Close releases the connection.

@@ -3,8 +3,10 @@ package clickhouse_test
 import (
 	"context"
 	"io/fs"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/rebatehq/rebate"
@@ -14,7 +16,10 @@ import (
 	"github.com/rebatehq/rebate/migrations"
 )
 
-func migrationCount(t *testing.T) int {
+// migrationVersions are the migrations' numbers in order. They may leave
+// gaps (numbers kept for another branch's migrations), so a step is the
+// next number, not the next integer.
+func migrationVersions(t *testing.T) []int {
 	ups, err := fs.Glob(migrations.FS, "*.up.sql")
 	if err != nil {
 		t.Fatal(err)
@@ -23,7 +28,15 @@ func migrationCount(t *testing.T) int {
 	if len(ups) == 0 || len(ups) != len(downs) {
 		t.Fatalf("%d up and %d down migrations", len(ups), len(downs))
 	}
-	return len(ups)
+	var out []int
+	for _, f := range ups {
+		v, err := strconv.Atoi(strings.SplitN(f, "_", 2)[0])
+		if err != nil {
+			t.Fatalf("%s: no number", f)
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // TestMigrationsStepByStep applies every migration one at a time to a fresh
@@ -38,21 +51,25 @@ func TestMigrationsStepByStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	n := migrationCount(t)
-	for i := 1; i <= n; i++ {
+	versions := migrationVersions(t)
+	for _, want := range versions {
 		if err := m.Steps(1); err != nil {
-			t.Fatalf("up to %d: %v", i, err)
+			t.Fatalf("up to %d: %v", want, err)
 		}
-		if v, dirty, err := m.Version(); err != nil || int(v) != i || dirty {
-			t.Fatalf("after up %d: version %d dirty %v err %v", i, v, dirty, err)
+		if v, dirty, err := m.Version(); err != nil || int(v) != want || dirty {
+			t.Fatalf("after up %d: version %d dirty %v err %v", want, v, dirty, err)
 		}
 	}
-	for i := n - 1; i >= 0; i-- {
-		if err := m.Steps(-1); err != nil {
-			t.Fatalf("down to %d: %v", i, err)
+	for i := len(versions) - 2; i >= -1; i-- {
+		want := 0
+		if i >= 0 {
+			want = versions[i]
 		}
-		if v, _, err := m.Version(); err != nil || int(v) != i {
-			t.Fatalf("after down: version %d err %v, want %d", v, err, i)
+		if err := m.Steps(-1); err != nil {
+			t.Fatalf("down to %d: %v", want, err)
+		}
+		if v, _, err := m.Version(); err != nil || int(v) != want {
+			t.Fatalf("after down: version %d err %v, want %d", v, err, want)
 		}
 	}
 	db, err := clickhouse.Open(ctx, cfg)
@@ -143,6 +160,96 @@ func TestRetention(t *testing.T) {
 		got := engine()
 		if tc.want == "" && strings.Contains(got, " TTL ") || tc.want != "" && !strings.Contains(got, tc.want) {
 			t.Errorf("retention %d days: engine %q", tc.days, got)
+		}
+	}
+}
+
+// TestReferralWindowReprices: the first `migrate up` prices orders stored
+// before order_prices existed (here: inserted without Materialize), and a
+// new referral window prices every order again, so an inviter's earnings
+// follow it both ways.
+func TestReferralWindowReprices(t *testing.T) {
+	cfg := migrated(t)
+	ctx := context.Background()
+	db, st := openStore(t, cfg)
+	joined := time.Now().UTC().Add(-30 * 24 * time.Hour).Truncate(time.Millisecond)
+	events := []rebate.Event{
+		{ID: "join", Type: rebate.UserJoined, TS: joined, UserID: 2, InviterID: 1},
+		{ID: "early", Type: rebate.OrderSettled, TS: joined.Add(time.Hour), OrderID: "early", UserID: 2, MerchantID: 1,
+			ProductID: 1, Amount: 10000, Commission: 1000, PlacedAt: joined.Add(time.Hour)},
+		{ID: "late", Type: rebate.OrderSettled, TS: joined.Add(10 * 24 * time.Hour), OrderID: "late", UserID: 2, MerchantID: 1,
+			ProductID: 1, Amount: 10000, Commission: 2000, PlacedAt: joined.Add(10 * 24 * time.Hour)},
+	}
+	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InsertRules(ctx, []rebate.Rule{{MerchantID: 1, EffectiveFrom: joined.Add(-time.Hour), Share: 5000, ReferralShare: 1000}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := clickhouse.NewMigrator(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	referral := func() rebate.Money {
+		t.Helper()
+		b, err := st.Balance(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.Referral.Confirmed
+	}
+	for _, tc := range []struct {
+		days int
+		want rebate.Money
+	}{{365, 300}, {5, 100}, {365, 300}} {
+		if err := m.SetReferralWindow(ctx, tc.days); err != nil {
+			t.Fatal(err)
+		}
+		if got := referral(); got != tc.want {
+			t.Errorf("window of %d days: the inviter's confirmed referral earnings are %s, want %s", tc.days, got, tc.want)
+		}
+	}
+}
+
+// TestMigrationsSayWhatToRebuild: a view sees only the rows inserted after
+// it exists, so from 000089 on every migration that makes a materialized
+// view says which tables need a rebuild ("-- rebuild: t1, t2", or
+// "-- rebuild: none (why)"); rebate migrate up prints or runs it.
+func TestMigrationsSayWhatToRebuild(t *testing.T) {
+	files, err := fs.Glob(migrations.FS, "*.up.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if f < "000089" {
+			// Applied before the rule: they backfill in migrations of their
+			// own (000027, 000038, 000041), or their views feed on event
+			// types that came with them (000029-000033).
+			continue
+		}
+		b, _ := fs.ReadFile(migrations.FS, f)
+		sql := strings.ToUpper(string(b))
+		if strings.Contains(sql, "MATERIALIZED VIEW") && !strings.Contains(sql, " REFRESH ") && !strings.Contains(string(b), "-- rebuild:") {
+			t.Errorf("%s makes a materialized view but has no -- rebuild: line", f)
+		}
+	}
+	if got, err := clickhouse.Rebuilds(0, 1000); err != nil || len(got) != 0 {
+		t.Errorf("rebuilds of the migrations so far: %v %v, want none", got, err)
+	}
+	fsys := fstest.MapFS{
+		"000030_a.up.sql":   {Data: []byte("-- rebuild: orders_by_user, orders_by_time\nCREATE MATERIALIZED VIEW x TO orders_by_user AS SELECT 1")},
+		"000031_b.up.sql":   {Data: []byte("-- rebuild: none (a new table, backfilled by 000032)\nCREATE TABLE y (a UInt8) ENGINE = Null")},
+		"000032_c.up.sql":   {Data: []byte("-- rebuild: products,orders_by_user\nSELECT 1")},
+		"000032_c.down.sql": {Data: []byte("-- rebuild: never read\nSELECT 1")},
+	}
+	for _, tc := range []struct {
+		from, to uint
+		want     string
+	}{{29, 32, "orders_by_user orders_by_time products"}, {30, 31, ""}, {31, 32, "products orders_by_user"}, {0, 29, ""}} {
+		got, err := clickhouse.RebuildsIn(fsys, tc.from, tc.to)
+		if err != nil || strings.Join(got, " ") != tc.want {
+			t.Errorf("rebuilds after %d up to %d: %v %v, want %q", tc.from, tc.to, got, err, tc.want)
 		}
 	}
 }

@@ -17,55 +17,72 @@ import (
 	"github.com/rebatehq/rebate"
 )
 
-// NamedQueries lists the read-only queries analysts may run by name.
-func (s *Store) NamedQueries() []rebate.NamedQuery {
+// NamedQueries lists the read-only queries analysts may run by name: the
+// files of queries/, then the endpoints published at run time.
+func (s *Store) NamedQueries(ctx context.Context) ([]rebate.NamedQuery, error) {
 	var out []rebate.NamedQuery
 	for _, q := range s.queries.All() {
 		if q.ReadOnly && !q.Internal {
-			out = append(out, rebate.NamedQuery{Name: q.Name, Description: q.Description, Params: q.Params})
+			out = append(out, q.named())
 		}
 	}
-	return out
+	pub, err := s.published(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range pub.list {
+		out = append(out, q.named())
+	}
+	return out, nil
 }
 
-// RunNamed runs a read-only query from queries/ with its arguments as text,
-// each checked against the type its file declares. The server binds them,
-// with readonly=1, a time limit and a row cap whatever the caller's rights.
-func (s *Store) RunNamed(ctx context.Context, name string, args map[string]string, lim rebate.QueryLimits) (*rebate.QueryResult, error) {
-	q, ok := s.queries.Get(name)
-	if !ok || !q.ReadOnly || q.Internal {
-		return nil, rebate.Errorf(rebate.ENOTFOUND, "name", "no named query %q (GET /v1/queries lists them)", name)
+// NamedQuery is one of NamedQueries, by name.
+func (s *Store) NamedQuery(ctx context.Context, name string) (rebate.NamedQuery, error) {
+	q, err := s.runnable(ctx, name)
+	if err != nil {
+		return rebate.NamedQuery{}, err
 	}
-	declared := map[string]string{}
-	for _, p := range q.Params {
-		declared[p.Name] = p.Type
-	}
-	for k := range args {
-		if _, ok := declared[k]; !ok {
-			return nil, rebate.Errorf(rebate.EINVALID, k, "unknown parameter of %s", name)
+	return q.named(), nil
+}
+
+// runnable finds a query analysts may run: a file of queries/ first (their
+// names cannot be published), then a published endpoint.
+func (s *Store) runnable(ctx context.Context, name string) (*Query, error) {
+	if q, ok := s.queries.Get(name); ok {
+		if q.ReadOnly && !q.Internal {
+			return q, nil
 		}
-	}
-	params := ch.Parameters{}
-	for _, p := range q.Params {
-		v, ok := args[p.Name]
-		if !ok {
-			return nil, rebate.Errorf(rebate.EINVALID, p.Name, "required parameter (%s)", p.Type)
-		}
-		bound, err := checkParam(p.Type, v)
+	} else {
+		pub, err := s.published(ctx)
 		if err != nil {
-			return nil, rebate.Errorf(rebate.EINVALID, p.Name, "%v (want %s)", err, p.Type)
+			return nil, err
 		}
-		params[p.Name] = bound
+		if q, ok := pub.byName[name]; ok {
+			return q, nil
+		}
 	}
-	secs := max(1, int(math.Ceil(lim.Timeout.Seconds())))
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(secs+2)*time.Second)
+	return nil, rebate.Errorf(rebate.ENOTFOUND, "name", "no named query %q (GET /v1/queries lists them)", name)
+}
+
+// RunNamed runs a named query with its arguments as text, each checked in
+// Go against its parameter's type, allowed values and bounds. The server
+// binds them, with readonly=1, a time limit, a row cap and the limits on
+// bytes read and memory, whatever the caller's rights.
+func (s *Store) RunNamed(ctx context.Context, name string, args map[string]string, lim rebate.QueryLimits) (*rebate.QueryResult, error) {
+	q, err := s.runnable(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	params, err := bindArgs(q, args)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := noDeadline(ctx) // the limit is max_execution_time's, not clickhouse-go's
 	defer cancel()
-	ctx = ch.Context(ctx, ch.WithParameters(params), ch.WithSettings(q.settings(ch.Settings{
-		"readonly":             1,
-		"max_execution_time":   secs,
+	ctx = ch.Context(ctx, ch.WithParameters(params), ch.WithSettings(q.settings(limitSettings(lim, ch.Settings{
 		"max_result_rows":      lim.MaxRows + 1,
 		"result_overflow_mode": "break",
-	})))
+	}))))
 	rows, err := s.db.conn.Query(ctx, q.SQL)
 	if err != nil {
 		return nil, namedError(name, err, lim)
@@ -73,8 +90,10 @@ func (s *Store) RunNamed(ctx context.Context, name string, args map[string]strin
 	defer rows.Close()
 	res := &rebate.QueryResult{}
 	types := rows.ColumnTypes()
-	for _, ct := range types {
+	scales := make([]int, len(types))
+	for i, ct := range types {
 		res.Columns = append(res.Columns, rebate.QueryColumn{Name: ct.Name(), Type: ct.DatabaseTypeName()})
+		scales[i] = decimalScale(ct.DatabaseTypeName())
 	}
 	for rows.Next() {
 		if len(res.Rows) == lim.MaxRows {
@@ -90,7 +109,7 @@ func (s *Store) RunNamed(ctx context.Context, name string, args map[string]strin
 		}
 		row := make([]any, len(dest))
 		for i, d := range dest {
-			row[i] = jsonValue(reflect.ValueOf(d).Elem().Interface())
+			row[i] = jsonValue(reflect.ValueOf(d).Elem().Interface(), scales[i])
 		}
 		res.Rows = append(res.Rows, row)
 	}
@@ -100,100 +119,127 @@ func (s *Store) RunNamed(ctx context.Context, name string, args map[string]strin
 	return res, nil
 }
 
-var paramNameRe = regexp.MustCompile(`query parameter '([^']+)'`)
+// bindArgs checks a named query's arguments and returns them as the server
+// binds them. Every error names the parameter.
+func bindArgs(q *Query, args map[string]string) (ch.Parameters, error) {
+	declared := make([]string, 0, len(q.Params))
+	for _, p := range q.Params {
+		declared = append(declared, p.Name)
+	}
+	names := make([]string, 0, len(args))
+	for k := range args {
+		names = append(names, k)
+	}
+	slices.Sort(names) // the same one first every time
+	for _, k := range names {
+		if !slices.Contains(declared, k) {
+			return nil, rebate.Errorf(rebate.EINVALID, k, "unknown parameter of %s (it takes %s)", q.Name, strings.Join(declared, ", "))
+		}
+	}
+	params := ch.Parameters{}
+	for _, p := range q.Params {
+		pt, err := parseParamType(p.Type)
+		if err != nil {
+			return nil, rebate.Errorf(rebate.EINVALID, p.Name, "%v", err)
+		}
+		v, ok := args[p.Name]
+		if !ok {
+			if p.Default == nil {
+				return nil, rebate.Errorf(rebate.EINVALID, p.Name, "required parameter (%s)", p.Type)
+			}
+			v = *p.Default
+		}
+		bound, err := checkArg(p, pt, v)
+		if err != nil {
+			return nil, rebate.Errorf(rebate.EINVALID, p.Name, "%v (want %s)", err, p.Type)
+		}
+		params[p.Name] = bound
+	}
+	return params, nil
+}
+
+// limitSettings are ClickHouse's settings for lim, with extra: the engine
+// enforces them, and with readonly=1 the statement cannot change them.
+func limitSettings(lim rebate.QueryLimits, extra ch.Settings) ch.Settings {
+	out := ch.Settings{
+		"readonly":           1,
+		"max_execution_time": max(1, int(math.Ceil(lim.Timeout.Seconds()))),
+	}
+	if lim.MaxBytesRead > 0 {
+		out["max_bytes_to_read"] = lim.MaxBytesRead
+	}
+	if lim.MaxMemory > 0 {
+		out["max_memory_usage"] = lim.MaxMemory
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}
+
+var queryParamRe = regexp.MustCompile(`query parameter '([^']+)'`)
 
 func namedError(name string, err error, lim rebate.QueryLimits) error {
 	switch exceptionCode(err) {
 	case codeBadQueryParameter, codeUnknownQueryParameter:
 		field := ""
-		if m := paramNameRe.FindStringSubmatch(exceptionMessage(err)); m != nil {
+		if m := queryParamRe.FindStringSubmatch(exceptionMessage(err)); m != nil {
 			field = m[1]
 		}
 		return &rebate.Error{Code: rebate.EINVALID, Field: field, Message: exceptionMessage(err), Err: err}
-	case codeTimeoutExceeded, codeQueryWasCancelled:
-		return &rebate.Error{Code: rebate.EUNAVAIL, Message: fmt.Sprintf("%s exceeded its time limit of %s", name, lim.Timeout), Err: err}
+	}
+	if le := limitError(err, lim); le != nil {
+		return le
 	}
 	return domainError(name, err)
 }
 
-// jsonValue makes a scanned value JSON-friendly: exact decimals and times
-// as text, nil for NULL.
-func jsonValue(v any) any {
+// jsonValue makes a scanned value JSON-friendly: decimals as text with
+// their column's scale (Decimal(38, 2) gives "57975.80", never "57975.8"),
+// times as text, nil for NULL. scale is -1 for a column that is no decimal.
+func jsonValue(v any, scale int) any {
 	switch x := v.(type) {
 	case decimal.Decimal:
-		return x.String()
-	case *decimal.Decimal:
-		if x == nil {
-			return nil
+		if scale < 0 {
+			return x.String()
 		}
-		return x.String()
+		return x.StringFixed(int32(scale))
 	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano)
-	case *time.Time:
-		if x == nil {
-			return nil
-		}
 		return x.UTC().Format(time.RFC3339Nano)
 	case []byte:
 		return string(x)
 	}
 	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Pointer {
+	switch rv.Kind() {
+	case reflect.Pointer:
 		if rv.IsNil() {
 			return nil
 		}
-		return jsonValue(rv.Elem().Interface())
+		return jsonValue(rv.Elem().Interface(), scale)
+	case reflect.Slice:
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = jsonValue(rv.Index(i).Interface(), scale)
+		}
+		return out
 	}
 	return v
 }
 
-var decimalRe = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+var decimalTypeScaleRe = regexp.MustCompile(`Decimal(?:\(\d+,\s*(\d+)\)|(?:32|64|128|256)\((\d+)\))`)
 
-// checkParam parses v as ClickHouse type typ and returns it in the form the
-// server binds; types it does not know are left for the server to check.
-func checkParam(typ, v string) (string, error) {
-	t := strings.TrimSpace(typ)
-	base, _, _ := strings.Cut(t, "(")
-	switch base {
-	case "UInt8", "UInt16", "UInt32", "UInt64":
-		bits, _ := strconv.Atoi(strings.TrimPrefix(base, "UInt"))
-		if _, err := strconv.ParseUint(v, 10, bits); err != nil {
-			return "", fmt.Errorf("%q is not an integer in range", v)
-		}
-	case "Int8", "Int16", "Int32", "Int64":
-		bits, _ := strconv.Atoi(strings.TrimPrefix(base, "Int"))
-		if _, err := strconv.ParseInt(v, 10, bits); err != nil {
-			return "", fmt.Errorf("%q is not an integer in range", v)
-		}
-	case "Float32", "Float64":
-		if _, err := strconv.ParseFloat(v, 64); err != nil {
-			return "", fmt.Errorf("%q is not a number", v)
-		}
-	case "Decimal":
-		if !decimalRe.MatchString(v) {
-			return "", fmt.Errorf("%q is not a decimal number", v)
-		}
-	case "Date":
-		if _, err := time.Parse("2006-01-02", v); err != nil {
-			return "", fmt.Errorf("%q is not a date like 2026-11-21", v)
-		}
-	case "DateTime", "DateTime64":
-		at, err := parseTime(v)
-		if err != nil {
-			return "", err
-		}
-		return at.UTC().Format("2006-01-02 15:04:05.000"), nil
-	case "Enum8", "Enum16":
-		allowed := enumValues(t)
-		if !slices.Contains(allowed, v) {
-			return "", fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
-		}
-		return escapeParam(v), nil
-	case "String", "LowCardinality", "FixedString":
-		return escapeParam(v), nil
+// decimalScale is the scale of a column of decimals (also inside Nullable
+// or Array), -1 for other columns.
+func decimalScale(typ string) int {
+	m := decimalTypeScaleRe.FindStringSubmatch(typ)
+	if m == nil {
+		return -1
 	}
-	return v, nil
+	n, _ := strconv.Atoi(m[1] + m[2])
+	return n
 }
+
+var decimalRe = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 var enumValueRe = regexp.MustCompile(`'((?:[^'\\]|\\.)*)'\s*=`)
 

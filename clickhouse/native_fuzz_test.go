@@ -1,7 +1,7 @@
 package clickhouse
 
 import (
-	"bytes"
+	stdbytes "bytes"
 	"io"
 	"strconv"
 	"testing"
@@ -87,7 +87,7 @@ func FuzzNativeMatchesDriver(f *testing.F) {
 		if err := want.Encode(&buf, 0); err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(body, buf.Buf) {
+		if !stdbytes.Equal(body, buf.Buf) {
 			at := 0
 			for at < min(len(body), len(buf.Buf)) && body[at] == buf.Buf[at] {
 				at++
@@ -96,7 +96,7 @@ func FuzzNativeMatchesDriver(f *testing.F) {
 		}
 
 		got := proto.NewBlock()
-		if err := got.Decode(chproto.NewReader(bytes.NewReader(body)), 0); err != nil {
+		if err := got.Decode(chproto.NewReader(stdbytes.NewReader(body)), 0); err != nil {
 			t.Fatal(err)
 		}
 		if got.Rows() != n || len(got.Columns) != len(eventColumns) {

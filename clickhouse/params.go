@@ -22,6 +22,8 @@ func paramValue(v any) (string, error) {
 		return strconv.FormatUint(uint64(x), 10), nil
 	case uint16:
 		return strconv.FormatUint(uint64(x), 10), nil
+	case uint8:
+		return strconv.FormatUint(uint64(x), 10), nil
 	case int:
 		return strconv.Itoa(x), nil
 	case int64:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
 	"github.com/rebatehq/rebate/internal/oracle"
@@ -32,7 +33,10 @@ func propertySeeds(t *testing.T) int {
 // TestFiguresMatchOracle is the schema's correctness proof: for random event
 // streams with duplicates, shuffled delivery, voids after settlement,
 // withdrawals and rule changes, inserted in random batch splits, every
-// figure of every query equals the oracle's, to the cent.
+// figure of every query equals the oracle's, to the cent; and the fraud
+// signals raised, with their evidence, are the oracle's exactly (the
+// streams carry abuse and clean behaviour on either side of every edge,
+// and clicks arriving after the orders they clear).
 func TestFiguresMatchOracle(t *testing.T) {
 	for seed := uint64(1); seed <= uint64(propertySeeds(t)); seed++ {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { checkSeed(t, seed) })
@@ -47,8 +51,11 @@ func checkSeed(t *testing.T, seed uint64) {
 	stream := eventgen.Generate(eventgen.Config{
 		Seed: seed, Users: 60, Merchants: 8, Products: 20, Orders: 700, Clicks: 1500,
 		Withdrawals: 150, ProductUpdates: 120, DuplicateRate: 0.1, Now: now,
-		Members: 45, TierChanges: 80, RichRules: true,
+		Members: 45, TierChanges: 80, RichRules: true, Abuse: true,
 	})
+	if err := db.SetSignals(propertySignals); err != nil {
+		t.Fatal(err)
+	}
 	// Rules go in first: in production a rule never takes effect before it
 	// is stored, so no event can have been priced without it.
 	if err := db.InsertRules(ctx, stream.Rules); err != nil {
@@ -67,7 +74,18 @@ func checkSeed(t *testing.T, seed uint64) {
 		len(stream.Events), distinct(stream.Events), len(batches), len(want.Users()), len(want.Merchants()), len(want.Products()))
 
 	clickhousetest.CompareFigures(t, clickhousetest.StoreFigures{Store: st}, want, now, rng)
+	signals := want.Signals(propertySignals.Thresholds())
+	kinds := map[rebate.SignalKind]int{}
+	for _, s := range signals {
+		kinds[s.Kind]++
+	}
+	t.Logf("signals raised: %v", kinds)
+	clickhousetest.CompareSignals(t, st, signals, rng)
 }
+
+// propertySignals are thresholds the generated abuse crosses and the rest
+// of a stream mostly does not, so both sides of every signal are compared.
+var propertySignals = clickhouse.SignalConfig{CancelShare: 5000, CancelMinOrders: 4, OrdersPerHour: 4, FarmInvitees: 4}
 
 func distinct(events []rebate.Event) int {
 	seen := map[string]bool{}

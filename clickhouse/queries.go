@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -29,6 +30,23 @@ type Query struct {
 	// leading comment. They are sent with the request rather than written
 	// as a SETTINGS clause, which readonly=1 would refuse.
 	Settings map[string]string
+	// A query published at run time (published.go) rather than a file.
+	Published bool
+	Version   uint32
+	CacheTTL  time.Duration
+	Author    string
+	At        time.Time
+	Deleted   bool // a version that ended the endpoint (in a history)
+}
+
+// named is the query as analysts see it.
+func (q *Query) named() rebate.NamedQuery {
+	nq := rebate.NamedQuery{Name: q.Name, Description: q.Description, Params: q.Params, Published: q.Published,
+		Version: q.Version, CacheTTL: q.CacheTTL, Author: q.Author, At: q.At, Deleted: q.Deleted}
+	if q.Published {
+		nq.SQL = q.SQL // a file's SQL is in the repository; a published one only here
+	}
+	return nq
 }
 
 // Queries are the loaded query files, by name.

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/queries"
 )
@@ -30,6 +29,12 @@ func TestQueryFiles(t *testing.T) {
 			if q.ReadOnly {
 				t.Errorf("%s: a %s must write", q.Name, verb)
 			}
+		case "reconcile":
+			// rebate reconcile's: a SELECT of the differences, for the
+			// service alone, in the shape Store.Reconcile scans.
+			if !q.ReadOnly || !q.Internal {
+				t.Errorf("%s: a reconciliation must be a SELECT marked -- for: service", q.Name)
+			}
 		default:
 			t.Errorf("%s: unknown verb %q", q.Name, verb)
 		}
@@ -38,7 +43,7 @@ func TestQueryFiles(t *testing.T) {
 		}
 	}
 	bal, _ := qs.Get("get_balance")
-	if len(bal.Params) != 1 || bal.Params[0] != (rebate.QueryParam{Name: "user_id", Type: "UInt64"}) {
+	if len(bal.Params) != 1 || bal.Params[0].Name != "user_id" || bal.Params[0].Type != "UInt64" {
 		t.Errorf("get_balance params: %+v", bal.Params)
 	}
 	if bal.Settings["max_threads"] != "1" || strings.Contains(bal.Description, "settings:") {
@@ -69,7 +74,7 @@ func TestQueryFileErrors(t *testing.T) {
 		}
 	}
 	// A query naming a column the schema lacks fails validation, by file name.
-	qs, err := clickhouse.LoadQueries(fstest.MapFS{"get_x.sql": {Data: []byte("-- x\nSELECT no_such_column FROM orders_by_user WHERE user_id = {u:UInt64}")}})
+	qs, err := clickhouse.LoadQueries(fstest.MapFS{"get_x.sql": {Data: []byte("-- x\nSELECT no_such_column FROM user_orders WHERE user_id = {u:UInt64}")}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,13 +16,22 @@ import (
 type Store struct {
 	db      *DB
 	queries *Queries
+	// PublishedRefresh is how old this process's copy of the published
+	// endpoints may get before it reads them again (other replicas publish
+	// too); 0 reads them on every use.
+	PublishedRefresh time.Duration
+	pub              publishedCache
+	cat              catalog
 }
 
 // storeQueries are the files the store runs; start-up fails without them.
 var storeQueries = []string{"get_balance", "list_user_orders", "get_leaderboard", "get_user_rank",
 	"get_merchant_stats", "list_minutely_kpis", "get_product", "list_rules", "put_rule", "list_user_referrals",
-	"list_identities", "list_members", "price_orders", "list_user_order_keys", "list_order_keys", "materialize_merchant_minutes",
-	"materialize_click_minutes", "materialize_user_days", "materialize_user_totals"}
+	"list_identities", "list_members", "materialize_order_prices", "list_user_order_keys", "list_order_keys", "materialize_merchant_minutes",
+	"materialize_click_minutes", "materialize_user_days", "materialize_user_totals", "get_leaderboard_as_of",
+	"list_published_queries", "list_published_versions", "put_published_query",
+	"materialize_no_click_signals", "materialize_user_signals", "materialize_farm_signals", "list_risk_signals", "get_signal_counts",
+	"get_signal_thresholds", "put_signal_thresholds", "get_referral_totals"}
 
 // NewStore loads queries/ and has the server plan each one, so a missing or
 // broken file stops start-up.
@@ -34,7 +43,16 @@ func NewStore(ctx context.Context, db *DB) (*Store, error) {
 	if err := qs.Validate(ctx, db.conn); err != nil {
 		return nil, err
 	}
-	return &Store{db: db, queries: qs}, nil
+	// Analysts' parameters are checked in Go: a query of theirs with a type
+	// the checks do not know would refuse every request, so it stops start-up.
+	for _, q := range qs.All() {
+		for _, p := range q.Params {
+			if _, err := parseParamType(p.Type); err != nil && q.ReadOnly && !q.Internal {
+				return nil, fmt.Errorf("query %s.sql: parameter %s: %w", q.Name, p.Name, err)
+			}
+		}
+	}
+	return &Store{db: db, queries: qs, PublishedRefresh: 2 * time.Second}, nil
 }
 
 // Queries are the loaded named queries.
@@ -146,7 +164,7 @@ func (s *Store) Leaderboard(ctx context.Context, w rebate.Window, limit uint32) 
 	err := s.each(ctx, "get_leaderboard", map[string]any{"window": w, "limit": limit}, func(r driver.Rows) error {
 		return scanEntry(r, &lb)
 	})
-	return lb, err
+	return lb, s.leaderboardAsOf(ctx, &lb, err)
 }
 
 // Rank is a user's entry and up to n neighbours each side; Entries is empty
@@ -156,10 +174,27 @@ func (s *Store) Rank(ctx context.Context, userID uint64, w rebate.Window, n uint
 	err := s.each(ctx, "get_user_rank", map[string]any{"window": w, "user_id": userID, "neighbors": n}, func(r driver.Rows) error {
 		return scanEntry(r, &lb)
 	})
-	return lb, err
+	return lb, s.leaderboardAsOf(ctx, &lb, err)
 }
 
-// scanEntry reads a leaderboard row; rank 0 only carries as_of.
+// leaderboardAsOf sets as_of of an answer without a ranked user, which has no
+// row to take it from, from the window's marker row (rank 0); the queries
+// analysts run never show that row.
+func (s *Store) leaderboardAsOf(ctx context.Context, lb *rebate.Leaderboard, err error) error {
+	if err != nil || len(lb.Entries) > 0 {
+		return err
+	}
+	return s.each(ctx, "get_leaderboard_as_of", map[string]any{"window": lb.Window}, func(r driver.Rows) error {
+		var at time.Time
+		if err := r.Scan(&at); err != nil {
+			return err
+		}
+		lb.AsOf = at.UTC()
+		return nil
+	})
+}
+
+// scanEntry reads a leaderboard row and the moment the windows end.
 func scanEntry(r driver.Rows, lb *rebate.Leaderboard) error {
 	var e rebate.LeaderboardEntry
 	var reb decimal.Decimal
@@ -168,9 +203,6 @@ func scanEntry(r driver.Rows, lb *rebate.Leaderboard) error {
 		return err
 	}
 	lb.AsOf = at.UTC()
-	if e.Rank == 0 {
-		return nil
-	}
 	m, err := money(reb)
 	if err != nil {
 		return err

@@ -27,7 +27,9 @@ func TestPutRule(t *testing.T) {
 	if err := st.PutRule(ctx, rebate.Rule{MerchantID: 5, EffectiveFrom: now.Add(time.Hour), Share: 10001}, now); rebate.ErrorCode(err) != rebate.EINVALID {
 		t.Errorf("share above 1: %v, want %s", err, rebate.EINVALID)
 	}
-	from := now.Add(300 * time.Millisecond)
+	// Ahead by a minute: by the time the statement reaches the server (seconds
+	// on a loaded machine), a rule due sooner is in the past and refused.
+	from := now.Add(time.Minute)
 	rule := rebate.Rule{MerchantID: 5, EffectiveFrom: from, Share: 2000}
 	if err := st.PutRule(ctx, rule, now); err != nil {
 		t.Fatal(err)
@@ -122,5 +124,31 @@ func TestHugeSumsAreErrorsNotWrapped(t *testing.T) {
 		if err := check(); rebate.ErrorCode(err) != rebate.ELIMIT {
 			t.Errorf("%s over 1e19 cents: %v, want a %s error", name, err, rebate.ELIMIT)
 		}
+	}
+}
+
+// TestMaterializeSpanningManyMonths: a batch whose orders and clicks span
+// 150 months is priced and bucketed whole (the bucket tables are partitioned
+// by month; ClickHouse refuses an insert into more than 100 by default).
+func TestMaterializeSpanningManyMonths(t *testing.T) {
+	db, st := openStore(t, migrated(t))
+	now := time.Now().UTC()
+	first := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, time.UTC)
+	var events []rebate.Event
+	for m := range 150 {
+		at := first.AddDate(0, -m, 0)
+		id := fmt.Sprintf("m%d", m)
+		events = append(events,
+			rebate.Event{ID: "o" + id, Type: rebate.OrderSettled, TS: at, OrderID: id, UserID: 4, MerchantID: 1, ProductID: 1,
+				Amount: 1000, Commission: 100, PlacedAt: at},
+			rebate.Event{ID: "c" + id, Type: rebate.Click, TS: at, UserID: 4, MerchantID: 1, ProductID: 1})
+	}
+	clickhousetest.Insert(t, db, events)
+	b, err := st.Balance(context.Background(), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Orders.Settled != 150 || b.Confirmed != 150*50 {
+		t.Errorf("balance %+v, want 150 settled orders confirming 75.00", b)
 	}
 }

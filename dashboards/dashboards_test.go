@@ -42,10 +42,16 @@ type panel struct {
 	Panels      []panel // of a row
 }
 
+type variable struct {
+	Name, Type, Query string
+}
+
 type dashboard struct {
 	UID, Title string
 	Panels     []panel
+	Templating struct{ List []variable }
 	file       string
+	raw        any // the whole document, for what the structs leave out
 }
 
 func load(t *testing.T) []dashboard {
@@ -64,6 +70,7 @@ func load(t *testing.T) []dashboard {
 		if err := json.Unmarshal(b, &d); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
+		_ = json.Unmarshal(b, &d.raw)
 		d.file = f
 		out = append(out, d)
 	}
@@ -85,23 +92,30 @@ func (d dashboard) each(fn func(p panel)) {
 // Expected columns, in order, of every ClickHouse panel. A new panel needs a
 // line here: what it shows is part of its contract.
 var columns = map[string][]string{
-	"rebate-business/GMV":                                   {"gmv"},
-	"rebate-business/Orders":                                {"orders"},
-	"rebate-business/Commission":                            {"commission"},
-	"rebate-business/Rebate":                                {"rebate"},
-	"rebate-business/Conversion":                            {"conversion"},
-	"rebate-business/Void rate":                             {"void_rate"},
-	"rebate-business/GMV, commission and rebate per minute": {"time", "gmv", "commission", "rebate"},
-	"rebate-business/Orders and clicks per minute":          {"time", "clicks", "orders"},
-	"rebate-business/Conversion (series)":                   {"time", "conversion"},
-	"rebate-business/Refund (void) rate":                    {"time", "void_rate"},
-	"rebate-business/Order state mix":                       {"order_state", "orders"},
-	"rebate-business/Top users by rebate":                   {"user_id", "orders", "gmv", "rebate"},
-	"rebate-business/Top merchants by GMV":                  {"merchant_id", "orders", "gmv", "commission", "clicks", "conversion"},
-	"rebate-business/Withdrawals":                           {"time", "completed", "failed", "requested"},
-	"rebate-business/Withdrawals by state":                  {"withdrawal_state", "withdrawals", "amount", "users"},
-	"rebate-pipeline/Events stored per minute, by type":     {"time", "clicks", "order_events", "withdrawal_events", "product_updates"},
-	"rebate-pipeline/Ingestion delay in ClickHouse":         {"events", "p50_seconds", "p99_seconds", "last_insert"},
+	"rebate-business/GMV":                                        {"gmv"},
+	"rebate-business/Orders":                                     {"orders"},
+	"rebate-business/Commission":                                 {"commission"},
+	"rebate-business/Rebate":                                     {"rebate"},
+	"rebate-business/Conversion":                                 {"conversion"},
+	"rebate-business/Void rate":                                  {"void_rate"},
+	"rebate-business/GMV, commission and rebate per minute":      {"time", "gmv", "commission", "rebate"},
+	"rebate-business/Orders and clicks per minute":               {"time", "clicks", "orders"},
+	"rebate-business/Conversion (series)":                        {"time", "conversion"},
+	"rebate-business/Refund (void) rate":                         {"time", "void_rate"},
+	"rebate-business/Order state mix":                            {"order_state", "orders"},
+	"rebate-business/Top users by rebate":                        {"user_id", "orders", "gmv", "rebate"},
+	"rebate-business/Top merchants by GMV":                       {"merchant_id", "orders", "gmv", "commission", "clicks", "conversion"},
+	"rebate-business/Withdrawals":                                {"time", "completed", "failed", "requested"},
+	"rebate-business/Withdrawals by state":                       {"withdrawal_state", "withdrawals", "amount", "users"},
+	"rebate-pipeline/Events stored per minute, by type":          {"time", "clicks", "order_events", "withdrawal_events", "product_updates"},
+	"rebate-risk/No-click orders":                                {"orders"},
+	"rebate-risk/High cancel rate":                               {"users"},
+	"rebate-risk/Order velocity":                                 {"users"},
+	"rebate-risk/Invitation farms":                               {"inviters"},
+	"rebate-risk/Signals raised, by when the behaviour happened": {"time", "no_click", "cancel_rate", "velocity", "invite_farm"},
+	"rebate-risk/Latest signals and their evidence": {"signal", "user_id", "order_id", "at", "window_start", "window_end", "last_click",
+		"orders", "voided", "invitees", "settled", "detected_at"},
+	"rebate-pipeline/Ingestion delay in ClickHouse": {"events", "p50_seconds", "p99_seconds", "last_insert"},
 }
 
 // The conversion time series and the conversion stat share a title.
@@ -114,8 +128,10 @@ func key(d dashboard, p panel) string {
 }
 
 // TestStructure checks what Grafana needs to show a dashboard: unique uids
-// and panel ids, panels inside the 24-column grid, datasources that
-// provisioning creates, a description on every panel.
+// and panel ids, panels inside the 24-column grid, a description on every
+// panel; and what importing it into any Grafana needs: datasources chosen
+// by template variables of type datasource, never a hard-coded uid, and
+// tables named through the database variable.
 func TestStructure(t *testing.T) {
 	uids := map[string]bool{}
 	for _, d := range load(t) {
@@ -123,6 +139,21 @@ func TestStructure(t *testing.T) {
 			t.Errorf("%s: uid %q (duplicate: %v), title %q", d.file, d.UID, uids[d.UID], d.Title)
 		}
 		uids[d.UID] = true
+		vars := map[string]variable{}
+		for _, v := range d.Templating.List {
+			vars[v.Name] = v
+		}
+		if v := vars["datasource"]; v.Type != "datasource" || v.Query != "grafana-clickhouse-datasource" {
+			t.Errorf("%s: no datasource variable for ClickHouse: %+v", d.file, v)
+		}
+		if v := vars["database"]; v.Type != "textbox" || v.Query != "rebate" {
+			t.Errorf("%s: no database variable defaulting to rebate: %+v", d.file, v)
+		}
+		for _, uid := range datasourceUIDs(d.raw) {
+			if name, ok := strings.CutPrefix(uid, "${"); !ok || vars[strings.TrimSuffix(name, "}")].Type != "datasource" {
+				t.Errorf("%s: datasource uid %q is hard-coded: name a datasource variable (${datasource})", d.file, uid)
+			}
+		}
 		ids := map[int]bool{}
 		d.each(func(p panel) {
 			if ids[p.ID] {
@@ -137,25 +168,58 @@ func TestStructure(t *testing.T) {
 			}
 			for _, tg := range p.Targets {
 				switch {
-				case tg.Datasource.Type == "grafana-clickhouse-datasource" && tg.Datasource.UID == "clickhouse":
+				case tg.Datasource.Type == "grafana-clickhouse-datasource" && tg.Datasource.UID == "${datasource}":
 					if tg.RawSQL == "" || tg.Format == nil || (*tg.Format == 0) != (tg.QueryType == "timeseries") {
 						t.Errorf("%s/%s: ClickHouse target without SQL or with a format (%v) that disagrees with %q", d.file, p.Title, tg.Format, tg.QueryType)
 					}
-				case tg.Datasource.Type == "prometheus" && tg.Datasource.UID == "prometheus":
+					if m := bareTableRe.FindString(tg.RawSQL); m != "" {
+						t.Errorf("%s/%s: %q: name tables as ${database}.table", d.file, p.Title, m)
+					}
+				case tg.Datasource.Type == "prometheus" && tg.Datasource.UID == "${prometheus}":
 					if tg.Expr == "" {
 						t.Errorf("%s/%s: Prometheus target without expr", d.file, p.Title)
 					}
 				default:
-					t.Errorf("%s/%s: datasource %+v is not one provisioning creates", d.file, p.Title, tg.Datasource)
+					t.Errorf("%s/%s: datasource %+v is not one of the dashboard's variables", d.file, p.Title, tg.Datasource)
 				}
 			}
 		})
 	}
 }
 
-// expand does what the ClickHouse plugin does to a panel's SQL for the range
-// [from, to] at the given interval (pkg/macros of grafana/clickhouse-datasource).
-func expand(sql string, from, to time.Time, interval time.Duration) (string, error) {
+// bareTableRe finds a table read without the database variable.
+var bareTableRe = regexp.MustCompile(`(?i)\b(FROM|JOIN)\s+[a-z_][a-z0-9_]*\b`)
+
+// datasourceUIDs lists the uid of every datasource reference in a
+// dashboard, wherever it is (panels, targets, variables, annotations).
+func datasourceUIDs(v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			if ds, ok := c.(map[string]any); ok && k == "datasource" {
+				if uid, ok := ds["uid"].(string); ok {
+					out = append(out, uid)
+				}
+			}
+			out = append(out, datasourceUIDs(c)...)
+		}
+	case []any:
+		for _, c := range x {
+			out = append(out, datasourceUIDs(c)...)
+		}
+	}
+	return out
+}
+
+// expand does what Grafana and the ClickHouse plugin do to a panel's SQL for
+// the range [from, to] at the given interval (pkg/macros of
+// grafana/clickhouse-datasource), with the dashboard's variables' values.
+func expand(sql string, from, to time.Time, interval time.Duration, vars map[string]string) (string, error) {
+	for name, v := range vars {
+		sql = strings.NewReplacer("${"+name+"}", v, "[["+name+"]]", v).Replace(sql)
+		sql = regexp.MustCompile(`\$`+name+`\b`).ReplaceAllString(sql, v)
+	}
 	dt := func(t time.Time) string { return fmt.Sprintf("toDateTime(%d)", t.Unix()) }
 	dt64 := func(t time.Time) string { return fmt.Sprintf("fromUnixTimestamp64Milli(%d)", t.UnixMilli()) }
 	date := func(t time.Time) string { return fmt.Sprintf("toDate('%s')", t.UTC().Format("2006-01-02")) }
@@ -194,15 +258,16 @@ func expand(sql string, from, to time.Time, interval time.Duration) (string, err
 
 func TestExpand(t *testing.T) {
 	from, to := time.Unix(1_700_000_000, 0), time.Unix(1_700_003_600, 500_000_000)
-	got, err := expand("SELECT $__timeInterval(ts) AS t FROM x WHERE $__timeFilter_ms(ts) AND d >= $__fromTime", from, to, time.Minute)
-	want := "SELECT toStartOfInterval(toDateTime(ts), INTERVAL 60 second) AS t FROM x WHERE ts >= fromUnixTimestamp64Milli(1700000000000) AND ts <= fromUnixTimestamp64Milli(1700003600500) AND d >= toDateTime(1700000000)"
+	got, err := expand("SELECT $__timeInterval(ts) AS t FROM ${database}.x WHERE $__timeFilter_ms(ts) AND d >= $__fromTime", from, to, time.Minute,
+		map[string]string{"database": "db1"})
+	want := "SELECT toStartOfInterval(toDateTime(ts), INTERVAL 60 second) AS t FROM db1.x WHERE ts >= fromUnixTimestamp64Milli(1700000000000) AND ts <= fromUnixTimestamp64Milli(1700003600500) AND d >= toDateTime(1700000000)"
 	if err != nil || got != want {
 		t.Errorf("got %q, %v\nwant %q", got, err, want)
 	}
-	if _, err := expand("SELECT $__nope(x)", from, to, time.Minute); err == nil {
+	if _, err := expand("SELECT $__nope(x)", from, to, time.Minute, nil); err == nil {
 		t.Error("unknown macro: no error")
 	}
-	if _, err := expand("SELECT $window", from, to, time.Minute); err == nil {
+	if _, err := expand("SELECT $window", from, to, time.Minute, nil); err == nil {
 		t.Error("left variable: no error")
 	}
 }
@@ -238,7 +303,9 @@ func TestClickHousePanels(t *testing.T) {
 					if pi, err := time.ParseDuration(p.Interval); err == nil {
 						interval = max(interval, pi)
 					}
-					q, err := expand(tg.RawSQL, from, to, interval)
+					// The database variable names the test's database, not
+					// the default (which does not exist here).
+					q, err := expand(tg.RawSQL, from, to, interval, map[string]string{"database": cfg.Database})
 					if err != nil {
 						t.Fatal(err)
 					}

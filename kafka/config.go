@@ -89,6 +89,18 @@ func (t *Topics) RegisterFlags(f *settings.Flags) {
 	f.String(&t.DeadLetters, "dlq-topic", "REBATE_KAFKA_DLQ_TOPIC", DefaultDLQTopic, "dead-letter topic", settings.NonEmpty)
 }
 
+// RegisterEventsFlag binds the events topic alone, for a command that
+// has no use for the dead-letter topic (backup).
+func (t *Topics) RegisterEventsFlag(f *settings.Flags) {
+	f.String(&t.Events, "topic", "REBATE_KAFKA_TOPIC", DefaultTopic, "topic of the events", settings.NonEmpty)
+}
+
+// RegisterGroupFlag binds the ingesters' consumer group, for a command
+// that acts on the group without being in it (backup, restore).
+func RegisterGroupFlag(f *settings.Flags, p *string) {
+	f.String(p, "group", "REBATE_KAFKA_GROUP", DefaultGroup, "consumer group of the ingesters", settings.NonEmpty)
+}
+
 // Validate checks what no single setting can: the topics differ.
 func (t Topics) Validate() error {
 	if t.Events == t.DeadLetters {

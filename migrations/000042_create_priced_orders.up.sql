@@ -1,5 +1,6 @@
 -- Orders priced (docs/events.md: Rules, Referral earnings): each order of
--- {keys} (by the key of orders; every order when empty) as it stands (its highest state, FINAL), with
+-- {keys} (by the key of orders), whose users are {users}, as it stands (its
+-- highest state, FINAL), with
 -- its user's tier at placed_at, the rule chosen for it, its rebate
 -- min(floor(commission x share, 2), cap) and, when it counts for one, its
 -- user's inviter and their referral earnings, floor(commission x referral
@@ -13,7 +14,11 @@
 -- rule put reprices no stored order unless it was placed in the future.
 --
 -- Three layers, so each large expression is written once: the engine copies
--- an alias into every expression that names it.
+-- an alias into every expression that names it. The users come as a
+-- parameter, not a lookup of the keys' (measured: 40% of the statement's
+-- CPU), and there is no "every order" form: `empty(keys) OR key IN keys`
+-- kept the engine from using the sorting key. clickhouse.Migrator prices
+-- every order a day at a time instead.
 CREATE VIEW IF NOT EXISTS priced_orders AS
 WITH
     toDateTime64(0, 3, 'UTC') AS NO_END, -- effective_to of a standing rule
@@ -54,23 +59,21 @@ FROM
         (
             SELECT order_id, user_id, merchant_id, product_id, state, amount, commission, placed_at, ts
             FROM orders FINAL
-            WHERE empty({keys:Array(Tuple(UInt64, DateTime64(3, 'UTC'), String))}) OR (merchant_id, placed_at, order_id) IN {keys:Array(Tuple(UInt64, DateTime64(3, 'UTC'), String))}
+            WHERE (merchant_id, placed_at, order_id) IN {keys:Array(Tuple(UInt64, DateTime64(3, 'UTC'), String))}
         ) AS o
         ASOF LEFT JOIN
         (
             -- One tier per instant: of changes at the same ts, the greater event_id.
             SELECT user_id, ts, argMax(tier, event_id) AS tier
             FROM user_tiers FINAL
-            WHERE empty({keys:Array(Tuple(UInt64, DateTime64(3, 'UTC'), String))})
-               OR user_id IN (SELECT user_id FROM orders WHERE (merchant_id, placed_at, order_id) IN {keys:Array(Tuple(UInt64, DateTime64(3, 'UTC'), String))})
+            WHERE user_id IN {users:Array(UInt64)}
             GROUP BY user_id, ts
         ) AS t ON o.user_id = t.user_id AND o.placed_at >= t.ts
         LEFT JOIN
         (
             SELECT user_id, inviter_id, joined_at
             FROM members FINAL
-            WHERE empty({keys:Array(Tuple(UInt64, DateTime64(3, 'UTC'), String))})
-               OR user_id IN (SELECT user_id FROM orders WHERE (merchant_id, placed_at, order_id) IN {keys:Array(Tuple(UInt64, DateTime64(3, 'UTC'), String))})
+            WHERE user_id IN {users:Array(UInt64)}
         ) AS mb ON mb.user_id = o.user_id
         LEFT JOIN
         (

@@ -4,6 +4,8 @@
 #             in-process broker in the ingester's tests.
 #   chromium  a real browser for the live page's test (headless), with a font
 #             so that its screenshots show text.
+#   prometheus for promtool, which checks and unit-tests the alert rules
+#             (deploy/prometheus/alerts.yml).
 # Needs root and apt-get; without them it says what is missing and the tests
 # that need it skip (under CI=true they fail instead).
 set -euo pipefail
@@ -11,6 +13,7 @@ set -euo pipefail
 missing=()
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 [[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 

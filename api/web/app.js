@@ -1,6 +1,7 @@
 'use strict';
-// The live page: today's KPIs, the last hour per minute and the leaderboard,
-// fetched from this API every few seconds. Money stays exact: amounts are
+// The live page: today's KPIs, the last hour per minute, the leaderboard,
+// today's referral earnings and fraud signals, fetched from this API every
+// few seconds. Money stays exact: amounts are
 // summed as integer cents (BigInt), never as floats.
 (() => {
   const params = new URLSearchParams(location.search);
@@ -129,6 +130,25 @@
     else body.innerHTML = '<tr class="empty"><td colspan="3">no orders in this window yet</td></tr>';
   }
 
+  // Referral earnings of the orders placed today, platform-wide.
+  function renderReferrals(r) {
+    set('ref-pending', r.pending, '¥' + grouped(r.pending));
+    set('ref-confirmed', r.confirmed, '¥' + grouped(r.confirmed));
+    set('ref-inviters', String(r.inviters), grouped(String(r.inviters)));
+  }
+
+  // Fraud signals raised whose behaviour happened today; they need an
+  // analyst's key, so an app key shows dashes and says so.
+  function renderSignals(counts, err) {
+    const note = $('signals-note');
+    for (const k of ['no_click', 'cancel_rate', 'velocity', 'invite_farm']) {
+      if (counts) set('sig-' + k, String(counts.signals[k]), grouped(String(counts.signals[k])));
+      else set('sig-' + k, '', '–');
+    }
+    note.hidden = !err;
+    note.textContent = err ? 'Fraud signals: ' + err.message : '';
+  }
+
   function renderFreshness(asOf, now) {
     const el = $('freshness');
     if (!asOf) {
@@ -148,15 +168,23 @@
     const mine = ++latest;
     const now = new Date();
     const today = todayMinutes(now);
+    const midnight = new Date(now);
+    midnight.setHours(0, 0, 0, 0);
+    const since = encodeURIComponent(midnight.toISOString());
     try {
-      const [mins, lb] = await Promise.all([
+      const [mins, lb, refs, sigs] = await Promise.all([
         get('/v1/stats/minutely?minutes=' + Math.max(today, 60)),
         get('/v1/leaderboard?limit=10&window=' + encodeURIComponent(board)),
+        get('/v1/stats/referrals?since=' + since),
+        get('/v1/risk/signals/counts?since=' + since).then((r) => ({ r }), (err) => ({ err })),
       ]);
       if (mine !== latest) return;
       renderKPIs(mins.body.slice(-today), today);
       renderChart(mins.body.slice(-60));
       renderLeaders(lb.body);
+      document.body.dataset.since = midnight.toISOString();
+      renderReferrals(refs.body);
+      renderSignals(sigs.r && sigs.r.body, sigs.err);
       renderFreshness(mins.asOf, new Date());
       $('status').className = '';
       $('status').firstChild.textContent = `Updated ${hhmmss(new Date())}, every ${every / 1000} s · `;

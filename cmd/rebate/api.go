@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +16,7 @@ import (
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/settings"
 	"github.com/rebatehq/rebate/kafka"
+	"github.com/rebatehq/rebate/ops"
 )
 
 // apiCmd serves the API until stopped.
@@ -24,6 +26,7 @@ type apiCmd struct {
 	Kafka      kafka.Config
 	Topics     kafka.Topics
 	API        api.Config
+	Reconcile  ops.ReconcileSchedule
 }
 
 func (c *apiCmd) register(f *settings.Flags) {
@@ -32,6 +35,7 @@ func (c *apiCmd) register(f *settings.Flags) {
 	c.Kafka.RegisterFlags(f)
 	c.Topics.RegisterFlags(f)
 	c.API.RegisterFlags(f)
+	c.Reconcile.RegisterFlags(f)
 }
 
 func (c *apiCmd) validate() error { return errors.Join(c.Topics.Validate(), c.API.Validate()) }
@@ -43,11 +47,11 @@ func (c *apiCmd) run(ctx context.Context, env *environment) error {
 	if err != nil {
 		return err
 	}
-	srv, stop, err := startAPI(ctx, apiParts{c.ClickHouse, c.Kafka, c.Topics, c.API, c.ShutdownTimeout}, log, reg, ln)
+	srv, stop, err := startAPI(ctx, apiParts{c.ClickHouse, c.Kafka, c.Topics, c.API, c.ShutdownTimeout, c.Reconcile}, log, reg, ln)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "API on http://%s (OpenAPI: /openapi.json)\n", srv)
+	fmt.Fprintf(env.stdout, "API on http://%s (OpenAPI: /openapi.json; Prometheus metrics: http://%s/metrics; SQL console: /sql)\n", srv, srv)
 	<-ctx.Done()
 	return stop()
 }
@@ -68,6 +72,7 @@ type apiParts struct {
 	Topics          kafka.Topics
 	API             api.Config
 	ShutdownTimeout time.Duration
+	Reconcile       ops.ReconcileSchedule
 }
 
 // startAPI connects the API's dependencies and serves it; it fails at once
@@ -92,13 +97,24 @@ func startAPI(ctx context.Context, p apiParts, log *slog.Logger, reg *prometheus
 		db.Close()
 		return "", nil, err
 	}
-	srv, err := api.New(p.API, st, producer, log.With("component", "api"), reg, reg)
+	acfg := p.API
+	acfg.DeadLetters = kafka.NewDeadLetters(p.Kafka, p.Topics)
+	srv, err := api.New(acfg, st, producer, log.With("component", "api"), reg, reg)
+	if err != nil {
+		producer.Close()
+		db.Close()
+		return "", nil, err
+	}
+	stopWatch, err := watch(db, st, p.Reconcile, log, reg)
 	if err != nil {
 		producer.Close()
 		db.Close()
 		return "", nil, err
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	// Balance streams never go idle: Shutdown ends them through the API, or
+	// it would wait for them until its deadline.
+	hs.RegisterOnShutdown(srv.Close)
 	go func() {
 		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			log.Error("API stopped serving", "err", err)
@@ -109,8 +125,37 @@ func startAPI(ctx context.Context, p apiParts, log *slog.Logger, reg *prometheus
 		sctx, cancel := context.WithTimeout(context.Background(), p.ShutdownTimeout)
 		defer cancel()
 		err := hs.Shutdown(sctx)
+		stopWatch()
 		producer.Close()
 		db.Close()
 		return err
 	}, nil
+}
+
+// watch runs what the API process keeps an eye on: the freshness of the
+// refreshable views, and the reconciliation when it is scheduled. Each
+// exports metrics; stop ends them.
+func watch(db *clickhouse.DB, st *clickhouse.Store, rs ops.ReconcileSchedule, log *slog.Logger, reg prometheus.Registerer) (stop func(), err error) {
+	views, err := ops.NewViewWatch(db, reg)
+	if err != nil {
+		return nil, err
+	}
+	var rec *ops.Reconciler
+	if rs.Every > 0 {
+		// Registered only when scheduled: an unscheduled reconciliation
+		// would otherwise look like one that stopped succeeding.
+		if rec, err = ops.NewReconciler(st, reg); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); views.Every(ctx, 15*time.Second, log.With("component", "views")) }()
+	if rec != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); rec.Every(ctx, rs.Every, log.With("component", "reconcile")) }()
+		log.Info("reconciliation scheduled", "every", rs.Every)
+	}
+	return func() { cancel(); wg.Wait() }, nil
 }

@@ -12,12 +12,14 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/rebatehq/rebate/internal/apiclient"
 	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/kafka"
 )
 
 // TestAPICommand runs `rebate api` in-process against the embedded engine
-// and an in-process Kafka: it answers, reports both ready, and stops.
+// and an in-process Kafka: it answers, reports both ready, and stops, balance
+// streams and all.
 func TestAPICommand(t *testing.T) {
 	ep := chlocaltest.Start(t)
 	db := ep.Database(t)
@@ -55,7 +57,20 @@ func TestAPICommand(t *testing.T) {
 			t.Errorf("%s: %d %v, want %d", path, resp.StatusCode, body, want)
 		}
 	}
+	// An open balance stream ends with the API, at once: it once kept the
+	// shutdown waiting until --shutdown-timeout (30 s).
+	stream, err := (&apiclient.Client{BaseURL: "http://" + addr}).StreamBalance(context.Background(), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	if _, err := stream.NextBalance(); err != nil {
+		t.Fatal(err)
+	}
 	cancel()
+	if ev, err := stream.Next(); err != nil || ev.Name != "end" {
+		t.Errorf("the stream's last event: %+v, %v; want end", ev, err)
+	}
 	select {
 	case err := <-done:
 		if err != nil {

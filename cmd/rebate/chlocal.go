@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/rebatehq/rebate/embedded/chlocal"
 	"github.com/rebatehq/rebate/internal/settings"
@@ -19,6 +20,7 @@ func (c *chlocalCmd) register(f *settings.Flags) {
 	c.common.register(f)
 	c.Engine.RegisterFlags(f)
 	c.Engine.RegisterPathFlag(f)
+	c.Engine.RegisterBackupFlag(f)
 }
 
 func (c *chlocalCmd) validate() error { return c.Engine.Validate() }
@@ -26,6 +28,9 @@ func (c *chlocalCmd) validate() error { return c.Engine.Validate() }
 func (c *chlocalCmd) run(ctx context.Context, env *environment) error {
 	log := c.logger(env.stderr)
 	reg := newRegistry()
+	if c.Engine.BackupDir == "" {
+		c.Engine.BackupDir = filepath.Join(filepath.Dir(filepath.Clean(c.Engine.Path)), "backups")
+	}
 	eng, err := startEngine(c.Engine, env, log, reg, nil)
 	if err != nil {
 		return err
@@ -34,8 +39,8 @@ func (c *chlocalCmd) run(ctx context.Context, env *environment) error {
 	if len(c.Engine.Users) > 0 {
 		auth = "-u USER:PASSWORD " // from --users (REBATE_CHLOCAL_USERS)
 	}
-	fmt.Fprintf(env.stdout, "ClickHouse HTTP interface on http://%s (data in %s)\n  try: curl %s'http://%s/?query=SELECT+version()'\n",
-		eng.addr, c.Engine.Path, auth, eng.addr)
+	fmt.Fprintf(env.stdout, "ClickHouse HTTP interface on http://%s (data in %s, backups in %s)\n  try: curl %s'http://%s/?query=SELECT+version()'\n",
+		eng.addr, c.Engine.Path, c.Engine.BackupDir, auth, eng.addr)
 	select {
 	case <-ctx.Done():
 		log.Info("stopping: finishing running statements")

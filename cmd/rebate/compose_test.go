@@ -3,6 +3,7 @@ package main
 import (
 	"debug/elf"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -74,38 +75,7 @@ func TestCompose(t *testing.T) {
 	}
 
 	env := func(service, key string) string { return interpolate(svc[service].Environment[key], "") }
-	for name, s := range svc {
-		if s.Build != nil { // one of ours: the command must accept its environment
-			cmd, rest := s.Command[0], s.Command[1:]
-			if cmd == "migrate" {
-				rest = rest[1:]
-			}
-			c, ok := lookup(cmd)
-			if !ok {
-				t.Fatalf("%s runs unknown command %q", name, cmd)
-			}
-			known := map[string]bool{}
-			_, f, _ := parseCommand(c, []string{"-h"}, func(string) string { return "" }, io.Discard)
-			for _, v := range f.Variables() {
-				known[v] = true
-			}
-			for k := range s.Environment {
-				if !known[k] {
-					t.Errorf("%s sets %s, which `rebate %s` does not read", name, k, cmd)
-				}
-			}
-			getenv := func(k string) string {
-				return interpolate(s.Environment[k], "demo:admin:0123456789abcdef0123456789abcdef")
-			}
-			if _, _, err := parseCommand(c, rest, getenv, io.Discard); err != nil {
-				t.Errorf("%s: %v", name, err)
-			}
-			continue
-		}
-		if !pinnedImage.MatchString(s.Image) {
-			t.Errorf("%s: image %q is not pinned to a version", name, s.Image)
-		}
-	}
+	checkServices(t, c)
 
 	// Addresses.
 	port := func(hostPort string) string {
@@ -151,23 +121,6 @@ func TestCompose(t *testing.T) {
 		}
 	}
 
-	// Start order: every dependency exists and offers what its condition waits for.
-	for name, s := range svc {
-		for dep, d := range s.DependsOn {
-			ds, ok := svc[dep]
-			switch {
-			case !ok:
-				t.Errorf("%s depends on a missing %s", name, dep)
-			case d.Condition == "service_healthy" && ds.Healthcheck == nil:
-				t.Errorf("%s waits for %s to be healthy, which has no health check", name, dep)
-			case d.Condition == "service_completed_successfully" && ds.Restart != "no":
-				t.Errorf("%s waits for one-shot %s, which restarts (%q)", name, dep, ds.Restart)
-			case d.Condition == "":
-				t.Errorf("%s depends on %s without a condition", name, dep)
-			}
-		}
-	}
-
 	// Prometheus scrapes what the services serve.
 	var prom struct {
 		ScrapeConfigs []struct {
@@ -201,15 +154,6 @@ func TestCompose(t *testing.T) {
 	g := svc["grafana"]
 	if !regexp.MustCompile(`^grafana-clickhouse-datasource@\d+\.\d+\.\d+$`).MatchString(g.Environment["GF_PLUGINS_PREINSTALL_SYNC"]) {
 		t.Errorf("ClickHouse plugin not pinned: %q", g.Environment["GF_PLUGINS_PREINSTALL_SYNC"])
-	}
-	for name, s := range svc {
-		for _, v := range s.Volumes {
-			if src, _, _ := strings.Cut(v, ":"); strings.HasPrefix(src, "./") {
-				if _, err := os.Stat(filepath.Join(root, src)); err != nil {
-					t.Errorf("%s mounts %s: %v", name, src, err)
-				}
-			}
-		}
 	}
 	if logs := kafkaEnv["KAFKA_LOG_DIRS"]; !slices.Contains(svc["kafka"].Volumes, "kafka-data:"+logs) {
 		t.Errorf("Kafka keeps its log in %q, not on its volume %v", logs, svc["kafka"].Volumes)
@@ -262,6 +206,106 @@ func TestCompose(t *testing.T) {
 			t.Errorf("Dockerfile: %s is not pinned", f)
 		}
 	}
+}
+
+// checkServices checks what every compose file must get right: each of
+// our services runs a command that accepts its environment and arguments,
+// every other image is pinned, every dependency exists and offers what its
+// condition waits for, and every mounted file of the repository exists.
+func checkServices(t *testing.T, c composeFile) {
+	t.Helper()
+	root := filepath.Join("..", "..")
+	for name, s := range c.Services {
+		if s.Build == nil {
+			if !pinnedImage.MatchString(s.Image) {
+				t.Errorf("%s: image %q is not pinned to a version", name, s.Image)
+			}
+			continue
+		}
+		cmd, rest, ok := commandOf(s.Command)
+		if !ok {
+			t.Errorf("%s runs unknown command %q", name, s.Command)
+			continue
+		}
+		known := variablesOf(cmd)
+		if slices.Contains(s.Profiles, "ops") {
+			// The operator's service runs whichever command it is given:
+			// its environment is for all of them.
+			known = map[string]bool{}
+			for _, c := range commands() {
+				for _, sub := range append(c.subs, c) {
+					if sub.new != nil {
+						maps.Copy(known, variablesOf(sub))
+					}
+				}
+			}
+		}
+		for k := range s.Environment {
+			if !known[k] {
+				t.Errorf("%s sets %s, which `rebate %s` does not read", name, k, cmd.name)
+			}
+		}
+		getenv := func(k string) string {
+			return interpolate(s.Environment[k], "demo:admin:0123456789abcdef0123456789abcdef")
+		}
+		if _, _, err := parseCommand(cmd, rest, getenv, io.Discard); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for name, s := range c.Services {
+		for dep, d := range s.DependsOn {
+			ds, ok := c.Services[dep]
+			switch {
+			case !ok:
+				t.Errorf("%s depends on a missing %s", name, dep)
+			case d.Condition == "service_healthy" && ds.Healthcheck == nil:
+				t.Errorf("%s waits for %s to be healthy, which has no health check", name, dep)
+			case d.Condition == "service_completed_successfully" && ds.Restart != "no":
+				t.Errorf("%s waits for one-shot %s, which restarts (%q)", name, dep, ds.Restart)
+			case d.Condition == "":
+				t.Errorf("%s depends on %s without a condition", name, dep)
+			}
+		}
+		for _, v := range s.Volumes {
+			if src, _, _ := strings.Cut(v, ":"); strings.HasPrefix(src, "./") {
+				if _, err := os.Stat(filepath.Join(root, src)); err != nil {
+					t.Errorf("%s mounts %s: %v", name, src, err)
+				}
+			}
+		}
+	}
+}
+
+// variablesOf is every REBATE_* variable c reads.
+func variablesOf(c command) map[string]bool {
+	known := map[string]bool{}
+	_, f, _ := parseCommand(c, []string{"-h"}, func(string) string { return "" }, io.Discard)
+	for _, v := range f.Variables() {
+		known[v] = true
+	}
+	return known
+}
+
+// commandOf finds the command a service runs (its sub-command or action
+// included) and the arguments left for its flags.
+func commandOf(args []string) (command, []string, bool) {
+	if len(args) == 0 {
+		return command{}, nil, false
+	}
+	c, ok := lookup(args[0])
+	rest := args[1:]
+	switch {
+	case !ok:
+		return command{}, nil, false
+	case c.subs != nil:
+		if c, ok = subcommand(c, rest); !ok {
+			return command{}, nil, false
+		}
+		rest = rest[1:]
+	case c.actions != nil:
+		rest = rest[1:]
+	}
+	return c, rest, true
 }
 
 // TestImageBinary builds the binary as the Dockerfile does: it must be

@@ -157,13 +157,18 @@ func TestHelp(t *testing.T) {
 		if c.name == "version" { // takes no flags
 			continue
 		}
-		var out strings.Builder
-		_, err := loadConfig(c.name, []string{"-h"}, env(), &out)
-		if !errors.Is(err, flag.ErrHelp) {
-			t.Errorf("%s -h: %v", c.name, err)
-		}
-		if strings.Contains(out.String(), "panic") || !strings.Contains(out.String(), "(env REBATE_") {
-			t.Errorf("%s -h:\n%s", c.name, out.String())
+		for _, sub := range append(c.subs, c) {
+			if sub.new == nil { // a command of commands: its own have the flags
+				continue
+			}
+			var out strings.Builder
+			_, _, err := parseCommand(sub, []string{"-h"}, env(), &out)
+			if !errors.Is(err, flag.ErrHelp) {
+				t.Errorf("%s %s -h: %v", c.name, sub.name, err)
+			}
+			if strings.Contains(out.String(), "panic") || !strings.Contains(out.String(), "(env REBATE_") {
+				t.Errorf("%s %s -h:\n%s", c.name, sub.name, out.String())
+			}
 		}
 	}
 }

@@ -26,6 +26,7 @@ type ingestCmd struct {
 	Kafka         kafka.Config
 	Topics        kafka.Topics
 	Ingest        ingest.Config
+	Signals       clickhouse.SignalConfig
 	MetricsListen string
 }
 
@@ -35,6 +36,7 @@ func (c *ingestCmd) register(f *settings.Flags) {
 	c.Kafka.RegisterFlags(f)
 	c.Topics.RegisterFlags(f)
 	c.Ingest.RegisterFlags(f)
+	c.Signals.RegisterFlags(f)
 	f.String(&c.MetricsListen, "metrics-listen", "REBATE_METRICS_LISTEN", "127.0.0.1:9464", "address of /metrics (empty: none)",
 		settings.OptionalHostPort)
 }
@@ -57,6 +59,9 @@ func (c *ingestCmd) run(ctx context.Context, env *environment) error {
 		return err
 	}
 	defer db.Close()
+	if err := applySignals(ctx, db, c.Signals, log); err != nil {
+		return err
+	}
 	kc := c.Kafka
 	kc.ClientID = "rebate-ingest"
 	icfg := c.Ingest
@@ -101,6 +106,20 @@ func openWaiting(ctx context.Context, cfg clickhouse.Config, maxBackoff time.Dur
 		}
 		backoff = min(2*backoff, maxBackoff)
 	}
+}
+
+// applySignals sets the signals' thresholds, working every signal out
+// again when they changed.
+func applySignals(ctx context.Context, db *clickhouse.DB, sc clickhouse.SignalConfig, log *slog.Logger) error {
+	t0 := time.Now()
+	redone, err := db.ApplySignals(ctx, sc)
+	if err != nil {
+		return fmt.Errorf("fraud signals: %w", err)
+	}
+	if redone {
+		log.Info("signal thresholds changed: every signal worked out again", "took", time.Since(t0).Round(time.Millisecond))
+	}
+	return nil
 }
 
 // newRegistry holds a process's metrics, Go runtime and process ones included.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/api"
 	"github.com/rebatehq/rebate/internal/apiclient"
 	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/internal/testenv"
@@ -24,16 +25,7 @@ import (
 
 // chromium finds the browser scripts/install-test-deps.sh installs; without
 // it the test skips, except under CI=true where it fails.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	testenv.Missing(t, "no chromium (make test-deps installs it)")
-	return ""
-}
+func chromium(t *testing.T) string { return testenv.Chromium(t) }
 
 // leader is a leaderboard row as the page holds it.
 type leader struct{ User, Rebate string }
@@ -53,6 +45,9 @@ type pageFigures struct {
 	Errors     string
 	Failures   string // refreshes that failed
 	Board      string // the leaderboard window shown
+	Since      string // the start of "today" the referral and signal cards count from
+	Referrals  []string
+	Signals    []string
 }
 
 const readPage = `(() => {
@@ -66,6 +61,9 @@ const readPage = `(() => {
     Errors: document.getElementById('status').className === 'error' ? document.getElementById('status').textContent : '',
     Failures: document.body.dataset.failures || '',
     Board: (document.querySelector('#windows button.on') || {dataset: {}}).dataset.window || '',
+    Since: document.body.dataset.since || '',
+    Referrals: ['ref-pending', 'ref-confirmed', 'ref-inviters'].map(v),
+    Signals: ['no_click', 'cancel_rate', 'velocity', 'invite_farm'].map((k) => v('sig-' + k)),
   };
 })()`
 
@@ -172,6 +170,29 @@ func TestLivePageInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		return sameFigures(got, want)
+	})
+	// Today's referral earnings and signal counts, as the API counts them
+	// from the same instant.
+	poll(t, p, "the page shows the API's referral earnings and signal counts", func() bool {
+		got := read()
+		if got.Since == "" {
+			return false
+		}
+		var refs api.ReferralTotalsJSON
+		var sigs api.SignalCountsJSON
+		q := url.Values{"since": {got.Since}}
+		if _, err := client.Get(ctx, "/v1/stats/referrals", q, &refs); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.Get(ctx, "/v1/risk/signals/counts", q, &sigs); err != nil {
+			t.Fatal(err)
+		}
+		wantSigs := []string{}
+		for _, k := range []string{"no_click", "cancel_rate", "velocity", "invite_farm"} {
+			wantSigs = append(wantSigs, fmt.Sprint(sigs.Signals[k]))
+		}
+		return fmt.Sprint(got.Referrals) == fmt.Sprint([]string{refs.Pending.String(), refs.Confirmed.String(), fmt.Sprint(refs.Inviters)}) &&
+			fmt.Sprint(got.Signals) == fmt.Sprint(wantSigs)
 	})
 	if got := read(); got.AsOf == "" || got.Errors != "" || got.Overflow {
 		t.Errorf("freshness %q, status error %q, wider than the window: %v", got.AsOf, got.Errors, got.Overflow)

@@ -48,10 +48,14 @@ func TestUpEngineBeyondLoopback(t *testing.T) {
 	chPort, apiAddr := port(t), freeAddr(t)
 	p := startUp(t, lib, apiAddr, "up", "--data", t.TempDir(), "--kafka-listen", freeAddr(t), "--api-listen", apiAddr,
 		"--listen", "0.0.0.0:"+chPort, "--simulate-rate", "0")
-	m := regexp.MustCompile(`user \(admin\): (\S+), password: ([0-9a-f]{32})`).FindStringSubmatch(p.out.String())
-	if m == nil {
-		t.Fatalf("no engine credentials in the summary:\n%s", p.out)
-	}
+	// The summary is printed once everything is up, which may be just after
+	// /readyz first answers.
+	re := regexp.MustCompile(`user \(admin\): (\S+), password: ([0-9a-f]{32})`)
+	var m []string
+	poll(t, p, "the summary names the engine's credentials", func() bool {
+		m = re.FindStringSubmatch(p.out.String())
+		return m != nil
+	})
 	engine := "http://127.0.0.1:" + chPort + "/?database=rebate"
 	query := func(user, password string) (int, string) {
 		req, _ := http.NewRequest(http.MethodPost, engine, strings.NewReader("SELECT count() FROM events"))

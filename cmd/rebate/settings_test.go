@@ -62,6 +62,12 @@ var updateSettings = flag.Bool("update-settings", false, "rewrite testdata/setti
 func TestSettingsNeverChange(t *testing.T) {
 	var got []string
 	for _, c := range commands() {
+		for _, sub := range c.subs {
+			got = append(got, settingsOf(t, c.name, sub.name)...)
+		}
+		if c.subs != nil {
+			continue
+		}
 		args := []string{c.name}
 		if c.actions != nil {
 			args = append(args, c.actions[0])

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/api"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/embedded/broker"
@@ -21,6 +22,7 @@ import (
 	"github.com/rebatehq/rebate/internal/settings"
 	"github.com/rebatehq/rebate/internal/simulate"
 	"github.com/rebatehq/rebate/kafka"
+	"github.com/rebatehq/rebate/ops"
 )
 
 // upCmd runs the whole product in this process: a Kafka-protocol broker,
@@ -38,8 +40,14 @@ type upCmd struct {
 	Schema     clickhouse.SchemaConfig
 	Topics     kafka.Topics
 	Ingest     ingest.Config
+	Signals    clickhouse.SignalConfig
 	API        api.Config
 	Sim        simulate.Config
+	Backups    ops.BackupSchedule
+	Reconcile  ops.ReconcileSchedule
+	// RunIngester is off to restore a backup with --reset-offsets while
+	// everything else runs: the group must have no members then.
+	RunIngester bool
 }
 
 func (c *upCmd) register(f *settings.Flags) {
@@ -51,8 +59,13 @@ func (c *upCmd) register(f *settings.Flags) {
 	c.Schema.RegisterFlags(f)
 	c.Topics.RegisterFlags(f)
 	c.Ingest.RegisterFlags(f)
+	c.Signals.RegisterFlags(f)
 	c.API.RegisterFlags(f)
 	c.Sim.RegisterFlags(f, "simulate-")
+	c.Backups.RegisterFlags(f)
+	c.Reconcile.RegisterFlags(f)
+	f.Bool(&c.RunIngester, "ingest", "REBATE_UP_INGEST", true,
+		"run the ingester; false leaves the consumer group empty, as rebate backup restore --reset-offsets needs")
 }
 
 func (c *upCmd) validate() error { return c.Topics.Validate() }
@@ -110,6 +123,7 @@ func (c *upCmd) run(ctx context.Context, env *environment) error {
 	kc := kafka.Config{Brokers: brk.Addrs()}
 
 	ecfg.Path = filepath.Join(c.DataDir, "clickhouse")
+	ecfg.BackupDir = filepath.Join(c.DataDir, "backups")
 	eng, err := startEngine(ecfg, env, log, reg, engineLn)
 	if err != nil {
 		return err
@@ -136,6 +150,15 @@ func (c *upCmd) run(ctx context.Context, env *environment) error {
 		return err
 	}
 	stack = append(stack, func() { db.Close() })
+	if err := applySignals(ctx, db, c.Signals, log); err != nil {
+		return err
+	}
+	if c.Sim.Rate > 0 {
+		// The simulator's rules: referral earnings, tiers, a promotion.
+		if err := putRules(ctx, db, simulate.Rules); err != nil {
+			return err
+		}
+	}
 	icfg := c.Ingest
 	icfg.Topics, icfg.ShutdownTimeout = c.Topics, c.ShutdownTimeout
 	if icfg.InstanceID == "" {
@@ -143,21 +166,40 @@ func (c *upCmd) run(ctx context.Context, env *environment) error {
 		// resumes at once after a crash.
 		icfg.InstanceID = "rebate-up"
 	}
-	in, err := ingest.New(icfg, kc, db, log.With("component", "ingest"), reg, ingest.Hooks{})
-	if err != nil {
-		return err
-	}
-	ictx, stopIngest := context.WithCancel(context.Background())
-	ingestDone := make(chan error, 1)
-	go func() { ingestDone <- in.Run(ictx) }()
-	stack = append(stack, func() {
-		stopIngest()
-		if err := <-ingestDone; err != nil {
-			log.Error("ingester", "err", err)
+	var ingestDone chan error // nil, never ready, without an ingester
+	if c.RunIngester {
+		in, err := ingest.New(icfg, kc, db, log.With("component", "ingest"), reg, ingest.Hooks{})
+		if err != nil {
+			return err
 		}
-	})
+		ictx, stopIngest := context.WithCancel(context.Background())
+		ingestDone = make(chan error, 1)
+		go func() { ingestDone <- in.Run(ictx) }()
+		stack = append(stack, func() {
+			stopIngest()
+			if err := <-ingestDone; err != nil {
+				log.Error("ingester", "err", err)
+			}
+		})
+	} else {
+		log.Warn("the ingester is off (--ingest=false): nothing is stored until rebate up runs with it again")
+	}
+	if c.Backups.Every > 0 {
+		b := &ops.Backups{DB: db, Kafka: kc, Group: icfg.Group, Topic: c.Topics.Events,
+			Location: clickhouse.BackupLocation{Disk: chlocal.BackupDisk}}
+		bctx, stopBackups := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := c.Backups.Run(bctx, b, log.With("component", "backup"), reg); err != nil {
+				log.Error("backup schedule", "err", err)
+			}
+		}()
+		stack = append(stack, func() { stopBackups(); <-done })
+		log.Info("backups scheduled", "every", c.Backups.Every, "keep", c.Backups.Keep, "folder", ecfg.BackupDir)
+	}
 
-	apiAddr, stopAPI, err := startAPI(ctx, apiParts{chcfg, kc, c.Topics, apiCfg, c.ShutdownTimeout}, log, reg, apiLn)
+	apiAddr, stopAPI, err := startAPI(ctx, apiParts{chcfg, kc, c.Topics, apiCfg, c.ShutdownTimeout, c.Reconcile}, log, reg, apiLn)
 	if err != nil {
 		return err
 	}
@@ -229,7 +271,21 @@ func migrateUp(ctx context.Context, cfg clickhouse.Config, sc clickhouse.SchemaC
 		return err
 	}
 	defer m.Close()
-	return m.UpWith(ctx, sc)
+	before, _, err := m.Version()
+	if err != nil {
+		return err
+	}
+	if err := m.UpWith(ctx, sc); err != nil {
+		return err
+	}
+	after, _, err := m.Version()
+	if err != nil {
+		return err
+	}
+	if tables, err := clickhouse.Rebuilds(before, after); err == nil && len(tables) > 0 && before > 0 {
+		log.Warn("new migrations changed views whose tables hold only what arrived since; rebuild them", "run", "rebate rebuild --table "+strings.Join(tables, ","))
+	}
+	return nil
 }
 
 func startSimulator(cfg simulate.Config, kc kafka.Config, topics kafka.Topics, log *slog.Logger) (stop func(), seed uint64, err error) {
@@ -250,6 +306,22 @@ func startSimulator(cfg simulate.Config, kc kafka.Config, topics kafka.Topics, l
 		<-done
 		cl.Close()
 	}, sim.Seed(), nil
+}
+
+// putRules stores the rules made from now through the store, which refuses
+// any in the past.
+func putRules(ctx context.Context, db *clickhouse.DB, rules func(now time.Time) []rebate.Rule) error {
+	st, err := clickhouse.NewStore(ctx, db)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, r := range rules(now) {
+		if err := st.PutRule(ctx, r, now); err != nil {
+			return fmt.Errorf("put the simulator's rule %s: %w", r, err)
+		}
+	}
+	return nil
 }
 
 func hasAdmin(users []chlocal.User) bool {
@@ -287,14 +359,20 @@ func (c *upCmd) summary(w io.Writer, kafkaAddr, chAddr, apiAddr string, seed uin
 		chAccess = fmt.Sprintf("%d users from REBATE_CHLOCAL_USERS", len(c.Engine.Users))
 	}
 	fmt.Fprintf(w, "  ClickHouse  http://%s   database %s; %s\n", chAddr, db, chAccess)
+	backups := "rebate backup create"
+	if c.Backups.Every > 0 {
+		backups = fmt.Sprintf("every %s, %d kept", c.Backups.Every, c.Backups.Keep)
+	}
+	fmt.Fprintf(w, "  backups     %s   (%s; docs/operations.md)\n", filepath.Join(dir, "backups"), backups)
 	access := "open: no API keys, this machine only"
 	if madeKey != "" {
 		access = "API key (admin): " + madeKey
 	} else if len(apiCfg.Keys) > 0 {
 		access = fmt.Sprintf("%d API keys from REBATE_API_KEYS", len(apiCfg.Keys))
 	}
-	fmt.Fprintf(w, "  API         http://%s   %s; metrics at /metrics, contract at /openapi.json\n", apiAddr, access)
-	fmt.Fprintf(w, "  live page   http://%s/\n", apiAddr)
+	fmt.Fprintf(w, "  API         http://%s   %s; contract at /openapi.json\n", apiAddr, access)
+	fmt.Fprintf(w, "  metrics     http://%s/metrics   (Prometheus; also the engine's at http://%s/metrics)\n", apiAddr, chAddr)
+	fmt.Fprintf(w, "  live page   http://%s/   SQL console http://%s/sql\n", apiAddr, apiAddr)
 	if c.Sim.Rate > 0 {
 		fmt.Fprintf(w, "  simulator   %g events/s, seed %d, %g%% malformed\n", c.Sim.Rate, seed, 100*c.Sim.BadRate)
 	} else {
@@ -310,6 +388,7 @@ func (c *upCmd) summary(w io.Writer, kafkaAddr, chAddr, apiAddr string, seed uin
 	fmt.Fprintf(w, "  curl%s 'http://%s/v1/users/1/balance'\n", auth, apiAddr)
 	fmt.Fprintf(w, "  echo '{\"event_id\":\"hello-%d\",\"type\":\"click\",\"ts\":\"%s\",\"user_id\":1,\"merchant_id\":1,\"product_id\":1}' | kcat -P -b %s -t %s\n",
 		time.Now().Unix(), now, kafkaAddr, c.Topics.Events)
-	fmt.Fprintf(w, "  curl%s 'http://%s/?database=%s' --data-binary 'SELECT type, count() FROM events GROUP BY type'\n", chAuth, chAddr, db)
+	fmt.Fprintf(w, "  curl%s 'http://%s/v1/sql?format=CSV' --data-binary 'SELECT type, uniqExact(event_id) AS events FROM events GROUP BY type'\n", auth, apiAddr)
+	fmt.Fprintf(w, "  curl%s 'http://%s/?database=%s' --data-binary 'SELECT type, uniqExact(event_id) FROM events GROUP BY type'\n", chAuth, chAddr, db)
 	fmt.Fprintf(w, "Ctrl-C stops everything.\n")
 }

@@ -230,7 +230,7 @@ func BenchmarkFence(b *testing.B) {
 	insert := "INSERT INTO rebate.events (`event_id`, `type`, `ts`, `user_id`, `merchant_id`, `product_id`, `order_id`, " +
 		"`withdrawal_id`, `amount`, `commission`, `placed_at`, `price`, `stock`, `commission_rate`, `kafka_partition`, " +
 		"`kafka_offset`) SETTINGS insert_deduplication_token = 'p0-1-100' FORMAT Native"
-	point := "SELECT sum(rebate) FROM rebate.orders_by_user FINAL WHERE user_id = {user_id:UInt64} AND state IN (1, 2)"
+	point := "SELECT sum(rebate) FROM rebate.user_totals FINAL WHERE user_id = {user_id:UInt64}"
 	for _, tc := range []struct {
 		name  string
 		sql   func(n int) string

@@ -160,7 +160,7 @@ func (s *Server) runOther(ctx context.Context, req *request, st *statement) (*re
 		return nil, newException(codeQueryWasCancelled, "wait for an engine connection: %v", err)
 	}
 	defer s.pool.release(sess)
-	conn, err := s.lib.Connect(s.cfg.Path)
+	conn, err := s.lib.Connect(s.cfg.Path, s.args...)
 	if err != nil {
 		return nil, asException(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/rebatehq/rebate/internal/sqlfence"
 )
 
 // The fence stands between a client and the engine: before a client's
@@ -179,7 +181,7 @@ func (s *Server) judge(ctx context.Context, req *request, sql string, facts *tex
 	if ex != nil {
 		return nil, ex
 	}
-	tree, err := parseAST(out)
+	tree, err := sqlfence.ParseAST(out)
 	if err != nil {
 		return &verdict{refused: refuse("%v", err)}, nil
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rebatehq/rebate/internal/sqlfence"
 )
 
 // The fence's rules: what a client's statement may not do. The engine runs
@@ -14,11 +16,6 @@ import (
 // `default` database, dictionary sources, file-reading settings, dynamic
 // disks, SYSTEM statements), so table functions and engines are allowed from
 // short lists of what stays inside the database, and the rest is refused.
-
-// tableFunctionsAllowed read nothing outside the engine: generated rows,
-// literal rows, a subquery.
-var tableFunctionsAllowed = set("numbers", "numbers_mt", "zeros", "zeros_mt", "values", "sqlstandardvalues",
-	"null", "view", "generaterandom", "generate_series", "generateseries", "format", "primes")
 
 // enginesAllowed keep their data in the engine's data folder (Replicated*
 // need a Keeper the embedded engine does not have, and fail).
@@ -36,41 +33,21 @@ var enginesAllowed = set(
 // backups.allowed_path lets them, never the network.
 var backupEnginesAllowed = set("File", "Disk")
 
-// scalarDenied are functions that read files or resolve a table named in a
-// string (which the Filesystem overlay may turn into a host file).
-func scalarDenied(lower string) bool {
-	switch lower {
-	case "file", "hascolumnintable", "joinget", "joingetornull", "catboostevaluate":
-		return true
-	}
-	return strings.HasPrefix(lower, "dictget") || lower == "dicthas" || lower == "dictisin"
-}
-
-// settingsDenied read or write files, fetch URLs, change which engine a
-// table gets, or turn on functions that read the binary.
-var settingsDenied = set("format_schema", "format_schema_source", "output_format_schema", "format_template_resultset",
-	"format_template_row", "input_format_record_errors_file_path", "format_avro_schema_registry_url", "url_base",
-	"into_outfile_create_parent_directories", "rename_files_after_processing", "allow_introspection_functions",
-	"default_table_engine", "default_temporary_table_engine")
-
-func settingDenied(name string) bool {
-	l := strings.ToLower(name)
-	return settingsDenied[l] || strings.HasPrefix(l, "dynamic_disk_")
-}
-
 // systemAllowed are the SYSTEM statements a client may send: the ones the
 // service sends (REFRESH VIEW, WAIT VIEW) and their harmless kin. Others
 // stop the process, reload config or reach the network.
 var systemAllowed = set("REFRESH VIEW", "WAIT VIEW", "STOP VIEW", "START VIEW", "CANCEL VIEW", "STOP VIEWS",
 	"START VIEWS", "FLUSH LOGS", "STOP MERGES", "START MERGES")
 
-func set(items ...string) map[string]bool {
-	m := make(map[string]bool, len(items))
-	for _, it := range items {
-		m[it] = true
-	}
-	return m
-}
+// set makes a set of names.
+var set = sqlfence.Set
+
+// settingDenied, scalarDenied and the allowed table functions are the
+// lists every fence of the service shares (internal/sqlfence).
+var (
+	settingDenied = sqlfence.SettingDenied
+	scalarDenied  = sqlfence.ScalarDenied
+)
 
 // refusal is why the fence refuses a statement, before the user's name is
 // put in front of it.
@@ -144,7 +121,9 @@ func scanText(text, keyword string) (*textFacts, *refusal) {
 	}
 	if keyword == "SYSTEM" {
 		kind := ""
-		for _, t := range toks[1:min(3, len(toks))] {
+		// The keyword is the statement's first word, so toks holds it; the
+		// bounds hold for any text all the same.
+		for _, t := range toks[min(1, len(toks)):min(3, len(toks))] {
 			kind = strings.TrimSpace(kind + " " + strings.ToUpper(s.text(t)))
 		}
 		if !systemAllowed[kind] {
@@ -203,50 +182,48 @@ func checkSettingsClause(s *scanner, toks []token, at int) *refusal {
 var settingsEnd = set("SELECT", "WITH", "VALUES", "FORMAT", "FROM", "AS", "COMMENT", "INTO", "UNION", "EXCEPT", "INTERSECT")
 
 // checkTree applies the rules to the engine's parse tree.
-func (s *Server) checkTree(n, parent *astNode, names *[]string) *refusal {
-	kind := n.kind()
+func (s *Server) checkTree(n, parent *sqlfence.Node, names *[]string) *refusal {
+	kind := n.Kind()
 	switch kind {
 	case "Function":
-		name := n.funcName()
+		name := n.FuncName()
 		lower := strings.ToLower(name)
 		pk := ""
 		if parent != nil {
-			pk = parent.kind()
+			pk = parent.Kind()
 		}
 		switch {
 		case pk == "BackupQuery" || pk == "RestoreQuery":
 			if !backupEnginesAllowed[name] {
 				return refuse("backups go to File(...) or Disk(...), not %s", name)
 			}
-		case pk == "Storage definition" && parent.children[0] == n && s.cat.engines[name]:
+		case pk == "Storage definition" && parent.Children[0] == n && s.cat.engines[name]:
 			if !enginesAllowed[name] {
 				return refuse("the engine %s keeps data outside the database or reaches the network "+
 					"(allowed: the MergeTree family, Memory, Null, Set, Join, Log, TinyLog, StripeLog, EmbeddedRocksDB; "+
 					"databases: Atomic, Ordinary, Lazy)", name)
 			}
-		case s.cat.tableFunctions[lower] && !tableFunctionsAllowed[lower], scalarDenied(lower):
+		case s.cat.tableFunctions[lower] && !sqlfence.TableFunctionsAllowed[lower], scalarDenied(lower):
 			// Wherever it appears: a table function's name is not a scalar's.
 			// In a table's place, a name the engine has no table function
 			// for is a parameterized view, v(x = 1).
 			return refuse("the function %s reaches files, processes or the network (table functions allowed: %s)",
-				name, allowedTableFunctions)
+				name, sqlfence.AllowedTableFunctions)
 		}
 	case "Dictionary definition":
 		return refuse("dictionaries are refused: their sources run queries and reach hosts the fence cannot see")
 	case "FunctionWithKeyValueArguments":
 		return refuse("key-value sources (dictionaries, named collections) are refused")
 	case "Identifier", "TableIdentifier":
-		*names = append(*names, n.name())
+		*names = append(*names, n.Name())
 	}
-	for _, c := range n.children {
+	for _, c := range n.Children {
 		if r := s.checkTree(c, n, names); r != nil {
 			return r
 		}
 	}
 	return nil
 }
-
-const allowedTableFunctions = "numbers, numbers_mt, zeros, zeros_mt, values, null, view, generateRandom, generate_series, format, primes"
 
 // checkName refuses a name that would reach a host file: the `default`
 // database is a Filesystem overlay, so a table named like a path, or like a

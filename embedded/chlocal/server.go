@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 
@@ -24,6 +25,11 @@ type Config struct {
 	Listen string
 	// Path is the data folder; "" keeps everything in memory.
 	Path string
+	// BackupDir, if set, is where BACKUP and RESTORE may write and read: a
+	// disk named "backups" and an allowed path for File(...). The engine
+	// refuses every backup (code 318) until one is configured, and its
+	// configuration is process-wide: the first Open of a process decides it.
+	BackupDir string
 	// Conns is how many statements run at once (engine connections).
 	Conns int
 	// TempDir is where INSERT bodies are staged for the engine. Default: the OS temp folder.
@@ -71,6 +77,13 @@ func (c *Config) RegisterPathFlag(f *settings.Flags) {
 	f.String(&c.Path, "path", "REBATE_CHLOCAL_PATH", "data/clickhouse", "data folder of the embedded ClickHouse engine", settings.NonEmpty)
 }
 
+// RegisterBackupFlag binds the backup folder, for rebate chlocal (rebate up
+// puts it under --data).
+func (c *Config) RegisterBackupFlag(f *settings.Flags) {
+	f.String(&c.BackupDir, "backup-dir", "REBATE_CHLOCAL_BACKUP_DIR", "",
+		"folder of BACKUP and RESTORE: the disk 'backups' and the path File(...) may use (empty: 'backups' beside --path)")
+}
+
 func (c *Config) setDefaults() error {
 	settings.FillDefaults(c.RegisterFlags)
 	if err := settings.Check(c.RegisterFlags); err != nil {
@@ -108,8 +121,9 @@ type Info struct {
 type Server struct {
 	cfg      Config
 	lib      *chdb.Lib
-	pool     *pool // admin users, or everyone when there are no users
-	roPool   *pool // readonly users: SET readonly = 2 ran on each; nil without them
+	pool     *pool    // admin users, or everyone when there are no users
+	roPool   *pool    // readonly users: SET readonly = 2 ran on each; nil without them
+	args     []string // the engine's connect arguments, for every connection
 	accounts map[string]*account
 	origins  map[string]bool
 	cat      catalog
@@ -142,12 +156,17 @@ func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("chlocal config: Path %q: %w", cfg.Path, err)
 		}
 	}
-	p, err := newPool(lib, cfg.Path, cfg.Conns, nil)
+	args, err := backupArgs(cfg.BackupDir)
 	if err != nil {
 		_ = os.RemoveAll(staging)
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lib: lib, pool: p, staging: staging, log: cfg.Logger, accounts: newAccounts(cfg.Users)}
+	p, err := newPool(lib, cfg.Path, cfg.Conns, args)
+	if err != nil {
+		_ = os.RemoveAll(staging)
+		return nil, err
+	}
+	s := &Server{cfg: cfg, lib: lib, pool: p, args: args, staging: staging, log: cfg.Logger, accounts: newAccounts(cfg.Users)}
 	s.cfg.Users = nil // the server keeps hashes only
 	s.origins = make(map[string]bool, len(cfg.AllowedOrigins))
 	for _, o := range cfg.AllowedOrigins {
@@ -157,7 +176,7 @@ func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
 		if u.Role == RoleReadonly && s.roPool == nil {
 			// readonly = 2, not 1: a readonly user may still adjust limits
 			// and timeouts, as Grafana does; neither can lift readonly.
-			if s.roPool, err = newPool(lib, cfg.Path, cfg.Conns, nil, "SET readonly = 2"); err != nil {
+			if s.roPool, err = newPool(lib, cfg.Path, cfg.Conns, args, "SET readonly = 2"); err != nil {
 				_ = s.Close(context.Background())
 				return nil, err
 			}
@@ -213,4 +232,31 @@ func (s *Server) Close(ctx context.Context) error {
 		err = errors.Join(err, fmt.Errorf("remove staging folder: %w", rmErr))
 	}
 	return err
+}
+
+// BackupDisk is the name of the disk BackupDir configures.
+const BackupDisk = "backups"
+
+// backupArgs configures the engine's backups in dir: a local disk named
+// BackupDisk for Disk('backups', name), and dir as the allowed path for
+// File('<dir>/name'). The dotted arguments are the engine's configuration
+// keys, as a server's config.d XML would set them.
+func backupArgs(dir string) ([]string, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("chlocal config: BackupDir %q: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("chlocal config: BackupDir %q: %w", dir, err)
+	}
+	abs += string(filepath.Separator)
+	return []string{
+		"--storage_configuration.disks." + BackupDisk + ".type=local",
+		"--storage_configuration.disks." + BackupDisk + ".path=" + abs,
+		"--backups.allowed_disk=" + BackupDisk,
+		"--backups.allowed_path=" + abs,
+	}, nil
 }

@@ -82,9 +82,42 @@ func (c *Client) Balance(ctx context.Context, user uint64) (rebate.Balance, erro
 	if _, err := c.Get(ctx, fmt.Sprintf("/v1/users/%d/balance", user), nil, &b); err != nil {
 		return rebate.Balance{}, err
 	}
+	return fromBalance(b), nil
+}
+
+func fromBalance(b api.BalanceJSON) rebate.Balance {
 	return rebate.Balance{UserID: b.UserID, Pending: b.Pending, Confirmed: b.Confirmed, Withdrawn: b.Withdrawn,
-		Frozen: b.Frozen, Available: b.Available, AsOf: parseAsOf(b.AsOf),
-		Orders: rebate.OrderCounts{Paid: b.Orders.Paid, Settled: b.Orders.Settled, Void: b.Orders.Void}}, nil
+		Frozen: b.Frozen, Available: b.Available, AsOf: parseAsOf(b.AsOf), Orders: fromCounts(b.Orders),
+		Referral: fromEarnings(b.Referral), Tier: b.Tier}
+}
+
+func fromCounts(c api.CountsJSON) rebate.OrderCounts {
+	return rebate.OrderCounts{Paid: c.Paid, Settled: c.Settled, Void: c.Void}
+}
+
+func fromEarnings(e api.EarningsJSON) rebate.Earnings {
+	return rebate.Earnings{Pending: e.Pending, Confirmed: e.Confirmed, Void: e.Void}
+}
+
+// AllReferrals pages through GET /v1/users/{id}/referrals.
+func (c *Client) AllReferrals(ctx context.Context, user uint64, page uint32) ([]rebate.Referral, error) {
+	var out []rebate.Referral
+	q := url.Values{"limit": {strconv.Itoa(int(page))}}
+	for {
+		var r api.ReferralsJSON
+		if _, err := c.Get(ctx, fmt.Sprintf("/v1/users/%d/referrals", user), q, &r); err != nil {
+			return nil, err
+		}
+		for _, x := range r.Referrals {
+			joined, _ := time.Parse(time.RFC3339Nano, x.JoinedAt)
+			out = append(out, rebate.Referral{InviteeID: x.InviteeID, JoinedAt: joined.UTC(),
+				Orders: fromCounts(x.Orders), Earnings: fromEarnings(x.Earnings)})
+		}
+		if r.NextCursor == nil {
+			return out, nil
+		}
+		q.Set("cursor", *r.NextCursor)
+	}
 }
 
 // AllOrders pages through GET /v1/users/{id}/orders.

@@ -32,8 +32,11 @@ import (
 type Endpoint struct {
 	Addr    string // host:port
 	DataDir string
-	Server  *chlocal.Server
-	Lib     *chdb.Lib
+	// BackupDir is the engine's backup folder: Disk('backups', name) and
+	// File('<BackupDir>/name') write there.
+	BackupDir string
+	Server    *chlocal.Server
+	Lib       *chdb.Lib
 
 	http *http.Server
 	ln   net.Listener
@@ -54,6 +57,7 @@ func Main(m *testing.M) {
 		_ = ep.Server.Close(ctx)
 		cancel()
 		_ = os.RemoveAll(ep.DataDir)
+		_ = os.RemoveAll(ep.BackupDir)
 	}
 	os.Exit(code)
 }
@@ -97,7 +101,11 @@ func start(lib *chdb.Lib) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := chlocal.Open(lib, chlocal.Config{Path: dir})
+	backups, err := os.MkdirTemp("", "rebate-chlocaltest-backups-")
+	if err != nil {
+		return nil, err
+	}
+	srv, err := chlocal.Open(lib, chlocal.Config{Path: dir, BackupDir: backups})
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +115,7 @@ func start(lib *chdb.Lib) (*Endpoint, error) {
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	return &Endpoint{Addr: ln.Addr().String(), DataDir: dir, Server: srv, Lib: lib, http: hs, ln: ln}, nil
+	return &Endpoint{Addr: ln.Addr().String(), DataDir: dir, BackupDir: backups, Server: srv, Lib: lib, http: hs, ln: ln}, nil
 }
 
 // Serve opens a second endpoint on the shared engine with cfg (users,

@@ -99,7 +99,7 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 		tb.Fatal(err)
 	}
 	var orders, parts uint64
-	_ = db.Conn().QueryRow(ctx, "SELECT count() FROM orders_by_user FINAL").Scan(&orders)
+	_ = db.Conn().QueryRow(ctx, "SELECT count() FROM order_prices FINAL").Scan(&orders)
 	_ = db.Conn().QueryRow(ctx, "SELECT count() FROM system.parts WHERE database = currentDatabase() AND active").Scan(&parts)
 	return fmt.Sprintf("loaded %d events in %s (%.0f events/s, all views), merges settled in %s; %d orders, %d active parts",
 		loaded, insert.Round(time.Millisecond), float64(loaded)/insert.Seconds(), time.Since(settle).Round(time.Second), orders, parts)
@@ -313,4 +313,88 @@ func firstDiff(a, b []rebate.MinuteKPI) string {
 		}
 	}
 	return "in length"
+}
+
+// SignalReader reads raised fraud signals: the store, or the API through
+// its client.
+type SignalReader interface {
+	Signals(ctx context.Context, q rebate.SignalQuery) ([]rebate.Signal, error)
+}
+
+// AllSignals pages through the raised signals q selects (its Limit the
+// page size), with the cursor.
+func AllSignals(ctx context.Context, r SignalReader, q rebate.SignalQuery) ([]rebate.Signal, error) {
+	var out []rebate.Signal
+	for {
+		got, err := r.Signals(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		if uint32(len(got)) < q.Limit {
+			return out, nil
+		}
+		cur := got[len(got)-1].Cursor()
+		q.After = &cur
+	}
+}
+
+// CompareSignals checks that the raised signals r lists equal want (the
+// oracle's, in its order), evidence included and DetectedAt aside: all of
+// them in pages of random size, each kind alone, and those since a time
+// inside the stream.
+func CompareSignals(t *testing.T, r SignalReader, want []rebate.Signal, rng *rand.Rand) {
+	t.Helper()
+	ctx := context.Background()
+	check := func(what string, q rebate.SignalQuery, exp []rebate.Signal) {
+		t.Helper()
+		got, err := AllSignals(ctx, r, q)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		for i := range got {
+			if got[i].DetectedAt.IsZero() {
+				t.Errorf("%s: %+v has no detected_at", what, got[i])
+			}
+			got[i].DetectedAt = time.Time{}
+		}
+		if len(got) != len(exp) || len(got) > 0 && !reflect.DeepEqual(got, exp) {
+			t.Errorf("%s: %d signals, want %d; first difference %s", what, len(got), len(exp), firstSignalDiff(got, exp))
+		}
+	}
+	check("every signal", rebate.SignalQuery{Limit: uint32(1 + rng.IntN(40))}, want)
+	for _, k := range rebate.SignalKinds() {
+		var exp []rebate.Signal
+		for _, s := range want {
+			if s.Kind == k {
+				exp = append(exp, s)
+			}
+		}
+		check(k.String()+" signals", rebate.SignalQuery{Kind: k, Limit: uint32(1 + rng.IntN(40))}, exp)
+	}
+	if len(want) > 0 {
+		since := want[rng.IntN(len(want))].At
+		var exp []rebate.Signal
+		for _, s := range want {
+			if !s.At.Before(since) {
+				exp = append(exp, s)
+			}
+		}
+		check("signals since "+since.Format(time.RFC3339Nano), rebate.SignalQuery{Since: since, Limit: 1000}, exp)
+	}
+}
+
+func firstSignalDiff(a, b []rebate.Signal) string {
+	for i := range min(len(a), len(b)) {
+		if !reflect.DeepEqual(a[i], b[i]) {
+			return fmt.Sprintf("at %d:\n got %+v\nwant %+v", i, a[i], b[i])
+		}
+	}
+	if len(a) > len(b) {
+		return fmt.Sprintf("an extra %+v", a[len(b)])
+	}
+	if len(b) > len(a) {
+		return fmt.Sprintf("a missing %+v", b[len(a)])
+	}
+	return "none"
 }

@@ -47,6 +47,12 @@ type Config struct {
 	Members     int
 	TierChanges int
 	RichRules   bool
+	// Abuse adds what the fraud signals look for and the clean behaviour
+	// around it (genAbuse): clicks before most orders, users who cancel
+	// most orders, order bursts, invitation farms, each on and either side
+	// of the signals' edges. The abusers are users above Users. False
+	// changes nothing of a stream made before it existed.
+	Abuse bool
 	// Now ends the 40 days every ts and placed_at falls in, except a few up
 	// to a minute later. It is truncated to the millisecond; pass the same
 	// truncated instant to the oracle and the service. Zero means DefaultNow.
@@ -90,6 +96,8 @@ type gen struct {
 	placedSoFar      []placed       // for PlacedAt ties
 	twins            []uint64       // users with identical orders; nil with few users
 	zeroUser         uint64         // a user whose orders earn nothing; 0 with few users
+	abusers          int            // users made by genAbuse so far
+	orderSeq         int            // orders made by genAbuse so far
 }
 
 type placed struct {
@@ -134,6 +142,9 @@ func Generate(cfg Config) Stream {
 	g.genProductUpdates()
 	g.genMembers()
 	g.genTiers()
+	if cfg.Abuse {
+		g.genAbuse()
+	}
 	return Stream{Rules: g.rules, Events: g.deliver()}
 }
 

@@ -443,3 +443,53 @@ func TestConflictsKeepTheirKey(t *testing.T) {
 		firstKey[e.ID] = k
 	}
 }
+
+// TestAbuse: Abuse adds events to a stream and changes none of the others;
+// at thresholds its patterns cross, every signal is raised, and each edge
+// is met from both sides (some users, orders and inviters just miss).
+func TestAbuse(t *testing.T) {
+	cfg := config(21)
+	cfg.Members = 40
+	plain := Generate(cfg)
+	cfg.Abuse = true
+	abused := Generate(cfg)
+	byID := map[string]rebate.Event{}
+	for _, e := range abused.Events {
+		byID[e.ID] = e
+	}
+	for _, e := range plain.Events {
+		if got, ok := byID[e.ID]; !ok || !reflect.DeepEqual(got, e) {
+			t.Fatalf("%s changed or went with Abuse: %+v", e.ID, got)
+		}
+	}
+	th := rebate.SignalThresholds{CancelShare: 5000, CancelMinOrders: 4, OrdersPerHour: 4, FarmInvitees: 4}
+	kinds := map[rebate.SignalKind]int{}
+	for _, s := range oracle.New(abused.Events, abused.Rules).Signals(th) {
+		kinds[s.Kind]++
+	}
+	if len(kinds) != 4 {
+		t.Errorf("signals raised: %v, want every kind", kinds)
+	}
+	// Clicks land on both sides of the no-click window's edges.
+	placed := map[rebate.UserProduct][]time.Time{}
+	for _, e := range abused.Events {
+		if e.Type == rebate.OrderPaid {
+			k := rebate.UserProduct{UserID: e.UserID, ProductID: e.ProductID}
+			placed[k] = append(placed[k], e.PlacedAt)
+		}
+	}
+	edges := map[time.Duration]int{}
+	for _, e := range abused.Events {
+		if e.Type != rebate.Click {
+			continue
+		}
+		for _, at := range placed[rebate.UserProduct{UserID: e.UserID, ProductID: e.ProductID}] {
+			edges[at.Sub(e.TS)]++
+		}
+	}
+	for _, d := range []time.Duration{24 * time.Hour, 24*time.Hour + time.Millisecond, 0, -time.Millisecond} {
+		if edges[d] == 0 {
+			t.Errorf("no click %s before an order", d)
+		}
+	}
+}

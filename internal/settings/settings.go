@@ -50,6 +50,18 @@ func New(name string, stderr io.Writer) *Flags {
 	return &Flags{mode: modeParse, fs: fs}
 }
 
+// Usage sets what -h prints before the flags: how to call the command.
+func (f *Flags) Usage(text string) {
+	if f.fs == nil {
+		return
+	}
+	f.fs.Usage = func() {
+		fmt.Fprintln(f.fs.Output(), text)
+		fmt.Fprintln(f.fs.Output(), "\nflags (each also read from its REBATE_* variable):")
+		f.fs.PrintDefaults()
+	}
+}
+
 // FillDefaults writes the default of every setting register registers into
 // its field, where that field is zero: a library caller leaves a field unset
 // to take its default.

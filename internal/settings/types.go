@@ -136,3 +136,40 @@ func (f *Flags) Level(p *slog.Level, name, env string, def slog.Level, usage str
 		return l, nil
 	}, slog.Level.String, usage, false, nil)
 }
+
+// ParseSince reads a moment for --since: an RFC 3339 time
+// (2026-11-28T09:00:00Z), a UTC date (2026-11-28), or a duration before now
+// (90m, 24h, 7d).
+func ParseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
+			return now.Add(-time.Duration(n) * 24 * time.Hour).UTC(), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d).UTC(), nil
+	}
+	return time.Time{}, errors.New("want an RFC 3339 time (2026-11-28T09:00:00Z), a date (2026-11-28) or a duration ago (90m, 24h, 7d)")
+}
+
+// Since registers a --since setting read by ParseSince; empty: the zero time.
+func (f *Flags) Since(p *time.Time, name, env, usage string) {
+	add(f, p, name, env, time.Time{}, func(s string) (time.Time, error) {
+		if s == "" {
+			return time.Time{}, nil
+		}
+		return ParseSince(s, time.Now())
+	}, func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format(time.RFC3339)
+	}, usage, false, nil)
+}

@@ -1,8 +1,11 @@
 // Package simulate makes realistic traffic for the events topic: users and
-// merchants with skewed popularity, clicks that sometimes convert, order
-// lifecycles with delays, withdrawals against the balance users have,
-// product updates, and a small share of duplicates, late deliveries and,
-// on request, malformed records.
+// merchants with skewed popularity who join (some invited by earlier
+// members: invitation trees) and move between tiers, clicks that sometimes
+// convert, order lifecycles with delays, withdrawals against the balance
+// users have, product updates, a small share of abusive behaviour (orders
+// without clicks, users who cancel most orders, bursts of orders,
+// invitation farms: what the fraud signals look for), and a small share of
+// duplicates, late deliveries and, on request, malformed records.
 //
 // The content depends only on the seed and the rate: a logical clock
 // (one event per 1/rate seconds) drives every choice and delay, and the
@@ -27,13 +30,23 @@ import (
 type Config struct {
 	Seed          uint64
 	Rate          float64 // events/s; 0 sends nothing (the flag defaults to 200)
-	Users         int     // default 5,000
+	Users         int     // default 50,000
 	Merchants     int     // default 60
 	Products      int     // default 2,000
 	Conversion    float64 // share of clicks that become an order (default 0.08)
 	DuplicateRate float64 // share of events sent twice (default 0.01)
 	LateRate      float64 // share of events delivered seconds late (default 0.02)
 	BadRate       float64 // share of malformed records (0; the flag defaults to 0.01)
+	// AbuseRate is the share of actions that are abusive (default 0.001),
+	// each one of: an order without a click, an order of a user who cancels
+	// most (a few such users), a burst of orders, an invitation farm. Clean
+	// makes none.
+	AbuseRate float64
+	Clean     bool
+	// A user orders at most once per MinOrderGap (default 10 minutes): a
+	// click of a user who ordered since does not convert. Shoppers do not
+	// order faster than that; faster is what the velocity signal flags.
+	MinOrderGap time.Duration
 	// Delays in simulated time, between a click and its order and between
 	// an order and its outcome: minutes, not days, so a demo shows them.
 	ConvertAfter time.Duration // default 20s
@@ -65,19 +78,22 @@ func (c Config) SeedOrClock(now time.Time) uint64 {
 }
 
 func (c *Config) setDefaults() error {
-	defaults.Set(&c.Users, 5000)
+	defaults.Set(&c.Users, 50_000)
 	defaults.Set(&c.Merchants, 60)
 	defaults.Set(&c.Products, 2000)
 	defaults.Set(&c.Conversion, 0.08)
 	defaults.Set(&c.DuplicateRate, 0.01)
 	defaults.Set(&c.LateRate, 0.02)
+	defaults.Set(&c.AbuseRate, 0.001)
+	defaults.Set(&c.MinOrderGap, 10*time.Minute)
 	defaults.Set(&c.ConvertAfter, 20*time.Second)
 	defaults.Set(&c.SettleAfter, 90*time.Second)
 	defaults.Set(&c.Topic, kafka.DefaultTopic)
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"Conversion", c.Conversion}, {"DuplicateRate", c.DuplicateRate}, {"LateRate", c.LateRate}, {"BadRate", c.BadRate}} {
+	}{{"Conversion", c.Conversion}, {"DuplicateRate", c.DuplicateRate}, {"LateRate", c.LateRate}, {"BadRate", c.BadRate},
+		{"AbuseRate", c.AbuseRate}} {
 		if r.v < 0 || r.v > 1 {
 			return fmt.Errorf("simulate config: %s=%g: want 0..1", r.name, r.v)
 		}
@@ -116,24 +132,34 @@ func (q *queue) Push(x any)   { *q = append(*q, x.(due)) }
 func (q *queue) Pop() any     { old := *q; x := old[len(old)-1]; *q = old[:len(old)-1]; return x }
 func (q queue) peek() *due    { return &q[0] }
 
-// user is what the simulator knows of a user's money, to withdraw only what
-// they have: confirmed rebates (at the default share) minus withdrawals.
-type user struct{ available rebate.Money }
+// user is what the simulator knows of a user: their money, to withdraw only
+// what they have (confirmed rebates at the default share minus
+// withdrawals), whether they joined, how many they invited, and when they
+// last ordered.
+type user struct {
+	available rebate.Money
+	joined    bool
+	invited   int
+	ordered   time.Duration // simulated time of their last order; -1: never
+}
 
 // Simulator makes events on a logical clock.
 type Simulator struct {
-	cfg       Config
-	rng       *rand.Rand
-	users     *rand.Zipf
-	merchants *rand.Zipf
-	start     time.Time // wall time of simulated zero, for timestamps
-	clock     time.Duration
-	seq       int
-	ids       int
-	pending   queue
-	people    map[uint64]*user
-	out       []*kgo.Record
-	Stats     Stats
+	cfg        Config
+	rng        *rand.Rand
+	users      *rand.Zipf
+	merchants  *rand.Zipf
+	start      time.Time // wall time of simulated zero, for timestamps
+	clock      time.Duration
+	seq        int
+	ids        int
+	pending    queue
+	people     map[uint64]*user
+	members    []uint64 // users who joined, in join order: inviters to pick from
+	abusers    int      // users made for abuse so far, above Users
+	cancellers []uint64 // the few users who cancel most orders
+	out        []*kgo.Record
+	Stats      Stats
 }
 
 // New seeds a simulator whose simulated zero is start.
@@ -143,9 +169,11 @@ func New(cfg Config, start time.Time) (*Simulator, error) {
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed))
 	return &Simulator{
-		cfg:       cfg,
-		rng:       rng,
-		users:     rand.NewZipf(rng, 1.07, 20, uint64(cfg.Users-1)),
+		cfg: cfg,
+		rng: rng,
+		// A flat head: the busiest user has about 0.02% of the orders, so
+		// at the default rate clean users order no faster than shoppers do.
+		users:     rand.NewZipf(rng, 1.07, 2000, uint64(cfg.Users-1)),
 		merchants: rand.NewZipf(rng, 1.2, 3, uint64(cfg.Merchants-1)),
 		start:     start.UTC(),
 		people:    map[uint64]*user{},
@@ -229,6 +257,10 @@ func (s *Simulator) act() {
 		s.out = append(s.out, &kgo.Record{Topic: s.cfg.Topic, Value: malformed(s.rng, s.now())})
 		return
 	}
+	if !s.cfg.Clean && s.rng.Float64() < s.cfg.AbuseRate {
+		s.abuse()
+		return
+	}
 	switch r := s.rng.Float64(); {
 	case r < 0.03:
 		if s.withdraw() {
@@ -237,6 +269,10 @@ func (s *Simulator) act() {
 	case r < 0.10:
 		s.updateProduct()
 		return
+	case r < 0.103:
+		if s.changeTier() {
+			return
+		}
 	}
 	s.click()
 }
@@ -249,21 +285,78 @@ func (s *Simulator) merchantProduct() (uint64, uint64) {
 
 func (s *Simulator) click() {
 	u := s.users.Uint64() + 1
+	s.join(u)
 	m, p := s.merchantProduct()
 	s.emit(rebate.Event{ID: s.id("c"), Type: rebate.Click, TS: s.now(), UserID: u, MerchantID: m, ProductID: p})
 	if s.rng.Float64() < s.cfg.Conversion {
-		s.later(s.jitter(s.cfg.ConvertAfter), nil, func() { s.order(u, m, p) })
+		s.later(s.jitter(s.cfg.ConvertAfter), nil, func() {
+			if who := s.person(u); who.ordered < 0 || s.clock-who.ordered >= s.cfg.MinOrderGap {
+				s.order(u, m, p, shopper)
+			}
+		})
 	}
 }
 
-func (s *Simulator) order(u, m, p uint64) {
+// join has u join before their first event, invited by an earlier member
+// about a third of the time (one who invited fewer than 5: clean invitation
+// trees are small).
+func (s *Simulator) join(u uint64) {
+	p := s.person(u)
+	if p.joined {
+		return
+	}
+	p.joined = true
+	e := rebate.Event{ID: s.id("j"), Type: rebate.UserJoined, TS: s.now(), UserID: u}
+	if len(s.members) > 0 && s.rng.Float64() < 0.35 {
+		inviter := s.members[s.rng.IntN(len(s.members))]
+		if q := s.person(inviter); q.invited < 5 {
+			q.invited++
+			e.InviterID = inviter
+		}
+	}
+	s.members = append(s.members, u)
+	s.emit(e)
+}
+
+// changeTier moves a member to another tier (0 to 3).
+func (s *Simulator) changeTier() bool {
+	if len(s.members) == 0 {
+		return false
+	}
+	u := s.members[s.rng.IntN(len(s.members))]
+	s.emit(rebate.Event{ID: s.id("t"), Type: rebate.UserTierChanged, TS: s.now(), UserID: u, Tier: uint8(s.rng.IntN(4))})
+	return true
+}
+
+// fate is how an order's outcome is drawn.
+type fate uint8
+
+const (
+	shopper   fate = iota // settled 80%, cancelled 15%, else left paid
+	canceller             // cancelled 85%, else settled
+	farmed                // cancelled or left paid, never settled
+)
+
+func (s *Simulator) order(u, m, p uint64, f fate) {
+	s.person(u).ordered = s.clock
 	amount := rebate.Money(500 + s.rng.Int64N(80_000))
 	commission := amount * rebate.Money(2+s.rng.IntN(12)) / 100
 	o := rebate.Event{ID: s.id("op"), Type: rebate.OrderPaid, TS: s.now(), OrderID: s.id("o"), UserID: u, MerchantID: m,
 		ProductID: p, Amount: amount, Commission: commission, PlacedAt: s.now()}
 	s.emit(o)
 	s.later(s.jitter(s.cfg.SettleAfter), nil, func() {
-		switch r := s.rng.Float64(); {
+		r := s.rng.Float64()
+		switch f {
+		case canceller: // cancelled 85%, else settled
+			if r < 0.85 {
+				r = 0.9
+			} else {
+				r = 0
+			}
+		case farmed: // never settled: cancelled 75%, else left paid
+			r = 0.80 + 0.20*r
+		}
+		switch {
 		case r < 0.80:
 			s.emit(outcome(o, rebate.OrderSettled, s.id("os"), s.now()))
 			s.person(u).available += rebate.Rebate(commission, rebate.RateOne/2)
@@ -287,7 +380,7 @@ func outcome(o rebate.Event, t rebate.EventType, id string, at time.Time) rebate
 func (s *Simulator) person(u uint64) *user {
 	p := s.people[u]
 	if p == nil {
-		p = &user{}
+		p = &user{ordered: -1}
 		s.people[u] = p
 	}
 	return p

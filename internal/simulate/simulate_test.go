@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/internal/oracle"
 	"github.com/rebatehq/rebate/internal/simulate"
 )
 
@@ -130,5 +131,90 @@ func TestConfigErrors(t *testing.T) {
 		if _, err := simulate.New(cfg, time.Now()); err == nil {
 			t.Errorf("%+v: no error", cfg)
 		}
+	}
+}
+
+// events decodes the records a simulator makes over n actions, copies
+// dropped.
+func events(t *testing.T, cfg simulate.Config, n int) []rebate.Event {
+	t.Helper()
+	seen := map[string]bool{}
+	var out []rebate.Event
+	for _, v := range records(t, cfg, n) {
+		e, err := rebate.Decode(v)
+		if err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+		if !seen[e.ID] {
+			seen[e.ID] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func signalKinds(events []rebate.Event, rules []rebate.Rule) map[rebate.SignalKind]int {
+	kinds := map[rebate.SignalKind]int{}
+	for _, s := range oracle.New(events, rules).Signals(rebate.DefaultSignalThresholds()) {
+		kinds[s.Kind]++
+	}
+	return kinds
+}
+
+// TestAbuseRaisesEverySignal: a few simulated minutes at the default rate
+// (what rebate up sends) raise every signal at the default thresholds, and
+// the stream has joins with invitation trees and tier changes.
+func TestAbuseRaisesEverySignal(t *testing.T) {
+	evs := events(t, simulate.Config{Seed: 7, Rate: 200}, 150_000)
+	kinds := signalKinds(evs, simulate.Rules(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)))
+	t.Logf("signals raised over %d events: %v", len(evs), kinds)
+	for _, k := range rebate.SignalKinds() {
+		if kinds[k] == 0 {
+			t.Errorf("no %s signal", k)
+		}
+	}
+	invitedBy := map[uint64]uint64{}
+	tiers := 0
+	for _, e := range evs {
+		switch e.Type {
+		case rebate.UserJoined:
+			invitedBy[e.UserID] = e.InviterID
+		case rebate.UserTierChanged:
+			tiers++
+		}
+	}
+	chains := 0 // invitees whose inviter was invited too
+	for _, inviter := range invitedBy {
+		if inviter != 0 && invitedBy[inviter] != 0 {
+			chains++
+		}
+	}
+	if len(invitedBy) == 0 || chains == 0 || tiers == 0 {
+		t.Errorf("%d joins, %d invitees of invitees, %d tier changes: want some of each", len(invitedBy), chains, tiers)
+	}
+}
+
+// TestCleanTrafficRaisesNoSignal: without abuse, a day of traffic over a
+// small population (each user orders often enough to be judged on 30 days'
+// share of voids and on velocity) raises no signal at the defaults.
+func TestCleanTrafficRaisesNoSignal(t *testing.T) {
+	evs := events(t, simulate.Config{Seed: 8, Rate: 2, Users: 300, Clean: true}, 200_000)
+	perUser := map[uint64]int{}
+	for _, e := range evs {
+		if e.Type == rebate.OrderPaid {
+			perUser[e.UserID]++
+		}
+	}
+	judged := 0
+	for _, n := range perUser {
+		if n >= int(rebate.DefaultSignalThresholds().CancelMinOrders) {
+			judged++
+		}
+	}
+	if judged < 100 {
+		t.Fatalf("only %d users ordered %d times or more: the test judges too few", judged, rebate.DefaultSignalThresholds().CancelMinOrders)
+	}
+	if kinds := signalKinds(evs, nil); len(kinds) > 0 {
+		t.Errorf("clean traffic raised %v", kinds)
 	}
 }

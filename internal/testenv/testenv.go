@@ -5,6 +5,7 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -29,4 +30,17 @@ func Long(tb testing.TB, why string) {
 	if testing.Short() && !CI() {
 		tb.Skipf("-short: %s", why)
 	}
+}
+
+// Chromium is the browser the browser tests drive (make test-deps installs
+// it); without one the test skips, or fails under CI=true.
+func Chromium(tb testing.TB) string {
+	tb.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	Missing(tb, "no chromium (make test-deps installs it)")
+	return ""
 }

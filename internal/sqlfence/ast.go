@@ -1,4 +1,9 @@
-package chlocal
+// Package sqlfence reads ClickHouse's own parse of a statement (EXPLAIN AST)
+// and judges it: the embedded endpoint's fence (embedded/chlocal) and the
+// API's ad-hoc and published SQL (clickhouse) share the reader and the lists
+// of what reaches files, processes or the network. The engine's grammar
+// decides what a statement is; nothing here parses SQL text.
+package sqlfence
 
 import (
 	"errors"
@@ -6,7 +11,7 @@ import (
 	"strings"
 )
 
-// The fence reads the engine's own parse of a statement, the answer to
+// The fences read the engine's own parse of a statement, the answer to
 // EXPLAIN AST in TabSeparated: one row per node, indented one space per
 // level, each "<id>[ (alias a)][ (children N)]", for example
 //
@@ -18,45 +23,47 @@ import (
 //	      Function file (alias f) (children 1)
 //
 // Names are printed as they are, so a quoted identifier holding a line
-// break would split a row; the fence refuses those before it asks, and
-// parseAST refuses any answer whose children counts do not add up.
+// break would split a row; the fences refuse those before they ask
+// (CheckText here, the endpoint's scanner there), and ParseAST refuses any
+// answer whose children counts do not add up.
 
-// astNode is one node of the parse tree.
-type astNode struct {
-	id       string // the row without indentation, alias and children count
-	children []*astNode
+// Node is one node of the parse tree.
+type Node struct {
+	ID       string // the row without indentation, alias and children count
+	Children []*Node
 }
 
-// kind is the node's type: "Function", "TableIdentifier", "Storage definition", ...
-func (n *astNode) kind() string {
+// Kind is the node's type: "Function", "TableIdentifier", "Storage definition", ...
+func (n *Node) Kind() string {
 	for _, multi := range []string{"Storage definition", "Columns definition", "Dictionary definition"} {
-		if strings.HasPrefix(n.id, multi) {
+		if strings.HasPrefix(n.ID, multi) {
 			return multi
 		}
 	}
-	k, _, _ := strings.Cut(n.id, " ")
+	k, _, _ := strings.Cut(n.ID, " ")
 	return k
 }
 
-// name is what follows the kind: a function's or an identifier's name.
-func (n *astNode) name() string {
-	_, rest, _ := strings.Cut(n.id, " ")
+// Name is what follows the kind: a function's or an identifier's name.
+func (n *Node) Name() string {
+	_, rest, _ := strings.Cut(n.ID, " ")
 	return strings.TrimSpace(rest)
 }
 
-// funcName is a Function node's name: its first word.
-func (n *astNode) funcName() string {
-	name, _, _ := strings.Cut(n.name(), " ")
+// FuncName is a Function node's name: its first word.
+func (n *Node) FuncName() string {
+	name, _, _ := strings.Cut(n.Name(), " ")
 	return name
 }
 
-var errAST = errors.New("the engine's parse tree could not be read")
+// ErrAST is an answer that is not a tree.
+var ErrAST = errors.New("the engine's parse tree could not be read")
 
-// parseAST reads EXPLAIN AST output into its root node.
-func parseAST(out string) (*astNode, error) {
+// ParseAST reads EXPLAIN AST output into its root node.
+func ParseAST(out string) (*Node, error) {
 	rows := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	if len(rows) == 0 || rows[0] == "" {
-		return nil, errAST
+		return nil, ErrAST
 	}
 	p := &astParser{rows: rows}
 	root, err := p.node(0)
@@ -64,7 +71,7 @@ func parseAST(out string) (*astNode, error) {
 		return nil, err
 	}
 	if p.i != len(rows) {
-		return nil, errAST
+		return nil, ErrAST
 	}
 	return root, nil
 }
@@ -76,45 +83,45 @@ type astParser struct {
 
 // node reads the node at row p.i, which must be indented depth spaces, and
 // its children.
-func (p *astParser) node(depth int) (*astNode, error) {
+func (p *astParser) node(depth int) (*Node, error) {
 	if p.i >= len(p.rows) || depth > 10_000 {
-		return nil, errAST
+		return nil, ErrAST
 	}
-	row := unescapeTSV(p.rows[p.i])
+	row := UnescapeTSV(p.rows[p.i])
 	p.i++
 	indent := len(row) - len(strings.TrimLeft(row, " "))
 	if indent != depth {
-		return nil, errAST
+		return nil, ErrAST
 	}
 	id := row[indent:]
 	n := 0
 	if open := strings.LastIndex(id, " (children "); open >= 0 && strings.HasSuffix(id, ")") {
 		v, err := strconv.Atoi(id[open+len(" (children ") : len(id)-1])
 		if err != nil || v < 1 {
-			return nil, errAST
+			return nil, ErrAST
 		}
 		n, id = v, id[:open]
 	}
 	if open := strings.LastIndex(id, " (alias "); open >= 0 && strings.HasSuffix(id, ")") {
 		id = id[:open]
 	}
-	node := &astNode{id: strings.TrimRight(id, " ")}
-	if node.id == "" || n > len(p.rows)-p.i {
-		return nil, errAST
+	node := &Node{ID: strings.TrimRight(id, " ")}
+	if node.ID == "" || n > len(p.rows)-p.i {
+		return nil, ErrAST
 	}
-	node.children = make([]*astNode, 0, n)
+	node.Children = make([]*Node, 0, n)
 	for range n {
 		c, err := p.node(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		node.children = append(node.children, c)
+		node.Children = append(node.Children, c)
 	}
 	return node, nil
 }
 
-// unescapeTSV undoes TabSeparated's escaping of one field.
-func unescapeTSV(s string) string {
+// UnescapeTSV undoes TabSeparated's escaping of one field.
+func UnescapeTSV(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}

@@ -1,0 +1,22 @@
+-- What events and its columns mean, for docs/tables.md and GET /v1/schema.
+ALTER TABLE events
+    MODIFY COMMENT 'The raw event log as received: the audit trail every other table is computed from. Copies of an event fold together only when parts merge: count with uniqExact(event_id) or read with FINAL. Expires after REBATE_EVENTS_RETENTION_DAYS.',
+    COMMENT COLUMN event_id 'The event’s id: one id is one event; copies are duplicates.',
+    COMMENT COLUMN type 'What happened: click, order_paid, order_settled, order_cancelled, order_reversed, withdrawal_requested, withdrawal_completed, withdrawal_failed, product_updated, user_joined, user_tier_changed (docs/events.md).',
+    COMMENT COLUMN ts 'When it happened (UTC, milliseconds).',
+    COMMENT COLUMN user_id 'The user (0 for product updates).',
+    COMMENT COLUMN merchant_id 'The merchant (0 for withdrawals).',
+    COMMENT COLUMN product_id 'The product (0 for withdrawals).',
+    COMMENT COLUMN order_id 'The order of order events, else empty.',
+    COMMENT COLUMN withdrawal_id 'The withdrawal of withdrawal events, else empty.',
+    COMMENT COLUMN amount 'Order events: what the user paid; withdrawal events: the amount withdrawn (yuan); else 0.',
+    COMMENT COLUMN commission 'Order events: what the merchant pays the platform (yuan); else 0.',
+    COMMENT COLUMN placed_at 'Order events: when the order was placed; else the epoch.',
+    COMMENT COLUMN price 'Product updates: the new price (yuan); else 0.',
+    COMMENT COLUMN stock 'Product updates: units in stock; else 0.',
+    COMMENT COLUMN commission_rate 'Product updates: the commission rate (0..1, 4 decimals); else 0.',
+    COMMENT COLUMN inviter_id 'user_joined: who invited the user; 0 for nobody (and for other types).',
+    COMMENT COLUMN tier 'user_tier_changed: the tier the user moved to (0..9); else 0.',
+    COMMENT COLUMN kafka_partition 'The Kafka partition it was consumed from; -1 when inserted otherwise.',
+    COMMENT COLUMN kafka_offset 'Its offset in that partition; -1 when inserted otherwise.',
+    COMMENT COLUMN ingested_at 'When the ingester stored it (UTC, milliseconds).'

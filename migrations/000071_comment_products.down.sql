@@ -1,0 +1,4 @@
+ALTER TABLE products
+    MODIFY COMMENT '',
+    COMMENT COLUMN product_id '',
+    COMMENT COLUMN latest ''

@@ -1,0 +1,2 @@
+-- Stopped while the comments are taken off.
+SYSTEM STOP VIEW leaderboards_mv

@@ -1,0 +1,16 @@
+ALTER TABLE order_prices
+    MODIFY COMMENT '',
+    COMMENT COLUMN order_id '',
+    COMMENT COLUMN user_id '',
+    COMMENT COLUMN merchant_id '',
+    COMMENT COLUMN product_id '',
+    COMMENT COLUMN state '',
+    COMMENT COLUMN amount '',
+    COMMENT COLUMN commission '',
+    COMMENT COLUMN placed_at '',
+    COMMENT COLUMN ts '',
+    COMMENT COLUMN tier '',
+    COMMENT COLUMN rebate '',
+    COMMENT COLUMN inviter_id '',
+    COMMENT COLUMN referral '',
+    COMMENT COLUMN version ''

@@ -1,0 +1,17 @@
+ALTER TABLE risk_signals
+    MODIFY COMMENT '',
+    COMMENT COLUMN user_id '',
+    COMMENT COLUMN signal '',
+    COMMENT COLUMN ref '',
+    COMMENT COLUMN raised '',
+    COMMENT COLUMN at '',
+    COMMENT COLUMN window_start '',
+    COMMENT COLUMN window_end '',
+    COMMENT COLUMN merchant_id '',
+    COMMENT COLUMN product_id '',
+    COMMENT COLUMN last_click '',
+    COMMENT COLUMN orders '',
+    COMMENT COLUMN voided '',
+    COMMENT COLUMN invitees '',
+    COMMENT COLUMN settled '',
+    COMMENT COLUMN version ''

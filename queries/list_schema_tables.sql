@@ -1,0 +1,7 @@
+-- for: service
+-- The tables and views of the service's database and what they mean (their
+-- comments), for docs/tables.md and GET /v1/schema.
+SELECT name, engine, comment, create_table_query, dependencies_table
+FROM system.tables
+WHERE database = currentDatabase() AND NOT is_temporary
+ORDER BY name
