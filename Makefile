@@ -28,7 +28,8 @@ FUZZTIME ?= 15s
 ## fuzz: the event decoder, the endpoint's SQL scanner and statement reader, the
 ## fences' readers of untrusted input (EXPLAIN AST answers, SQL text and VALUES data,
 ## the users setting, analysts' SQL text and its placeholders), and the parameter
-## types, declarations and values of analysts' queries, FUZZTIME each
+## types, declarations and values of analysts' queries, and the Native encoder against
+## clickhouse-go's, FUZZTIME each
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
@@ -39,6 +40,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzSQLPlaceholders$$' -fuzztime $(FUZZTIME) ./clickhouse/
 	$(GO) test -run '^$$' -fuzz '^FuzzFenceText$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseUsers$$' -fuzztime $(FUZZTIME) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzNativeMatchesDriver$$' -fuzztime $(FUZZTIME) ./clickhouse/
 
 ## test-deps: Debian packages the tests use (kcat, chromium, prometheus for promtool)
 test-deps:
@@ -57,7 +59,8 @@ bench: engine
 	$(GO) test -run '^$$' -bench 'Fence|PointQuery' -benchtime 2000x -count 5 ./embedded/chlocal/
 	$(GO) test -run '^$$' -bench Queries -benchtime 1000x -timeout 60m ./clickhouse/
 	$(GO) test -run '^$$' -bench Ops -benchtime 1x -timeout 60m -v ./clickhouse/
-	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -timeout 30m ./ingest/
+	$(GO) test -run '^$$' -bench 'EncodeEvents|InsertPath' -benchtime 20x -count 3 ./clickhouse/
+	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -count 3 -timeout 90m -v ./ingest/
 
 clean:
 	rm -rf bin data test-output

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -20,7 +19,7 @@ func TestTokenNamesContent(t *testing.T) {
 	token := func(recs ...*kgo.Record) string {
 		b := newBatch()
 		for _, r := range recs {
-			b.add(r, rebate.Event{}, time.Now())
+			b.add(r, rebate.Event{})
 		}
 		return b.token()
 	}
@@ -40,7 +39,7 @@ func TestTokenNamesContent(t *testing.T) {
 	}
 	b := newBatch()
 	for _, r := range []*kgo.Record{rec(0, 0, "k", "x"), rec(1, 0, "k", "y")} {
-		b.add(r, rebate.Event{}, time.Now())
+		b.add(r, rebate.Event{})
 	}
 	whole := b.token()
 	b.drop(map[string][]int32{"t": {1}})

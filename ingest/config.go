@@ -32,10 +32,11 @@ type Config struct {
 	// back stalls its partitions this long.
 	SessionTimeout time.Duration
 
-	// A batch is flushed when it holds BatchRows events or BatchBytes of
-	// record values, or when its oldest record has waited FlushInterval. At a
-	// high rate batches fill by size (about one insert a second per table at
-	// 100,000 events/s); at a low rate nothing waits longer than FlushInterval.
+	// A batch is sealed for insert once FlushInterval has passed since the
+	// last one was (at once after a quiet spell), or as soon as it holds
+	// BatchRows events or BatchBytes of record values; never while the batch
+	// before it is still being stored, so under heavy traffic batches grow
+	// with the insert's duration (docs/delivery.md, "The loop").
 	BatchRows     int
 	BatchBytes    int
 	FlushInterval time.Duration
@@ -85,7 +86,7 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.Int(&c.BatchRows, "batch-rows", "REBATE_INGEST_BATCH_ROWS", 100_000, "flush a batch at this many events", settings.Between(1, 10_000_000))
 	f.Int(&c.BatchBytes, "batch-bytes", "REBATE_INGEST_BATCH_BYTES", 32<<20, "flush a batch at this many record bytes", settings.Between(1024, 1<<31-1))
 	f.Duration(&c.FlushInterval, "flush-interval", "REBATE_INGEST_FLUSH_INTERVAL", 250*time.Millisecond,
-		"flush a batch once its first record waited this long", settings.Positive)
+		"insert at most once per this interval; a record waits at most this long for its insert to begin", settings.Positive)
 	f.Duration(&c.InsertTimeout, "insert-timeout", "REBATE_INGEST_INSERT_TIMEOUT", 30*time.Second,
 		"give up an insert after this long and retry it (same token: a late success is not stored twice)", settings.Positive)
 	f.Duration(&c.RetryMax, "retry-max", "REBATE_INGEST_RETRY_MAX", 10*time.Second, "longest wait between retries of a failed flush", settings.Positive)

@@ -39,17 +39,17 @@ func (e errInsertTimeout) Error() string {
 }
 func (e errInsertTimeout) Unwrap() error { return e.err }
 
-// flushRetrying flushes the batch until it works. While it does not, fetching
-// is paused (memory stays bounded by the batch and the client's buffer) and
-// rebalances may proceed. It returns an error for a fatal failure, a crash
-// hook, or ctx ending; the batch is then not committed.
-func (in *Ingester) flushRetrying(ctx context.Context, reason string) error {
+// flushRetrying stores the sealed batch b until it works. While it does
+// not, fetching is paused (memory stays bounded by two batches and the
+// client's buffer) and rebalances proceed (the loop allows them; a revoke
+// callback stores or drops what the member holds between attempts). It
+// returns an error for a fatal failure, a crash hook, or ctx ending; the
+// batch is then not committed.
+func (in *Ingester) flushRetrying(ctx context.Context, b *batch) error {
 	backoff := in.cfg.RetryMin
 	unknowns := 0
 	for attempt := 1; ; attempt++ {
-		in.mu.Lock()
-		err := in.flushLocked(ctx, reason)
-		in.mu.Unlock()
+		err := in.attempt(ctx, b)
 		if err == nil {
 			in.resume()
 			return nil
@@ -85,9 +85,6 @@ func (in *Ingester) flushRetrying(ctx context.Context, reason string) error {
 		in.m.retries.WithLabelValues(c.String()).Inc()
 		in.log.Warn("flush failed; retrying", "class", c.String(), "attempt", attempt, "backoff", backoff, "err", err)
 		in.pause()
-		// Do not hold the group while waiting: the revoke callback stores or
-		// drops what belongs to partitions that move.
-		in.cl.AllowRebalance()
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
@@ -97,12 +94,12 @@ func (in *Ingester) flushRetrying(ctx context.Context, reason string) error {
 	}
 }
 
-// flushLocked sends the rejects to the dead-letter topic, stores the events,
-// then commits the batch's offsets. Each step is recorded, so a retry after a
-// failure redoes only what is left; a retried insert carries the same
-// deduplication token, so ClickHouse keeps one copy.
-func (in *Ingester) flushLocked(ctx context.Context, reason string) error {
-	b := in.b
+// flushOnce sends the batch's rejects to the dead-letter topic, stores its
+// events, then commits its offsets. Each step is recorded, so a retry after
+// a failure redoes only what is left; a retried insert carries the same
+// deduplication token, so ClickHouse keeps one copy. Under flushMu: one
+// attempt at a time, and nothing else changes the batch meanwhile.
+func (in *Ingester) flushOnce(ctx context.Context, b *batch, reason string) error {
 	if b.empty() {
 		return nil
 	}
@@ -169,8 +166,6 @@ func (in *Ingester) flushLocked(ctx context.Context, reason string) error {
 	}
 	in.m.flushes.WithLabelValues(reason).Inc()
 	in.m.batchBytes.Observe(float64(b.bytes))
-	in.b = newBatch()
-	in.m.buffered.Set(0)
 	return nil
 }
 

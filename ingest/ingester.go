@@ -44,6 +44,13 @@ func (e errCrash) Error() string { return "stopped by hook: " + e.err.Error() }
 func (e errCrash) Unwrap() error { return e.err }
 
 // Ingester consumes the events topic into a Sink.
+//
+// Two goroutines share the work (pipeline.go): the loop of Run polls and
+// decodes records into the filling batch, and the flusher stores the
+// sealed batch before it (guard, dead letters, insert, commit), so
+// decoding the next batch overlaps inserting the last one. At most one
+// batch is sealed at a time, and batches are stored in the order they were
+// sealed, so commits follow storage in order per partition.
 type Ingester struct {
 	cfg   Config
 	cl    *kgo.Client
@@ -52,14 +59,28 @@ type Ingester struct {
 	m     *metrics
 	hooks Hooks
 
-	// mu guards the batch, which the rebalance callbacks flush or trim.
-	mu      sync.Mutex
-	b       *batch
-	paused  bool
-	stopped bool // after a crash hook: callbacks must not store or commit
+	// mu guards the batches and the state the loop, the flusher and the
+	// rebalance callbacks share.
+	mu       sync.Mutex
+	b        *batch    // filling: the loop adds records to it
+	pending  *batch    // sealed, being stored by the flusher; nil when it is idle
+	spare    *batch    // the last stored batch, emptied: the next filling one
+	lastSeal time.Time // when the last batch was sealed (its insert began)
+	revoking bool      // a revoke callback is storing or dropping: nothing is sealed
+	paused   bool
+	stopped  bool   // after a crash hook or a fatal error: nothing more is stored or committed
+	failure  error  // why the flusher stopped; Run returns it
+	wake     func() // ends the loop's poll or wait, to look at the batches again
+	sealed   chan struct{}
 
-	guard     *guard              // the rules of identity; used under mu
-	warmUntil map[partition]int64 // below it, a partition's records only fill the guard's window
+	// flushMu makes flush attempts one at a time: the flusher's, a revoke
+	// callback's, the shutdown's. A batch is changed (records dropped) only
+	// under it.
+	flushMu sync.Mutex
+
+	filling   atomic.Int64        // record bytes of the filling batch, for rebate_ingest_buffered_bytes
+	guard     *guard              // the rules of identity; it has its own lock
+	warmUntil map[partition]int64 // below it, a partition's records only fill the guard's window; under mu
 	dlqLimit  atomic.Int32        // bytes of a record batch the dead-letter topic takes
 	stopLag   func()              // ends watchLag; set by Run
 }
@@ -76,7 +97,7 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 	if err != nil {
 		return nil, err
 	}
-	in := &Ingester{cfg: cfg, sink: sink, log: log, m: m, hooks: hooks, b: newBatch(),
+	in := &Ingester{cfg: cfg, sink: sink, log: log, m: m, hooks: hooks, b: newBatch(), spare: newBatch(), sealed: make(chan struct{}, 1),
 		guard: newGuard(cfg.ConflictWindow, cfg.IdentityCache), warmUntil: map[partition]int64{}}
 	in.dlqLimit.Store(kafka.FallbackMaxMessageBytes)
 	in.stopLag = func() {}
@@ -132,18 +153,48 @@ func (in *Ingester) Run(ctx context.Context) error {
 	// Stopped before the client closes (it uses the client).
 	in.stopLag = sync.OnceFunc(func() { stopLag(); <-lagDone })
 	defer in.stopLag()
+	in.mu.Lock()
+	in.lastSeal = time.Now() // the first batch waits like any other
+	in.mu.Unlock()
+	flushCtx, stopFlusher := context.WithCancel(ctx)
+	flusherDone := make(chan struct{})
+	go func() { defer close(flusherDone); in.flusher(flushCtx) }()
+	stopFlushing := func() { stopFlusher(); <-flusherDone }
+	defer stopFlushing()
 	for {
 		if ctx.Err() != nil {
+			stopFlushing()
 			return in.shutdown()
 		}
 		in.mu.Lock()
-		room := max(1, in.cfg.BatchRows-in.b.records())
-		pctx, cancel := ctx, context.CancelFunc(func() {})
-		if !in.b.empty() {
-			pctx, cancel = context.WithDeadline(ctx, in.b.started.Add(in.cfg.FlushInterval))
+		if err := in.failure; err != nil {
+			in.mu.Unlock()
+			stopFlushing()
+			in.close()
+			return err
 		}
+		// Wait for records, for the batch to fall due, or for the flusher
+		// to be done with the batch before it (wake).
+		in.seal(time.Now())
+		var pctx context.Context
+		var cancel context.CancelFunc
+		if due, ok := in.due(); ok {
+			pctx, cancel = context.WithDeadline(ctx, due)
+		} else {
+			pctx, cancel = context.WithCancel(ctx)
+		}
+		in.wake = cancel
+		room := in.cfg.BatchRows - in.b.records()
 		in.mu.Unlock()
-		fetches := in.cl.PollRecords(pctx, room)
+		var fetches kgo.Fetches
+		if room > 0 {
+			fetches = in.cl.PollRecords(pctx, room)
+		} else {
+			<-pctx.Done() // full: the flusher wakes the loop when it can take it
+		}
+		in.mu.Lock()
+		in.wake = nil
+		in.mu.Unlock()
 		cancel()
 		if fetches.IsClientClosed() {
 			return nil
@@ -159,87 +210,118 @@ func (in *Ingester) Run(ctx context.Context) error {
 				in.log.Warn("fetch failed; the client retries", "topic", topic, "partition", p, "err", err)
 			}
 		})
-		now := time.Now()
+		in.take(fetches)
 		in.mu.Lock()
-		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-			for _, r := range p.Records {
-				in.take(r, now)
-			}
-		})
-		reason := in.flushReason(time.Now())
-		in.m.buffered.Set(float64(in.b.bytes))
+		in.seal(time.Now())
+		in.setBuffered()
 		in.mu.Unlock()
-		if reason != "" {
-			if err := in.flushRetrying(ctx, reason); err != nil {
-				var crash errCrash
-				if errors.As(err, &crash) {
-					in.close()
-					return err
-				}
-				if ctx.Err() != nil {
-					return in.shutdown()
-				}
-				in.close()
-				return err
-			}
-		}
 		in.cl.AllowRebalance()
 	}
 }
 
-// take files one record: an event for the batch or a reject.
-func (in *Ingester) take(r *kgo.Record, now time.Time) {
-	if in.warming(r) {
-		return
-	}
-	in.m.consumed.Inc()
-	e, err := rebate.Decode(r.Value)
-	if err != nil {
-		in.b.reject(r, err.Error(), rebate.ErrorField(err), now)
-		return
-	}
-	in.b.add(r, e, now)
-}
-
-func (in *Ingester) flushReason(now time.Time) string {
-	switch {
-	case in.b.empty():
-		return ""
-	case in.b.records() >= in.cfg.BatchRows:
-		return "rows"
-	case in.b.bytes >= in.cfg.BatchBytes:
-		return "bytes"
-	case now.Sub(in.b.started) >= in.cfg.FlushInterval:
-		return "interval"
-	}
-	return ""
+// take decodes polled records into the filling batch: an event or a
+// reject each. It runs without mu, so the flusher is never kept waiting
+// by decoding: until AllowRebalance the filling batch is the loop's alone
+// (the rebalance callbacks wait for it; the flusher never touches it).
+func (in *Ingester) take(fetches kgo.Fetches) {
+	in.mu.Lock()
+	b, warm := in.b, len(in.warmUntil) > 0
+	in.mu.Unlock()
+	n := 0
+	fetches.EachRecord(func(r *kgo.Record) {
+		if warm && in.warming(r) {
+			return
+		}
+		n++
+		e, err := rebate.Decode(r.Value)
+		if err != nil {
+			b.reject(r, err.Error(), rebate.ErrorField(err))
+			return
+		}
+		b.add(r, e)
+	})
+	in.m.consumed.Add(float64(n))
+	in.filling.Store(int64(b.bytes))
 }
 
 // onRevoked stores and commits what the member holds before its partitions
-// move, so their next owner starts after it. If that fails, the records of
-// the revoked partitions are dropped: the next owner reads them again.
+// move, so their next owner starts after it: the sealed batch, then the
+// filling one, in that order. If that fails, the records of the revoked
+// partitions are dropped from both: the next owner reads them again.
 func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
+	in.flushMu.Lock() // the flusher is between attempts
+	defer in.flushMu.Unlock()
 	in.mu.Lock()
-	defer in.mu.Unlock()
-	defer in.forgetPartitions(revoked)
-	if in.stopped || in.b.empty() {
+	if in.stopped {
+		in.forgetPartitions(revoked)
+		in.mu.Unlock()
 		return
 	}
-	if err := in.flushLocked(ctx, "revoke"); err != nil {
+	in.revoking = true
+	// The filling batch is taken from the loop while it is stored: the loop
+	// still looks at in.b between polls, and a flush changes the batch it
+	// stores. No record is added meanwhile (a poll waits for the
+	// rebalance), so the loop sees an empty batch until it is given back.
+	sealed, filling := in.pending, in.b
+	in.b = newBatch()
+	in.mu.Unlock()
+	var err error
+	if sealed != nil {
+		if err = in.flushOnce(ctx, sealed, "revoke"); err == nil {
+			in.mu.Lock()
+			in.pending = nil
+			in.mu.Unlock()
+		}
+	}
+	stored := false
+	if err == nil && !filling.empty() {
+		err = in.flushOnce(ctx, filling, "revoke")
+		stored = err == nil
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if err != nil {
 		in.log.Warn("could not store the batch before a rebalance; the partitions' next owner reads it again",
 			"revoked", revoked, "err", err)
-		in.b.drop(revoked)
+		if in.pending != nil {
+			in.pending.drop(revoked)
+		}
+		filling.drop(revoked)
+		var crash errCrash
+		if errors.As(err, &crash) {
+			in.failLocked(err)
+		}
 	}
+	if !in.b.empty() {
+		// Cannot happen (see above); were it to, stopping without storing
+		// or committing anything more loses nothing.
+		in.failLocked(errors.New("ingest: records polled while a revoke callback ran"))
+	}
+	if !stored {
+		in.b = filling
+	}
+	in.forgetPartitions(revoked)
+	in.revoking = false
+	in.filling.Store(int64(in.b.bytes))
+	in.setBuffered()
+	in.wakeLocked()
 }
 
 // onLost drops what the member held of partitions it lost without a
 // rebalance (its session expired): it may no longer commit for them.
 func (in *Ingester) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	in.flushMu.Lock()
+	defer in.flushMu.Unlock()
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.log.Warn("partitions lost; their next owner reads them again", "lost", lost)
+	if in.pending != nil {
+		in.pending.drop(lost)
+	}
 	in.b.drop(lost)
 	in.forgetPartitions(lost)
+	in.filling.Store(int64(in.b.bytes))
+	in.setBuffered()
 }
 
 // forgetPartitions drops the guard's window and the warming of partitions
@@ -253,13 +335,33 @@ func (in *Ingester) forgetPartitions(parts map[string][]int32) {
 	}
 }
 
+// shutdown stores what the member holds, the sealed batch then the filling
+// one, once, within ShutdownTimeout; commits; and leaves the group. The
+// flusher has stopped.
 func (in *Ingester) shutdown() error {
 	in.stopLag()
 	ctx, cancel := context.WithTimeout(context.Background(), in.cfg.ShutdownTimeout)
 	defer cancel()
+	in.flushMu.Lock()
 	in.mu.Lock()
-	err := in.flushLocked(ctx, "shutdown")
+	sealed, filling := in.pending, in.b
 	in.mu.Unlock()
+	var err error
+	if sealed != nil {
+		if err = in.flushOnce(ctx, sealed, sealed.reason); err == nil {
+			in.mu.Lock()
+			in.pending = nil
+			in.mu.Unlock()
+		}
+	}
+	if err == nil {
+		if err = in.flushOnce(ctx, filling, "shutdown"); err == nil {
+			in.mu.Lock()
+			in.b = newBatch()
+			in.mu.Unlock()
+		}
+	}
+	in.flushMu.Unlock()
 	if err != nil {
 		in.log.Warn("could not store the last batch; Kafka keeps it for the next start", "err", err)
 	}
@@ -283,6 +385,8 @@ func (in *Ingester) close() {
 }
 
 func (in *Ingester) pause() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
 	if !in.paused {
 		in.cl.PauseFetchTopics(in.cfg.Topics.Events)
 		in.paused = true
@@ -291,6 +395,8 @@ func (in *Ingester) pause() {
 }
 
 func (in *Ingester) resume() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
 	if in.paused {
 		in.cl.ResumeFetchTopics(in.cfg.Topics.Events)
 		in.paused = false

@@ -1,9 +1,15 @@
 package ingest_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/rebatehq/rebate/internal/chlocaltest"
 )
 
-func TestMain(m *testing.M) { chlocaltest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		os.Exit(engineHelper())
+	}
+	chlocaltest.Main(m)
+}

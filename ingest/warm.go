@@ -33,6 +33,8 @@ func (in *Ingester) warmOffsets(_ context.Context, offsets map[string]map[int32]
 // notes it in the guard's window as the first processing did: copies that
 // were conflicts then are left out again.
 func (in *Ingester) warming(r *kgo.Record) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
 	p := partOf(r)
 	until, ok := in.warmUntil[p]
 	if !ok {

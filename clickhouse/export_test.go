@@ -1,0 +1,72 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/rebatehq/rebate"
+)
+
+// InsertEventsAppend is the insert path before the Native encoder:
+// clickhouse-go's PrepareBatch and one Append of Go values per row. The
+// tests hold the Native path to store exactly what it stored, and the
+// benchmarks measure one against the other.
+func (db *DB) InsertEventsAppend(ctx context.Context, events []rebate.Event, sources []rebate.Source, dedupToken string) error {
+	var cols []ch.ColumnNameAndType
+	for _, c := range eventColumns {
+		cols = append(cols, ch.ColumnNameAndType{Name: c.name, Type: c.typ})
+	}
+	settings := insertSettings(dedupToken)
+	delete(settings, "parallel_view_processing") // as before
+	batch, err := db.conn.PrepareBatch(ch.Context(ctx, ch.WithColumnNamesAndTypes(cols), ch.WithSettings(settings)), insertEventsSQL)
+	if err != nil {
+		return domainError("insert events: prepare", err)
+	}
+	defer batch.Abort()
+	row := make([]any, len(cols))
+	for i, e := range events {
+		for j, f := range rebate.Fields {
+			row[j] = appendValue(f.Value(&e))
+		}
+		src := sourceOf(sources, i)
+		row[len(rebate.Fields)], row[len(rebate.Fields)+1] = src.Partition, src.Offset
+		if err := batch.Append(row...); err != nil {
+			return domainError("insert events: append "+e.ID, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return domainError(fmt.Sprintf("insert %d events", len(events)), err)
+	}
+	return nil
+}
+
+// appendValue is a contract value as clickhouse-go appends it to its column.
+func appendValue(v any) any {
+	switch x := v.(type) {
+	case rebate.EventType:
+		return int8(x)
+	case rebate.Money:
+		return moneyDecimal(x)
+	case rebate.Rate:
+		return rateDecimal(x)
+	case time.Time:
+		if x.IsZero() { // a time the type does not carry
+			return time.Unix(0, 0).UTC()
+		}
+		return x
+	}
+	return v
+}
+
+// EncodeEvents encodes the Native block InsertEvents sends and returns its size.
+func EncodeEvents(events []rebate.Event, sources []rebate.Source) (int, error) {
+	blk, err := encodeEvents(events, sources)
+	if err != nil {
+		return 0, err
+	}
+	defer blk.release()
+	return blk.size(), nil
+}

@@ -1,0 +1,247 @@
+package ingest_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
+	"github.com/rebatehq/rebate/kafka"
+)
+
+// The benchmarks' processes: the embedded engine (`rebate chlocal`) and the
+// ingester (`rebate ingest`) each run as their own process, so the CPU each
+// spends is its own: the kernel's per-process accounting, the counters
+// getrusage reads (utime + stime), read from /proc/<pid>/stat over a
+// window while a process runs, and from wait4's rusage (peak RSS too) when
+// it ends. The broker (kfake) runs in the test process, accounted with
+// getrusage(RUSAGE_SELF).
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times; 100 on
+// Linux for every architecture Go runs on.
+const clockTicks = 100
+
+// procCPU is the CPU time process pid has used so far.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name may hold spaces; the fields after it do not.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: utime %q stime %q", pid, f[11], f[12])
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+}
+
+// selfCPU is the CPU time of this process so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// proc is a child process of the benchmark.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	done chan error
+	out  *lockedBuffer
+}
+
+func startProc(tb testing.TB, name string, cmd *exec.Cmd) *proc {
+	tb.Helper()
+	p := &proc{name: name, cmd: cmd, done: make(chan error, 1), out: &lockedBuffer{}}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if dir := os.Getenv("REBATE_BENCH_LOGS"); dir != "" { // each process's output, to look inside a run
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.log", strings.Fields(name)[len(strings.Fields(name))-1], time.Now().UnixNano())))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { f.Close() })
+		cmd.Stdout, cmd.Stderr = io.MultiWriter(p.out, f), io.MultiWriter(p.out, f)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start %s: %v", name, err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	tb.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+func (p *proc) pid() int { return p.cmd.Process.Pid }
+
+// cpu is the CPU time the process used so far.
+func (p *proc) cpu(tb testing.TB) time.Duration {
+	tb.Helper()
+	d, err := procCPU(p.pid())
+	if err != nil {
+		tb.Fatalf("%s: %v", p.name, err)
+	}
+	return d
+}
+
+// stop ends the process gracefully and returns its whole life's rusage.
+func (p *proc) stop(tb testing.TB) *syscall.Rusage {
+	tb.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		if err != nil {
+			tb.Fatalf("%s: %v\n%s", p.name, err, p.out.tail(4000))
+		}
+	case <-time.After(90 * time.Second):
+		tb.Fatalf("%s did not stop\n%s", p.name, p.out.tail(4000))
+	}
+	return p.cmd.ProcessState.SysUsage().(*syscall.Rusage)
+}
+
+// lockedBuffer collects a process's output for the failure message.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.b.Len() > 1<<20 {
+		l.b.Reset()
+	}
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) tail(n int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.b.String()
+	return s[max(0, len(s)-n):]
+}
+
+// buildRebate builds the binary under test once per benchmark binary, or
+// takes REBATE_BENCH_BIN (an older build, for a before/after comparison).
+func buildRebate(tb testing.TB) string {
+	tb.Helper()
+	if bin := os.Getenv("REBATE_BENCH_BIN"); bin != "" {
+		return bin
+	}
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "rebate-bench-bin-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.bin = filepath.Join(dir, "rebate")
+		if out, err := exec.Command("go", "build", "-o", built.bin, "../cmd/rebate").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("build: %v: %s", err, out)
+		}
+	})
+	if built.err != nil {
+		tb.Fatal(built.err)
+	}
+	return built.bin
+}
+
+var built struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+// freePort is a loopback address nobody listens on now.
+func freePort(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// engineProc is `rebate chlocal` on a fresh data folder.
+type engineProc struct {
+	*proc
+	addr string
+}
+
+func startEngine(tb testing.TB, bin string) *engineProc {
+	tb.Helper()
+	addr := freePort(tb)
+	cmd := exec.Command(bin, "chlocal", "--listen", addr, "--path", filepath.Join(tb.TempDir(), "clickhouse"), "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "REBATE_CHDB_LIB="+chlocaltest.LibPath(tb))
+	e := &engineProc{proc: startProc(tb, "rebate chlocal", cmd), addr: addr}
+	e.waitReady(tb)
+	return e
+}
+
+func (e *engineProc) waitReady(tb testing.TB) {
+	tb.Helper()
+	if err := chlocaltest.WaitReady("http://"+e.addr, 60*time.Second); err != nil {
+		tb.Fatalf("%v\n%s", err, e.out.tail(4000))
+	}
+}
+
+// ingestProc is `rebate ingest` with its defaults, but for env (REBATE_*
+// settings) when given.
+func startIngestProc(tb testing.TB, bin string, kc kafka.Config, cfg clickhouse.Config, env ...string) *proc {
+	tb.Helper()
+	cmd := exec.Command(bin, "ingest", "--kafka-brokers", kc.Brokers[0], "--clickhouse-addr", cfg.Addr,
+		"--clickhouse-database", cfg.Database, "--metrics-listen", "", "--log-level", "warn")
+	cmd.Env = append(append(os.Environ(), "REBATE_CHDB_LIB="+chlocaltest.LibPath(tb)), env...)
+	return startProc(tb, "rebate ingest", cmd)
+}
+
+// usage is what one run cost, by process.
+type usage struct {
+	names []string
+	cpu   []time.Duration
+}
+
+func (u *usage) add(name string, d time.Duration) {
+	u.names = append(u.names, name)
+	u.cpu = append(u.cpu, d)
+}
+
+func (u *usage) total() time.Duration {
+	var t time.Duration
+	for _, d := range u.cpu {
+		t += d
+	}
+	return t
+}
+
+// report adds CPU-seconds per million events, per process and in total,
+// to the benchmark's metrics, and returns them as a line for the log.
+func (u *usage) report(b *testing.B, events int) string {
+	perM := func(d time.Duration) float64 { return d.Seconds() / float64(events) * 1e6 }
+	var parts []string
+	for i, n := range u.names {
+		b.ReportMetric(perM(u.cpu[i]), "cpu-s/M-"+n)
+		parts = append(parts, fmt.Sprintf("%s %.2f", n, perM(u.cpu[i])))
+	}
+	b.ReportMetric(perM(u.total()), "cpu-s/M")
+	return fmt.Sprintf("CPU-s per million events: total %.2f (%s)", perM(u.total()), strings.Join(parts, ", "))
+}

@@ -1,0 +1,152 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// The pipeline: the loop of Run fills a batch while the flusher stores the
+// one sealed before it. Sealing hands the filling batch to the flusher; it
+// happens only when the flusher is idle, so there is at most one sealed
+// batch and batches are stored in the order they were sealed.
+//
+// When to seal (docs/delivery.md, "The loop"): an insert
+// costs ClickHouse about the same whatever its size up to thousands of rows
+// (a part of ~10 files for the events table and for each view's table), so
+// inserts are spaced by FlushInterval: a batch is sealed once FlushInterval
+// has passed since the last one was, at once if traffic was idle that long.
+// While an insert runs the next batch keeps filling, so under heavy traffic
+// batches grow with the insert's duration, up to BatchRows or BatchBytes,
+// where they are sealed as soon as the flusher is free. A record waits for
+// its insert to begin at most FlushInterval, or while ClickHouse is still
+// taking the batch before it.
+
+// seal hands the filling batch to the flusher if it is due. Under mu.
+func (in *Ingester) seal(now time.Time) {
+	if in.pending != nil || in.revoking || in.stopped {
+		return
+	}
+	reason := in.sealReason(now)
+	if reason == "" {
+		return
+	}
+	in.pending, in.b = in.b, in.spare
+	in.spare = newBatch()
+	in.pending.reason = reason
+	in.filling.Store(0)
+	in.lastSeal = now
+	select {
+	case in.sealed <- struct{}{}:
+	default: // the flusher has been told already
+	}
+}
+
+// sealReason says why the filling batch is due now, or "". Under mu.
+func (in *Ingester) sealReason(now time.Time) string {
+	b := in.b
+	switch {
+	case b.empty():
+		return ""
+	case b.records() >= in.cfg.BatchRows:
+		return "rows"
+	case b.bytes >= in.cfg.BatchBytes:
+		return "bytes"
+	case now.Sub(in.lastSeal) >= in.cfg.FlushInterval:
+		return "interval"
+	}
+	return ""
+}
+
+// due is when the filling batch falls due, if it holds records and the
+// flusher is free to take it then. Under mu.
+func (in *Ingester) due() (time.Time, bool) {
+	if in.b.empty() || in.pending != nil || in.revoking {
+		return time.Time{}, false
+	}
+	return in.lastSeal.Add(in.cfg.FlushInterval), true
+}
+
+// wakeLocked makes the loop look at the batches again. Under mu.
+func (in *Ingester) wakeLocked() {
+	if in.wake != nil {
+		in.wake()
+	}
+}
+
+// failLocked stops the ingester for err: nothing more is stored or
+// committed, and Run returns err. Under mu.
+func (in *Ingester) failLocked(err error) {
+	if in.failure == nil {
+		in.failure = err
+	}
+	in.stopped = true
+	in.wakeLocked()
+}
+
+// recycle keeps a stored batch, emptied, as the next filling batch. Under mu.
+func (in *Ingester) recycle(b *batch) {
+	b.reset()
+	in.spare = b
+}
+
+// setBuffered reports the record bytes held, sealed and filling. Under mu.
+func (in *Ingester) setBuffered() {
+	n := in.filling.Load()
+	if in.pending != nil {
+		n += int64(in.pending.bytes)
+	}
+	in.m.buffered.Set(float64(n))
+}
+
+// flusher stores each sealed batch, retrying until it is stored, until ctx
+// ends (the shutdown stores what is left) or an error stops the ingester.
+func (in *Ingester) flusher(ctx context.Context) {
+	for {
+		select {
+		case <-in.sealed:
+		case <-ctx.Done():
+			return
+		}
+		in.mu.Lock()
+		b := in.pending
+		in.mu.Unlock()
+		if b == nil {
+			continue // a revoke callback stored it
+		}
+		if err := in.flushRetrying(ctx, b); err != nil {
+			var crash errCrash
+			if ctx.Err() != nil && !errors.As(err, &crash) {
+				return
+			}
+			in.mu.Lock()
+			in.failLocked(err)
+			in.mu.Unlock()
+			return
+		}
+	}
+}
+
+// attempt makes one attempt to store b, if it is still the sealed batch (a
+// revoke callback may have stored it meanwhile); stored, it leaves the
+// pipeline and the loop may seal the next.
+func (in *Ingester) attempt(ctx context.Context, b *batch) error {
+	in.flushMu.Lock()
+	defer in.flushMu.Unlock()
+	in.mu.Lock()
+	current := in.pending == b && !in.stopped
+	in.mu.Unlock()
+	if !current {
+		return nil
+	}
+	err := in.flushOnce(ctx, b, b.reason)
+	if err == nil {
+		in.mu.Lock()
+		in.pending = nil
+		in.recycle(b)
+		in.setBuffered()
+		in.wakeLocked()
+		in.mu.Unlock()
+	}
+	return err
+}

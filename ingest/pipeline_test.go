@@ -1,0 +1,223 @@
+package ingest_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/ingest"
+)
+
+// gatedSink stores in a database, holding its first insert until open is
+// closed, and notes the highest offset it stored of each partition.
+type gatedSink struct {
+	store  ingest.Sink
+	open   chan struct{}
+	calls  atomic.Int32
+	mu     sync.Mutex
+	stored map[int32]int64
+}
+
+func newGatedSink(store ingest.Sink) *gatedSink {
+	return &gatedSink{store: store, open: make(chan struct{}), stored: map[int32]int64{}}
+}
+
+func (g *gatedSink) InsertEvents(ctx context.Context, ev []rebate.Event, src []rebate.Source, token string) error {
+	if g.calls.Add(1) == 1 {
+		select {
+		case <-g.open:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err := g.store.InsertEvents(ctx, ev, src, token); err != nil {
+		return err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, s := range src {
+		if o, ok := g.stored[s.Partition]; !ok || s.Offset > o {
+			g.stored[s.Partition] = s.Offset
+		}
+	}
+	return nil
+}
+
+func (g *gatedSink) Identities(ctx context.Context, kind string, ids []string) (map[string]rebate.Event, error) {
+	return g.store.Identities(ctx, kind, ids)
+}
+
+func (g *gatedSink) Materialize(ctx context.Context, c rebate.Changes) error {
+	return g.store.Materialize(ctx, c)
+}
+
+// storedUpTo is the next offset after the highest stored of partition p, 0
+// if none was.
+func (g *gatedSink) storedUpTo(p int32) int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if o, ok := g.stored[p]; ok {
+		return o + 1
+	}
+	return 0
+}
+
+// TestDecodingOverlapsInsert: while ClickHouse takes one batch, the next is
+// polled and decoded, and no more than that: two batches held, nothing
+// committed until the first is stored; and no commit ever passes what is
+// stored.
+func TestDecodingOverlapsInsert(t *testing.T) {
+	kc := newCluster(t)
+	s := newScenario(t, 70)
+	produce(t, kc, records(s.stream.Events))
+	sink := newGatedSink(s.db)
+	cfg := ingest.Config{BatchRows: 400, FlushInterval: 10 * time.Millisecond}
+	r := start(t, kc, sink, cfg, ingest.Hooks{})
+	waitFor(t, 20*time.Second, "the next batch decoded while the first is held", func() bool {
+		return metricValue(t, r, "rebate_ingest_records_consumed_total") >= float64(2*cfg.BatchRows)
+	})
+	if got := metricValue(t, r, "rebate_ingest_records_consumed_total"); got > float64(2*cfg.BatchRows) {
+		t.Errorf("%v records consumed while the first insert is held; want at most two batches (%d)", got, 2*cfg.BatchRows)
+	}
+	adm := kadm.NewClient(client(t, kc))
+	committedOK := func() {
+		t.Helper()
+		offsets, err := adm.FetchOffsets(context.Background(), group)
+		if err != nil {
+			t.Fatal(err)
+		}
+		offsets.Each(func(o kadm.OffsetResponse) {
+			if o.Err == nil && o.At > sink.storedUpTo(o.Partition) {
+				t.Errorf("partition %d committed to %d, stored to %d", o.Partition, o.At, sink.storedUpTo(o.Partition))
+			}
+		})
+	}
+	committedOK()
+	close(sink.open)
+	deadline := time.Now().Add(60 * time.Second)
+	for !allCommitted(t, adm) {
+		committedOK()
+		if time.Now().After(deadline) {
+			t.Fatal("not committed within 60 s")
+		}
+	}
+	committedOK()
+	var n uint64
+	if err := s.db.Conn().QueryRow(context.Background(), "SELECT uniqExact(event_id) FROM events").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if want := distinctIDs(s.stream.Events); n != uint64(want) {
+		t.Errorf("%d events stored, want %d", n, want)
+	}
+}
+
+// allCommitted reports whether the group committed every record of the topic.
+func allCommitted(t *testing.T, adm *kadm.Client) bool {
+	t.Helper()
+	ctx := context.Background()
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := adm.FetchOffsets(ctx, group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := true
+	ends.Each(func(o kadm.ListedOffset) {
+		if c, ok := committed.Lookup(topic, o.Partition); !ok || c.At < o.Offset {
+			done = false
+		}
+	})
+	return done
+}
+
+// TestRevokeWhileInserting: a member holds a batch ClickHouse is still
+// taking and a full one behind it when a second member joins. The revoke
+// waits for the insert, stores and commits both in order, and the
+// partitions move; the figures come out exact.
+func TestRevokeWhileInserting(t *testing.T) {
+	kc := newCluster(t)
+	s := newScenarioWith(t, 71, 0.05)
+	half := len(s.stream.Events) / 2
+	produce(t, kc, records(s.stream.Events[:half]))
+	sink := newGatedSink(s.db)
+	// Batches are sealed by size only: a revoke is what stores the second.
+	cfg := ingest.Config{BatchRows: 300, FlushInterval: time.Hour}
+	a := start(t, kc, sink, cfg, ingest.Hooks{})
+	waitConsumed(t, a, 2*cfg.BatchRows)
+	b := start(t, kc, s.db, smallBatches(), ingest.Hooks{})
+	adm := kadm.NewClient(client(t, kc))
+	waitFor(t, 20*time.Second, "the second member joining", func() bool {
+		groups, err := adm.DescribeGroups(context.Background(), group)
+		return err == nil && len(groups[group].Members) == 2
+	})
+	close(sink.open)
+	waitMembers(t, kc, 2)
+	if metricValue(t, a, "rebate_ingest_flushes_total") < 2 {
+		t.Errorf("%v flushes by the first member; want the held batch and the one behind it", metricValue(t, a, "rebate_ingest_flushes_total"))
+	}
+	produce(t, kc, records(s.stream.Events[half:]))
+	waitFor(t, 20*time.Second, "the second member consuming", func() bool {
+		return metricValue(t, b, "rebate_ingest_records_consumed_total") > 0
+	})
+	a.stop()
+	if err := a.wait(t, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	waitCommitted(t, kc, 60*time.Second)
+	s.check(t, 71)
+}
+
+// materializeGate holds the sink's first Materialize until open is closed.
+type materializeGate struct {
+	ingest.Sink
+	open  chan struct{}
+	calls atomic.Int32
+}
+
+func (m *materializeGate) Materialize(ctx context.Context, c rebate.Changes) error {
+	if m.calls.Add(1) == 1 {
+		select {
+		case <-m.open:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return m.Sink.Materialize(ctx, c)
+}
+
+// TestCommitWaitsForMaterialize: a batch is committed only after it is
+// inserted and materialized. While the first batch's Materialize is held,
+// the next batch is decoded but nothing is committed; once it ends, every
+// batch is committed and the figures come out exact.
+func TestCommitWaitsForMaterialize(t *testing.T) {
+	kc := newCluster(t)
+	s := newScenario(t, 72)
+	produce(t, kc, records(s.stream.Events))
+	sink := &materializeGate{Sink: s.db, open: make(chan struct{})}
+	cfg := ingest.Config{BatchRows: 400, FlushInterval: 10 * time.Millisecond}
+	r := start(t, kc, sink, cfg, ingest.Hooks{})
+	waitFor(t, 30*time.Second, "the first batch inserted and the next decoded while the first is materialized", func() bool {
+		return metricValue(t, r, "rebate_ingest_events_inserted_total") > 0 &&
+			metricValue(t, r, "rebate_ingest_records_consumed_total") >= float64(2*cfg.BatchRows)
+	})
+	adm := kadm.NewClient(client(t, kc))
+	offsets, err := adm.FetchOffsets(context.Background(), group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offsets.Each(func(o kadm.OffsetResponse) {
+		if o.Err == nil && o.At > 0 {
+			t.Errorf("partition %d committed to %d before its batch was materialized", o.Partition, o.At)
+		}
+	})
+	close(sink.open)
+	waitCommitted(t, kc, 60*time.Second)
+	s.check(t, 72)
+}
