@@ -15,6 +15,7 @@ type Changes struct {
 	Orders       map[OrderKey]bool
 	ClickMinutes map[MerchantMinute]bool
 	Clicks       map[UserProduct]bool // who clicked what: the no-click signals of those orders
+	FirstClick   time.Time            // the earliest click of Clicks: it may change orders placed from then on
 	TierChanges  map[uint64]time.Time // users whose tier changed, from the earliest change
 	Joins        map[uint64]bool      // users who joined
 }
@@ -54,6 +55,9 @@ func (c *Changes) Add(e *Event) {
 	case e.Type == Click:
 		set(&c.ClickMinutes, MerchantMinute{e.MerchantID, e.TS.UTC().Truncate(time.Minute)})
 		set(&c.Clicks, UserProduct{e.UserID, e.ProductID})
+		if ts := e.TS.UTC(); c.FirstClick.IsZero() || ts.Before(c.FirstClick) {
+			c.FirstClick = ts
+		}
 	case e.Type == UserTierChanged:
 		if c.TierChanges == nil {
 			c.TierChanges = map[uint64]time.Time{}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -39,12 +38,6 @@ type apiFigures struct {
 }
 
 func (f apiFigures) RefreshLeaderboard(ctx context.Context) error { return f.refresh(ctx) }
-
-// AllReferrals: the API serves no referrals yet (work in progress on the
-// business branch); comparing them fails until it does.
-func (f apiFigures) AllReferrals(context.Context, uint64, uint32) ([]rebate.Referral, error) {
-	return nil, errors.New("the API serves no referrals yet")
-}
 
 // TestFiguresThroughAPIMatchOracle: every figure the API serves for a random
 // stream equals the oracle's, to the cent: referral earnings and tiers in

@@ -70,3 +70,8 @@ func EncodeEvents(events []rebate.Event, sources []rebate.Source) (int, error) {
 	defer blk.release()
 	return blk.size(), nil
 }
+
+// ObserveStatements calls start(name) as each statement Materialize runs
+// starts, and what it returns as it ends; nil stops. Not safe while
+// statements run: benchmarks set it before they start.
+func ObserveStatements(start func(name string) func()) { execObserver = start }

@@ -62,12 +62,19 @@ func (db *DB) materializeSignals(ctx context.Context, c rebate.Changes) error {
 		return nil
 	}
 	th := db.signals.Thresholds()
-	orders := slices.Collect(maps.Keys(c.Orders))
-	pairs := slices.SortedFunc(maps.Keys(c.Clicks), compareUserProduct)
-	for len(orders) > 0 || len(pairs) > 0 {
-		k, p := orders[:min(len(orders), materializeChunk)], pairs[:min(len(pairs), materializeChunk)]
-		orders, pairs = orders[len(k):], pairs[len(p):]
-		if err := db.exec(ctx, "materialize_no_click_signals", ch.Parameters{"keys": keyArray(k), "pairs": pairArray(p)}); err != nil {
+	keys := maps.Clone(c.Orders)
+	cleared, err := db.clickOrderKeys(ctx, c)
+	if err != nil {
+		return err
+	}
+	for _, k := range cleared {
+		if keys == nil {
+			keys = map[rebate.OrderKey]bool{}
+		}
+		keys[k] = true
+	}
+	for part := range slices.Chunk(slices.Collect(maps.Keys(keys)), materializeChunk) {
+		if err := db.exec(ctx, "materialize_no_click_signals", ch.Parameters{"keys": keyArray(part)}); err != nil {
 			return err
 		}
 	}
@@ -137,6 +144,31 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 		}
 	}
 	return nil
+}
+
+// clickOrderKeys are the orders c's clicks may change the no-click signal
+// of: those of each clicked (user, product) placed at or after the batch's
+// first click (a click clears the orders of the next 24 hours, and is the
+// evidence, the latest click, of every later one). Bounding by time keeps
+// the lookup to recent orders in steady traffic.
+func (db *DB) clickOrderKeys(ctx context.Context, c rebate.Changes) ([]rebate.OrderKey, error) {
+	pairs := slices.SortedFunc(maps.Keys(c.Clicks), compareUserProduct)
+	var out []rebate.OrderKey
+	for part := range slices.Chunk(pairs, materializeChunk) {
+		users := make([]uint64, 0, len(part))
+		for _, p := range part {
+			if len(users) == 0 || users[len(users)-1] != p.UserID {
+				users = append(users, p.UserID)
+			}
+		}
+		keys, err := db.orderKeys(ctx, "list_click_order_keys", ch.Parameters{"users": uintArray(users), "pairs": pairArray(part),
+			"since": timeParam(sinceParam(c.FirstClick))})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, keys...)
+	}
+	return out, nil
 }
 
 // userOrderKeys are the orders c's tier changes and joins price again: a
@@ -221,6 +253,9 @@ func (db *DB) orderKeys(ctx context.Context, name string, p ch.Parameters) ([]re
 	if !ok {
 		return nil, fmt.Errorf("no query %s", name)
 	}
+	if execObserver != nil {
+		defer execObserver(name)()
+	}
 	rows, err := db.conn.Query(ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(nil))), q.SQL)
 	if err != nil {
 		return nil, domainError(name, err)
@@ -253,6 +288,10 @@ func (db *DB) materializeMinutes(ctx context.Context, name string, buckets map[r
 	return nil
 }
 
+// execObserver, when set (by benchmarks only), is called as each statement
+// starts; what it returns, as it ends: the cost of Materialize by statement.
+var execObserver func(name string) func()
+
 // exec runs a named statement with its parameters and settings.
 func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 	q, ok := db.queries.Get(name)
@@ -263,6 +302,9 @@ func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 	// is allowed by default: refusing would stall ingestion on valid events
 	// that no retry fixes (as InsertEvents).
 	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(ch.Settings{"throw_on_max_partitions_per_insert_block": 0})))
+	if execObserver != nil {
+		defer execObserver(name)()
+	}
 	err := db.conn.Exec(ctx, q.SQL)
 	return domainError(name, err)
 }

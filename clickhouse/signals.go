@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -104,21 +105,51 @@ func (db *DB) ApplySignals(ctx context.Context, c SignalConfig) (bool, error) {
 	if was == now || was == "" && now == thresholdsText(rebate.DefaultSignalThresholds()) {
 		return false, nil
 	}
-	// Empty arrays select every order and user.
+	// The no-click signal has no threshold. The others are worked out for
+	// every user with orders and every invited member, a chunk at a time:
+	// the views read by key, so each chunk reads its users' rows only.
 	th := db.signals.Thresholds()
-	for _, s := range []struct {
-		name string
-		p    ch.Parameters
-	}{
-		{"materialize_no_click_signals", ch.Parameters{"keys": "[]", "pairs": "[]"}},
-		{"materialize_user_signals", userSignalParams("[]", th)},
-		{"materialize_farm_signals", farmSignalParams("[]", th)},
+	for _, s := range []struct{ list, name string }{
+		{"list_signal_users", "materialize_user_signals"},
+		{"list_invited_members", "materialize_farm_signals"},
 	} {
-		if err := db.exec(ctx, s.name, s.p); err != nil {
+		users, err := db.userIDs(ctx, s.list)
+		if err != nil {
 			return false, err
+		}
+		for part := range slices.Chunk(users, materializeChunk) {
+			p := userSignalParams(uintArray(part), th)
+			if s.name == "materialize_farm_signals" {
+				p = farmSignalParams(uintArray(part), th)
+			}
+			if err := db.exec(ctx, s.name, p); err != nil {
+				return false, err
+			}
 		}
 	}
 	return true, db.exec(ctx, "put_signal_thresholds", ch.Parameters{"thresholds": escapeParam(now)})
+}
+
+// userIDs runs a query listing user ids.
+func (db *DB) userIDs(ctx context.Context, name string) ([]uint64, error) {
+	q, ok := db.queries.Get(name)
+	if !ok {
+		return nil, fmt.Errorf("no query %s", name)
+	}
+	rows, err := db.conn.Query(ch.Context(ctx, ch.WithSettings(q.settings(nil))), q.SQL)
+	if err != nil {
+		return nil, domainError(name, err)
+	}
+	defer rows.Close()
+	var out []uint64
+	for rows.Next() {
+		var u uint64
+		if err := rows.Scan(&u); err != nil {
+			return nil, domainError(name, err)
+		}
+		out = append(out, u)
+	}
+	return out, domainError(name, rows.Err())
 }
 
 // thresholdsText is th as recorded in service_settings.

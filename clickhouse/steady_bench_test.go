@@ -41,6 +41,16 @@ func BenchmarkSteadyBatch(b *testing.B) {
 	}
 	traffic := eventgen.NewTraffic(3, 100_000, 300, 50_000)
 	now := time.Now()
+	byStatement := map[string]time.Duration{}
+	if os.Getenv("REBATE_BENCH_PROFILE") != "" {
+		// Which statements the CPU goes to (the engine runs in this
+		// process, so the process's CPU over a statement is its cost).
+		clickhouse.ObserveStatements(func(name string) func() {
+			c0 := cpuTime()
+			return func() { byStatement[name] += cpuTime() - c0 }
+		})
+		b.Cleanup(func() { clickhouse.ObserveStatements(nil) })
+	}
 	var insertCPU, materializeCPU time.Duration
 	wall0 := time.Now()
 	i := 0
@@ -65,6 +75,9 @@ func BenchmarkSteadyBatch(b *testing.B) {
 	b.ReportMetric(per(materializeCPU), "materialize-cpu-ms/batch")
 	b.ReportMetric(float64(time.Since(wall0).Microseconds())/1000/float64(i), "wall-ms/batch")
 	b.ReportMetric((insertCPU+materializeCPU).Seconds()/float64(i*n)*1e6, "cpu-s/M-events")
+	for name, d := range byStatement {
+		b.Logf("%-34s %7.1f CPU-ms/batch", name, per(d))
+	}
 }
 
 // BenchmarkMaterializeSignals: the cost of Materialize per steady batch

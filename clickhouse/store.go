@@ -30,7 +30,7 @@ var storeQueries = []string{"get_balance", "list_user_orders", "get_leaderboard"
 	"list_identities", "list_members", "materialize_order_prices", "list_user_order_keys", "list_order_keys", "materialize_merchant_minutes",
 	"materialize_click_minutes", "materialize_user_days", "materialize_user_totals", "get_leaderboard_as_of",
 	"list_published_queries", "list_published_versions", "put_published_query",
-	"materialize_no_click_signals", "materialize_user_signals", "materialize_farm_signals", "list_risk_signals", "get_signal_counts",
+	"materialize_no_click_signals", "list_click_order_keys", "list_signal_users", "list_invited_members", "materialize_user_signals", "materialize_farm_signals", "list_risk_signals", "get_signal_counts",
 	"get_signal_thresholds", "put_signal_thresholds", "get_referral_totals"}
 
 // NewStore loads queries/ and has the server plan each one, so a missing or

@@ -1,0 +1,12 @@
+-- The orders of the (user, product) pairs {pairs} (of the users {users})
+-- placed at or after {since}, by the key of orders, with their user: those
+-- a batch's clicks may change the no-click signal of (since: its first
+-- click; a click clears the next 24 hours and is the latest click of every
+-- later order).
+-- for: service (the ingester works out the signals each batch it stores touches)
+SELECT DISTINCT merchant_id, placed_at, order_id, user_id
+FROM orders
+WHERE (merchant_id, placed_at, order_id) IN
+      (SELECT merchant_id, placed_at, order_id FROM user_orders
+       WHERE user_id IN {users:Array(UInt64)} AND placed_at >= {since:DateTime64(3, 'UTC')})
+  AND (user_id, product_id) IN {pairs:Array(Tuple(UInt64, UInt64))}
