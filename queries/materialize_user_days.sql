@@ -10,5 +10,5 @@ SELECT toDate(placed_at) AS day, user_id, sumIf(rebate, state IN (PAID, SETTLED)
 FROM order_prices FINAL
 WHERE (merchant_id, placed_at, order_id) IN
       (SELECT merchant_id, placed_at, order_id FROM user_orders
-       WHERE user_id IN {users:Array(UInt64)} AND has({buckets:Array(Tuple(UInt64, Date))}, (user_id, toDate(placed_at))))
+       WHERE user_id IN {users:Array(UInt64)} AND (user_id, toDate(placed_at)) IN {buckets:Array(Tuple(UInt64, Date))})
 GROUP BY day, user_id

@@ -1,5 +1,5 @@
 -- The per-user order signals (docs/events.md, Fraud signals) of the users
--- {users}, one row of each per user,
+-- {users} (every user with orders when empty), one row of each per user,
 -- raised or not, from their orders as they stand (orders FINAL):
 --   cancel_rate  over the 30 days up to the user's latest placed_at (both
 --                ends included), at least {cancel_min_orders} orders of which
@@ -9,11 +9,7 @@
 --                earliest of equals, which starts at an order's placed_at.
 -- clickhouse.Materialize writes them to risk_signals for the users whose
 -- orders a batch touched, with the thresholds of its settings bound here.
---
--- Replaces 000094's form: "every user when empty" kept the engine from using
--- the sorting key, so each batch read every order. A changed threshold now
--- works every user out in chunks (clickhouse.ApplySignals).
-CREATE OR REPLACE VIEW user_signals AS
+CREATE VIEW IF NOT EXISTS user_signals AS
 SELECT
     user_id,
     s.1 AS signal,
@@ -46,7 +42,8 @@ FROM
             count() OVER (PARTITION BY user_id ORDER BY toUnixTimestamp64Milli(placed_at)
                           RANGE BETWEEN CURRENT ROW AND 3599999 FOLLOWING) AS in_hour
         FROM orders FINAL
-        WHERE (merchant_id, placed_at, order_id) IN
+        WHERE empty({users:Array(UInt64)})
+           OR (merchant_id, placed_at, order_id) IN
               (SELECT merchant_id, placed_at, order_id FROM user_orders WHERE user_id IN {users:Array(UInt64)})
     )
     GROUP BY user_id

@@ -5,7 +5,7 @@
 -- many are settled, and their joins (first and latest). An invitee's join
 -- is their earliest. clickhouse.Materialize writes them to risk_signals for
 -- the inviters of the users whose orders or joins a batch touched.
-CREATE OR REPLACE VIEW farm_signals AS
+CREATE VIEW IF NOT EXISTS farm_signals AS
 WITH inviters AS
 (
     SELECT DISTINCT inviter_id

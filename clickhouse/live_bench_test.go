@@ -1,0 +1,417 @@
+package clickhouse_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/internal/benchchart"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
+	"github.com/rebatehq/rebate/internal/eventgen"
+)
+
+// livePoint is what one size of the live benchmark measured.
+type livePoint struct {
+	events          int           // stored when the live phase ended
+	ingested        int           // of which during the live phase
+	rate            float64       // achieved events/s during the live phase
+	freshP50        time.Duration // a batch's events, from made to priced (insert + Materialize)
+	freshP99        time.Duration //
+	refreshP50      time.Duration // the leaderboards' refresh, REFRESH + WAIT
+	refreshMax      time.Duration //
+	appP99          time.Duration // balance, orders, rank, leaderboard, product
+	analystP99      time.Duration // merchant stats 24h and all, minutely 60 and 1440
+	reads           int           //
+	cpuPerM         float64       // process CPU-s per million events ingested, reads and refresh included
+	cores           float64       // process CPU-s per wall second during the live phase
+	diskPerEvent    float64       // bytes on disk of the database's active parts per event stored
+	rssMB, hwmMB    float64       // the process (the engine runs in it) at the phase's end, and its peak
+	materializeMean time.Duration //
+}
+
+// liveConfig is the live benchmark's knobs, from REBATE_BENCH_* variables.
+type liveConfig struct {
+	sizes []int
+	live  time.Duration
+	rate  int
+	chart string
+}
+
+func liveConfigFromEnv(tb testing.TB) liveConfig {
+	c := liveConfig{sizes: []int{1_000_000, 10_000_000, 30_000_000, 100_000_000}, live: 30 * time.Second, rate: 20_000,
+		chart: os.Getenv("REBATE_BENCH_CHART")}
+	if s := os.Getenv("REBATE_BENCH_SIZES"); s != "" {
+		c.sizes = nil
+		for f := range strings.SplitSeq(s, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 || len(c.sizes) > 0 && n <= c.sizes[len(c.sizes)-1] {
+				tb.Fatalf("REBATE_BENCH_SIZES=%q: want ascending positive integers", s)
+			}
+			c.sizes = append(c.sizes, n)
+		}
+	}
+	if s := os.Getenv("REBATE_BENCH_LIVE"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Second {
+			tb.Fatalf("REBATE_BENCH_LIVE=%q: want a duration of at least 1s", s)
+		}
+		c.live = d
+	}
+	if s := os.Getenv("REBATE_BENCH_RATE"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			tb.Fatalf("REBATE_BENCH_RATE=%q: want a positive integer (events/s)", s)
+		}
+		c.rate = n
+	}
+	return c
+}
+
+// BenchmarkLive: reads while ingesting, as the history grows. For each of
+// REBATE_BENCH_SIZES events (default 1, 10, 30 and 100 million), it loads
+// history up to that size (bulk, spread over the 30 days before now), then
+// for REBATE_BENCH_LIVE (default 30s) ingests REBATE_BENCH_RATE events/s
+// (default 20,000) as the ingester stores them (a batch every 250 ms,
+// inserted then priced by Materialize; a batch that falls behind grows)
+// while the leaderboards refresh every 2 s and the app's and analysts' reads
+// run paced (one app read every 50 ms, one analyst read every 200 ms).
+// Reported per size: refresh time, read p99s, freshness (made to priced),
+// CPU-seconds per million events from getrusage (the engine runs in this
+// process), disk bytes per event and RSS. With REBATE_BENCH_CHART set, it
+// draws them as an SVG there.
+//
+//	REBATE_BENCH_CHART=$PWD/docs/live-benchmark.svg go test -run '^$' -bench Live -benchtime 1x -timeout 600m ./clickhouse/
+func BenchmarkLive(b *testing.B) {
+	cfg := liveConfigFromEnv(b)
+	for b.Loop() {
+		points := runLive(b, cfg)
+		for _, p := range points {
+			tag := shortCount(p.events)
+			b.ReportMetric(float64(p.refreshP50.Microseconds())/1000, tag+"-refresh-p50-ms")
+			b.ReportMetric(float64(p.appP99.Microseconds())/1000, tag+"-app-p99-ms")
+			b.ReportMetric(float64(p.analystP99.Microseconds())/1000, tag+"-analyst-p99-ms")
+			b.ReportMetric(float64(p.freshP99.Microseconds())/1000, tag+"-fresh-p99-ms")
+			b.ReportMetric(p.cpuPerM, tag+"-cpu-s/M-events")
+			b.ReportMetric(p.diskPerEvent, tag+"-disk-B/event")
+		}
+		b.Log("\n" + liveTable(points))
+		if cfg.chart != "" {
+			if err := writeLiveChart(cfg.chart, points, cfg.rate); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("chart written to %s", cfg.chart)
+		}
+	}
+}
+
+// TestLiveBenchmarkRuns keeps the live benchmark working: two small sizes,
+// a short live phase, every measure taken and the chart drawn.
+func TestLiveBenchmarkRuns(t *testing.T) {
+	chart := t.TempDir() + "/live.svg"
+	points := runLive(t, liveConfig{sizes: []int{20_000, 40_000}, live: 2 * time.Second, rate: 2_000, chart: chart})
+	if len(points) != 2 {
+		t.Fatalf("%d points, want 2", len(points))
+	}
+	for _, p := range points {
+		if p.ingested == 0 || p.reads == 0 || p.refreshP50 == 0 || p.diskPerEvent <= 0 || p.rssMB <= 0 || p.cpuPerM <= 0 {
+			t.Errorf("a measure is missing: %+v", p)
+		}
+	}
+	if points[1].events < 40_000 {
+		t.Errorf("the second size holds %d events, want at least 40,000", points[1].events)
+	}
+	if err := writeLiveChart(chart, points, 2_000); err != nil {
+		t.Fatal(err)
+	}
+	if svg, err := os.ReadFile(chart); err != nil || !strings.Contains(string(svg), "<polyline") {
+		t.Fatalf("chart: %v, %d bytes without a line", err, len(svg))
+	}
+}
+
+func runLive(tb testing.TB, cfg liveConfig) []livePoint {
+	db, st := openStore(tb, migrated(tb))
+	ctx := context.Background()
+	now := time.Now().UTC()
+	hist := eventgen.NewTraffic(42, benchUsers, benchMerchants, benchProducts)
+	rng := rand.New(rand.NewPCG(4, 2))
+	stored := 0
+	var points []livePoint
+	for _, size := range cfg.sizes {
+		// History: 100,000-event chunks, each an hour somewhere in the 30
+		// days before now, so every size spreads over the whole month.
+		t0 := time.Now()
+		for stored < size {
+			from := now.Add(-30*24*time.Hour + time.Duration(rng.Int64N(int64(29*24*time.Hour))))
+			ev := hist.Chunk(min(100_000, size-stored), from, time.Hour)
+			clickhousetest.Insert(tb, db, ev)
+			stored += len(ev)
+		}
+		tb.Logf("%s events stored (history loaded in %s)", shortCount(stored), time.Since(t0).Round(time.Second))
+		p := liveRun(tb, db, st, cfg)
+		stored += p.ingested
+		p.events = stored
+		var bytes uint64
+		if err := db.Conn().QueryRow(ctx, "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = currentDatabase() AND active").Scan(&bytes); err != nil {
+			tb.Fatal(err)
+		}
+		p.diskPerEvent = float64(bytes) / float64(stored)
+		p.rssMB, p.hwmMB = procStatusMB("VmRSS"), procStatusMB("VmHWM")
+		tb.Logf("%s: %s", shortCount(stored), liveLine(p))
+		points = append(points, p)
+	}
+	return points
+}
+
+// liveRun ingests at cfg.rate for cfg.live while the refresh and the reads
+// run, and measures them.
+func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveConfig) livePoint {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	traffic := eventgen.NewTraffic(9, benchUsers, benchMerchants, benchProducts)
+	pick := eventgen.NewTraffic(7, benchUsers, benchMerchants, benchProducts)
+	var (
+		mu                    sync.Mutex
+		refresh, app, analyst []time.Duration
+		fresh, materialize    []time.Duration
+		errs                  []error
+		wg                    sync.WaitGroup
+		ingested              int
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+		cancel()
+	}
+	every := func(d time.Duration, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tick := time.NewTicker(d)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+				if err := f(); err != nil && ctx.Err() == nil {
+					fail(err)
+					return
+				}
+			}
+		}()
+	}
+	timed := func(into *[]time.Duration, f func() error) error {
+		t0 := time.Now()
+		err := f()
+		mu.Lock()
+		*into = append(*into, time.Since(t0))
+		mu.Unlock()
+		return err
+	}
+	c0, w0 := cpuTime(), time.Now()
+	every(2*time.Second, func() error { return timed(&refresh, func() error { return st.RefreshLeaderboard(ctx) }) })
+	var readN int
+	appReads := []func(u uint64) error{
+		func(u uint64) error { _, err := st.Balance(ctx, u); return err },
+		func(u uint64) error { _, _, err := st.Orders(ctx, u, rebate.FirstPage, 20); return err },
+		func(u uint64) error { _, err := st.Rank(ctx, u, rebate.WindowAll, 5); return err },
+		func(uint64) error { _, err := st.Leaderboard(ctx, rebate.WindowDay, 10); return err },
+		func(u uint64) error {
+			_, err := st.Product(ctx, 1+u%benchProducts)
+			if rebate.ErrorCode(err) == rebate.ENOTFOUND {
+				err = nil
+			}
+			return err
+		},
+	}
+	analystReads := []func(m uint64) error{
+		func(m uint64) error { _, err := st.MerchantStats(ctx, m, rebate.WindowDay, time.Now()); return err },
+		func(m uint64) error { _, err := st.MerchantStats(ctx, m, rebate.WindowAll, time.Now()); return err },
+		func(uint64) error { _, err := st.Minutely(ctx, time.Now(), 60); return err },
+		func(uint64) error { _, err := st.Minutely(ctx, time.Now(), 1440); return err },
+	}
+	every(50*time.Millisecond, func() error {
+		u := pick.User()
+		mu.Lock()
+		readN++
+		n := readN
+		mu.Unlock()
+		return timed(&app, func() error { return appReads[n%len(appReads)](u) })
+	})
+	every(200*time.Millisecond, func() error {
+		mu.Lock()
+		readN++
+		n := readN
+		mu.Unlock()
+		return timed(&analyst, func() error { return analystReads[n%len(analystReads)](1 + uint64(n)%benchMerchants) })
+	})
+	// The writer: each 250 ms tick, what the rate owes since the start, as
+	// one batch; a slow batch makes the next one larger, as the ingester's
+	// batches grow when it falls behind.
+	tick := time.NewTicker(250 * time.Millisecond)
+	for time.Since(w0) < cfg.live && ctx.Err() == nil {
+		<-tick.C
+		owed := int(time.Since(w0).Seconds()*float64(cfg.rate)) - ingested
+		if owed <= 0 {
+			continue
+		}
+		made := time.Now()
+		ev := traffic.Chunk(owed, made.Add(-250*time.Millisecond), 250*time.Millisecond)
+		if err := db.InsertEvents(ctx, ev, nil, ""); err != nil {
+			fail(err)
+			break
+		}
+		var c rebate.Changes
+		c.AddAll(ev)
+		m0 := time.Now()
+		if err := db.Materialize(ctx, c); err != nil {
+			fail(err)
+			break
+		}
+		materialize = append(materialize, time.Since(m0))
+		fresh = append(fresh, time.Since(made))
+		ingested += len(ev)
+	}
+	tick.Stop()
+	wall := time.Since(w0)
+	cancel()
+	wg.Wait()
+	cpu := cpuTime() - c0
+	if len(errs) > 0 {
+		tb.Fatal(errs[0])
+	}
+	if ingested == 0 || len(refresh) == 0 {
+		tb.Fatalf("nothing measured in %s: %d events, %d refreshes", wall, ingested, len(refresh))
+	}
+	var mat time.Duration
+	for _, d := range materialize {
+		mat += d
+	}
+	return livePoint{
+		ingested: ingested, rate: float64(ingested) / wall.Seconds(),
+		freshP50: quantile(fresh, 0.5), freshP99: quantile(fresh, 0.99),
+		refreshP50: quantile(refresh, 0.5), refreshMax: quantile(refresh, 1),
+		appP99: quantile(app, 0.99), analystP99: quantile(analyst, 0.99), reads: len(app) + len(analyst),
+		cpuPerM: cpu.Seconds() / float64(ingested) * 1e6, cores: cpu.Seconds() / wall.Seconds(),
+		materializeMean: mat / time.Duration(len(materialize)),
+	}
+}
+
+// quantile of ds (sorted in place); 0 for none.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return ds[min(len(ds)-1, int(q*float64(len(ds))))]
+}
+
+// procStatusMB reads a size field (kB) of /proc/self/status, in MB; NaN
+// where there is none (not Linux).
+func procStatusMB(field string) float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return math.NaN()
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			if err == nil {
+				return kb / 1024
+			}
+		}
+	}
+	return math.NaN()
+}
+
+func shortCount(n int) string {
+	switch {
+	case n >= 1_000_000 && n%100_000 == 0:
+		return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) + "M"
+	case n >= 1_000_000:
+		return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + "M"
+	default:
+		return strconv.FormatFloat(float64(n)/1e3, 'f', 0, 64) + "k"
+	}
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+}
+
+func liveLine(p livePoint) string {
+	return fmt.Sprintf("%.0f events/s, fresh p50/p99 %s/%s ms, refresh p50/max %s/%s ms, app p99 %s ms, analyst p99 %s ms (%d reads), "+
+		"%.1f CPU-s/M (%.2f cores), %.1f B/event on disk, RSS %.0f MB (peak %.0f)",
+		p.rate, ms(p.freshP50), ms(p.freshP99), ms(p.refreshP50), ms(p.refreshMax), ms(p.appP99), ms(p.analystP99), p.reads,
+		p.cpuPerM, p.cores, p.diskPerEvent, p.rssMB, p.hwmMB)
+}
+
+// liveTable is the points as the Markdown table docs/benchmarks.md shows.
+func liveTable(points []livePoint) string {
+	var b strings.Builder
+	b.WriteString("| events stored | ingested/s | freshness p50 / p99 ms | refresh p50 / max ms | app p99 ms | analyst p99 ms | CPU-s per M events (cores) | disk B/event | RSS MB (peak) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	for _, p := range points {
+		fmt.Fprintf(&b, "| %s | %.0f | %s / %s | %s / %s | %s | %s | %.1f (%.2f) | %.1f | %.0f (%.0f) |\n",
+			shortCount(p.events), p.rate, ms(p.freshP50), ms(p.freshP99), ms(p.refreshP50), ms(p.refreshMax),
+			ms(p.appP99), ms(p.analystP99), p.cpuPerM, p.cores, p.diskPerEvent, p.rssMB, p.hwmMB)
+	}
+	return b.String()
+}
+
+func writeLiveChart(path string, points []livePoint, rate int) error {
+	col := func(f func(livePoint) float64) []float64 {
+		out := make([]float64, len(points))
+		for i, p := range points {
+			out[i] = f(p)
+		}
+		return out
+	}
+	d := func(f func(livePoint) time.Duration) []float64 {
+		return col(func(p livePoint) float64 { return float64(f(p).Microseconds()) / 1000 })
+	}
+	c := benchchart.Chart{
+		Title:  fmt.Sprintf("Live: reads while ingesting %d events/s, leaderboards refreshing every 2 s (make bench-live)", rate),
+		XLabel: "events stored",
+		X:      col(func(p livePoint) float64 { return float64(p.events) }),
+		Panels: []benchchart.Panel{
+			{Title: "Leaderboard refresh", Unit: "ms", Goal: 100, Series: []benchchart.Series{
+				{Name: "p50", Y: d(func(p livePoint) time.Duration { return p.refreshP50 })},
+				{Name: "max", Y: d(func(p livePoint) time.Duration { return p.refreshMax })}}},
+			{Title: "Read p99", Unit: "ms", Goal: 20, Series: []benchchart.Series{
+				{Name: "app (goal 20)", Y: d(func(p livePoint) time.Duration { return p.appP99 })},
+				{Name: "analyst (goal 50)", Y: d(func(p livePoint) time.Duration { return p.analystP99 })}}},
+			{Title: "Freshness (made to priced)", Unit: "ms", Goal: 500, Series: []benchchart.Series{
+				{Name: "p50", Y: d(func(p livePoint) time.Duration { return p.freshP50 })},
+				{Name: "p99", Y: d(func(p livePoint) time.Duration { return p.freshP99 })}}},
+			{Title: "CPU per million events", Unit: "CPU-s", Goal: 12, Series: []benchchart.Series{
+				{Name: "whole process", Y: col(func(p livePoint) float64 { return p.cpuPerM })}}},
+			{Title: "Disk", Unit: "bytes per event", Series: []benchchart.Series{
+				{Name: "active parts", Y: col(func(p livePoint) float64 { return p.diskPerEvent })}}},
+			{Title: "Memory (engine in process)", Unit: "MB", Series: []benchchart.Series{
+				{Name: "RSS", Y: col(func(p livePoint) float64 { return p.rssMB })},
+				{Name: "peak", Y: col(func(p livePoint) float64 { return p.hwmMB })}}},
+		},
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("live chart: %w", err)
+	}
+	if err := c.WriteSVG(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
