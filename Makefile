@@ -7,7 +7,7 @@ BIN := bin/rebate
 # staticcheck, pinned: go run fetches this exact version through the module proxy.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run test test-deps fuzz engine build bench clean
+.PHONY: run test test-deps fuzz engine build bench bench-live clean
 
 ## run: the whole product on this machine, embedded (engine installed on first use)
 run: engine build
@@ -61,6 +61,14 @@ bench: engine
 	$(GO) test -run '^$$' -bench Ops -benchtime 1x -timeout 60m -v ./clickhouse/
 	$(GO) test -run '^$$' -bench 'EncodeEvents|InsertPath' -benchtime 20x -count 3 ./clickhouse/
 	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -count 3 -timeout 90m -v ./ingest/
+	REBATE_BENCH_PROFILE=1 $(GO) test -run '^$$' -bench SteadyBatch -benchtime 30x -count 3 ./clickhouse/
+	REBATE_BENCH_PROFILE=1 REBATE_BENCH_BATCH=50000 $(GO) test -run '^$$' -bench SteadyBatch -benchtime 6x -count 3 ./clickhouse/
+	$(MAKE) bench-live
+
+## bench-live: reads while ingesting 20k events/s as history grows, drawn to
+## docs/live-benchmark.svg (REBATE_BENCH_SIZES=1000000,10000000 for a shorter run)
+bench-live: engine
+	REBATE_BENCH_CHART=$(CURDIR)/docs/live-benchmark.svg $(GO) test -run '^$$' -bench Live -benchtime 1x -timeout 600m -v ./clickhouse/
 
 clean:
 	rm -rf bin data test-output

@@ -117,7 +117,7 @@ type SchemaConfig struct {
 }
 
 // DefaultReferralWindowDays is the referral window when none is set; the
-// schema's priced_orders assumes it too.
+// schema's pricing (materialize_order_prices.sql) assumes it too.
 const DefaultReferralWindowDays = 365
 
 // RegisterFlags binds the schema's settings to their flags and variables.

@@ -213,7 +213,7 @@ func (mg *Migrator) SetLeaderboardRefresh(ctx context.Context, every time.Durati
 }
 
 // SetReferralWindow sets how many days after an invitee joins their orders
-// earn their inviter referral earnings (priced_orders reads it). A new
+// earn their inviter referral earnings (pricing reads it). A new
 // window prices every order again, so that the figures follow it; so does
 // the first setting, which prices the orders stored before order_prices
 // existed (migration 000044).

@@ -27,7 +27,7 @@ func TestTablesDoc(t *testing.T) {
 	}
 	for _, tb := range sc.Tables {
 		if tb.Engine == "View" {
-			// A plain view (priced_orders, parameterized) stores nothing and
+			// A plain view stores nothing and
 			// writes nowhere; its migration says what it is.
 			continue
 		}

@@ -75,7 +75,7 @@ const (
 )
 
 // pricedFrom are the tables an order's price is worked out from
-// (priced_orders, migration 000042).
+// (queries/materialize_order_prices.sql).
 var pricedFrom = []string{"orders", "user_orders", "user_tiers", "members", "invitations", "rebate_rules", "service_settings"}
 
 // roles names the tables by what the structure cannot tell: the service's
