@@ -26,21 +26,33 @@ func cpuTime() time.Duration {
 // as the ingester runs it: the insert, then Materialize (pricing the orders
 // it touched and writing their buckets again). REBATE_BENCH_BATCH events per
 // batch (default 5,000: 20,000 events/s flushed every 250 ms), over a
-// realistic mix of users, merchants and products. Reported as CPU per batch
-// for each step and CPU-seconds per million events.
+// realistic mix of users, merchants and products, after REBATE_BENCH_BASE
+// events of history (default none). Reported as CPU per batch for each step
+// and CPU-seconds per million events; REBATE_BENCH_PROFILE=1 logs the CPU of
+// each of Materialize's statements.
 //
 //	go test -run '^$' -bench SteadyBatch -benchtime 100x ./clickhouse/
 func BenchmarkSteadyBatch(b *testing.B) {
-	db, _ := clickhousetest.OpenStore(b, clickhousetest.Migrated(b))
+	db, st := clickhousetest.OpenStore(b, clickhousetest.Migrated(b))
 	ctx := context.Background()
-	n := 5000
+	n, base := 5000, 0
 	if s := os.Getenv("REBATE_BENCH_BATCH"); s != "" {
 		if _, err := fmt.Sscan(s, &n); err != nil || n < 1 {
 			b.Fatalf("REBATE_BENCH_BATCH=%q: want a positive integer", s)
 		}
 	}
-	traffic := eventgen.NewTraffic(3, 100_000, 300, 50_000)
+	if s := os.Getenv("REBATE_BENCH_BASE"); s != "" {
+		if _, err := fmt.Sscan(s, &base); err != nil || base < 0 {
+			b.Fatalf("REBATE_BENCH_BASE=%q: want a count of events", s)
+		}
+	}
 	now := time.Now()
+	if base > 0 {
+		// History first (30 days before the batches), so the cost of a
+		// batch is measured against what is stored, not an empty database.
+		b.Log(clickhousetest.LoadTraffic(b, db, st, base, now.Add(-time.Hour)))
+	}
+	traffic := eventgen.NewTraffic(3, clickhousetest.BenchUsers, clickhousetest.BenchMerchants, clickhousetest.BenchProducts)
 	byStatement := map[string]time.Duration{}
 	if os.Getenv("REBATE_BENCH_PROFILE") != "" {
 		// Which statements the CPU goes to (the engine runs in this
