@@ -26,14 +26,15 @@ var mayImport = map[string][]string{
 	"embedded/broker": {"internal/settings"},
 	// The operator's side: where ClickHouse and Kafka meet (backups with
 	// their offsets, reconciliation, schedules), composed by the commands.
-	"ops":               {"", "clickhouse", "kafka", "internal/defaults", "internal/prom", "internal/settings"},
-	"embedded/chdb":     nil,
-	"embedded/chlocal":  {"embedded/chdb", "internal/defaults", "internal/prom", "internal/settings", "internal/sqlfence"},
-	"internal/defaults": nil,
-	"internal/prom":     nil,
-	"internal/settings": nil,
-	"internal/sqlfence": nil,
-	"internal/testenv":  nil,
+	"ops":                 {"", "clickhouse", "kafka", "internal/defaults", "internal/prom", "internal/settings"},
+	"embedded/chdb":       nil,
+	"embedded/chlocal":    {"embedded/chdb", "internal/defaults", "internal/prom", "internal/settings", "internal/sqlfence"},
+	"internal/defaults":   nil,
+	"internal/prom":       nil,
+	"internal/settings":   nil,
+	"internal/sqlfence":   nil,
+	"internal/testenv":    nil,
+	"internal/benchchart": nil,
 	// Test kits and the simulator: anything but the program.
 	"internal/apiclient":      {"*"},
 	"internal/chlocaltest":    {"*"},
