@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,21 +23,20 @@ import (
 
 // livePoint is what one size of the live benchmark measured.
 type livePoint struct {
-	events          int           // stored when the live phase ended
-	ingested        int           // of which during the live phase
-	rate            float64       // achieved events/s during the live phase
-	freshP50        time.Duration // a batch's events, from made to priced (insert + Materialize)
-	freshP99        time.Duration //
-	refreshP50      time.Duration // the leaderboards' refresh, REFRESH + WAIT
-	refreshMax      time.Duration //
-	appP99          time.Duration // balance, orders, rank, leaderboard, product
-	analystP99      time.Duration // merchant stats 24h and all, minutely 60 and 1440
-	reads           int           //
-	cpuPerM         float64       // process CPU-s per million events ingested, reads and refresh included
-	cores           float64       // process CPU-s per wall second during the live phase
-	diskPerEvent    float64       // bytes on disk of the database's active parts per event stored
-	rssMB, hwmMB    float64       // the process (the engine runs in it) at the phase's end, and its peak
-	materializeMean time.Duration //
+	events       int           // stored when the live phase ended
+	ingested     int           // of which during the live phase
+	rate         float64       // achieved events/s during the live phase
+	freshP50     time.Duration // a batch's events, from made to priced (insert + Materialize)
+	freshP99     time.Duration //
+	refreshP50   time.Duration // the leaderboards' refresh, REFRESH + WAIT
+	refreshMax   time.Duration //
+	appP99       time.Duration // balance, orders, rank, leaderboard, product
+	analystP99   time.Duration // merchant stats 24h and all, minutely 60 and 1440
+	reads        int           //
+	cpuPerM      float64       // process CPU-s per million events ingested, reads and refresh included
+	cores        float64       // process CPU-s per wall second during the live phase
+	diskPerEvent float64       // bytes on disk of the database's active parts per event stored
+	rssMB, hwmMB float64       // the process (the engine runs in it) at the phase's end, and its peak
 }
 
 // liveConfig is the live benchmark's knobs, from REBATE_BENCH_* variables.
@@ -96,7 +96,7 @@ func BenchmarkLive(b *testing.B) {
 	for b.Loop() {
 		points := runLive(b, cfg)
 		for _, p := range points {
-			tag := shortCount(p.events)
+			tag := benchchart.Short(float64(p.events))
 			b.ReportMetric(float64(p.refreshP50.Microseconds())/1000, tag+"-refresh-p50-ms")
 			b.ReportMetric(float64(p.appP99.Microseconds())/1000, tag+"-app-p99-ms")
 			b.ReportMetric(float64(p.analystP99.Microseconds())/1000, tag+"-analyst-p99-ms")
@@ -118,7 +118,7 @@ func BenchmarkLive(b *testing.B) {
 // a short live phase, every measure taken and the chart drawn.
 func TestLiveBenchmarkRuns(t *testing.T) {
 	chart := t.TempDir() + "/live.svg"
-	points := runLive(t, liveConfig{sizes: []int{20_000, 40_000}, live: 2 * time.Second, rate: 2_000, chart: chart})
+	points := runLive(t, liveConfig{sizes: []int{20_000, 40_000}, live: 2 * time.Second, rate: 2_000})
 	if len(points) != 2 {
 		t.Fatalf("%d points, want 2", len(points))
 	}
@@ -156,7 +156,7 @@ func runLive(tb testing.TB, cfg liveConfig) []livePoint {
 			clickhousetest.Insert(tb, db, ev)
 			stored += len(ev)
 		}
-		tb.Logf("%s events stored (history loaded in %s)", shortCount(stored), time.Since(t0).Round(time.Second))
+		tb.Logf("%s events stored (history loaded in %s)", benchchart.Short(float64(stored)), time.Since(t0).Round(time.Second))
 		p := liveRun(tb, db, st, cfg)
 		stored += p.ingested
 		p.events = stored
@@ -166,7 +166,7 @@ func runLive(tb testing.TB, cfg liveConfig) []livePoint {
 		}
 		p.diskPerEvent = float64(bytes) / float64(stored)
 		p.rssMB, p.hwmMB = procStatusMB("VmRSS"), procStatusMB("VmHWM")
-		tb.Logf("%s: %s", shortCount(stored), liveLine(p))
+		tb.Logf("%s: %s", benchchart.Short(float64(stored)), liveLine(p))
 		points = append(points, p)
 	}
 	return points
@@ -182,7 +182,7 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 	var (
 		mu                    sync.Mutex
 		refresh, app, analyst []time.Duration
-		fresh, materialize    []time.Duration
+		fresh                 []time.Duration
 		errs                  []error
 		wg                    sync.WaitGroup
 		ingested              int
@@ -222,7 +222,7 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 	}
 	c0, w0 := cpuTime(), time.Now()
 	every(2*time.Second, func() error { return timed(&refresh, func() error { return st.RefreshLeaderboard(ctx) }) })
-	var readN int
+	var reads atomic.Int64 // app and analyst reads take turns through their lists
 	appReads := []func(u uint64) error{
 		func(u uint64) error { _, err := st.Balance(ctx, u); return err },
 		func(u uint64) error { _, _, err := st.Orders(ctx, u, rebate.FirstPage, 20); return err },
@@ -243,19 +243,12 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 		func(uint64) error { _, err := st.Minutely(ctx, time.Now(), 1440); return err },
 	}
 	every(50*time.Millisecond, func() error {
-		u := pick.User()
-		mu.Lock()
-		readN++
-		n := readN
-		mu.Unlock()
-		return timed(&app, func() error { return appReads[n%len(appReads)](u) })
+		u, n := pick.User(), reads.Add(1)
+		return timed(&app, func() error { return appReads[n%int64(len(appReads))](u) })
 	})
 	every(200*time.Millisecond, func() error {
-		mu.Lock()
-		readN++
-		n := readN
-		mu.Unlock()
-		return timed(&analyst, func() error { return analystReads[n%len(analystReads)](1 + uint64(n)%benchMerchants) })
+		n := reads.Add(1)
+		return timed(&analyst, func() error { return analystReads[n%int64(len(analystReads))](1 + uint64(n)%benchMerchants) })
 	})
 	// The writer: each 250 ms tick, what the rate owes since the start, as
 	// one batch; a slow batch makes the next one larger, as the ingester's
@@ -275,12 +268,10 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 		}
 		var c rebate.Changes
 		c.AddAll(ev)
-		m0 := time.Now()
 		if err := db.Materialize(ctx, c); err != nil {
 			fail(err)
 			break
 		}
-		materialize = append(materialize, time.Since(m0))
 		fresh = append(fresh, time.Since(made))
 		ingested += len(ev)
 	}
@@ -295,17 +286,12 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 	if ingested == 0 || len(refresh) == 0 {
 		tb.Fatalf("nothing measured in %s: %d events, %d refreshes", wall, ingested, len(refresh))
 	}
-	var mat time.Duration
-	for _, d := range materialize {
-		mat += d
-	}
 	return livePoint{
 		ingested: ingested, rate: float64(ingested) / wall.Seconds(),
 		freshP50: quantile(fresh, 0.5), freshP99: quantile(fresh, 0.99),
 		refreshP50: quantile(refresh, 0.5), refreshMax: quantile(refresh, 1),
 		appP99: quantile(app, 0.99), analystP99: quantile(analyst, 0.99), reads: len(app) + len(analyst),
 		cpuPerM: cpu.Seconds() / float64(ingested) * 1e6, cores: cpu.Seconds() / wall.Seconds(),
-		materializeMean: mat / time.Duration(len(materialize)),
 	}
 }
 
@@ -336,17 +322,6 @@ func procStatusMB(field string) float64 {
 	return math.NaN()
 }
 
-func shortCount(n int) string {
-	switch {
-	case n >= 1_000_000 && n%100_000 == 0:
-		return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) + "M"
-	case n >= 1_000_000:
-		return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + "M"
-	default:
-		return strconv.FormatFloat(float64(n)/1e3, 'f', 0, 64) + "k"
-	}
-}
-
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
 }
@@ -365,7 +340,7 @@ func liveTable(points []livePoint) string {
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, p := range points {
 		fmt.Fprintf(&b, "| %s | %.0f | %s / %s | %s / %s | %s | %s | %.1f (%.2f) | %.1f | %.0f (%.0f) |\n",
-			shortCount(p.events), p.rate, ms(p.freshP50), ms(p.freshP99), ms(p.refreshP50), ms(p.refreshMax),
+			benchchart.Short(float64(p.events)), p.rate, ms(p.freshP50), ms(p.freshP99), ms(p.refreshP50), ms(p.refreshMax),
 			ms(p.appP99), ms(p.analystP99), p.cpuPerM, p.cores, p.diskPerEvent, p.rssMB, p.hwmMB)
 	}
 	return b.String()

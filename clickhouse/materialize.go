@@ -11,6 +11,7 @@ import (
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/rebatehq/rebate"
 )
@@ -30,18 +31,11 @@ const materializeChunk = 5_000
 // fraud signals of what c touches (materializeSignals), which change no
 // figure.
 func (db *DB) Materialize(ctx context.Context, c rebate.Changes) error {
-	keys := maps.Clone(c.Orders)
 	more, err := db.userOrderKeys(ctx, c)
 	if err != nil {
 		return err
 	}
-	for _, k := range more {
-		if keys == nil {
-			keys = map[rebate.OrderKey]bool{}
-		}
-		keys[k] = true
-	}
-	if err := db.materialize(ctx, slices.Collect(maps.Keys(keys)), c.ClickMinutes); err != nil {
+	if err := db.materialize(ctx, withOrders(c.Orders, more), c.ClickMinutes); err != nil {
 		return err
 	}
 	return db.materializeSignals(ctx, c)
@@ -62,18 +56,11 @@ func (db *DB) materializeSignals(ctx context.Context, c rebate.Changes) error {
 		return nil
 	}
 	th := db.signals.Thresholds()
-	keys := maps.Clone(c.Orders)
 	cleared, err := db.clickOrderKeys(ctx, c)
 	if err != nil {
 		return err
 	}
-	for _, k := range cleared {
-		if keys == nil {
-			keys = map[rebate.OrderKey]bool{}
-		}
-		keys[k] = true
-	}
-	for part := range slices.Chunk(slices.Collect(maps.Keys(keys)), materializeChunk) {
+	for part := range slices.Chunk(withOrders(c.Orders, cleared), materializeChunk) {
 		if err := db.exec(ctx, "materialize_no_click_signals", ch.Parameters{"keys": keyArray(part)}); err != nil {
 			return err
 		}
@@ -144,6 +131,18 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 		}
 	}
 	return nil
+}
+
+// withOrders is the keys of orders and more, each once.
+func withOrders(orders map[rebate.OrderKey]bool, more []rebate.OrderKey) []rebate.OrderKey {
+	all := maps.Clone(orders)
+	if all == nil {
+		all = map[rebate.OrderKey]bool{}
+	}
+	for _, k := range more {
+		all[k] = true
+	}
+	return slices.Collect(maps.Keys(all))
 }
 
 // clickOrderKeys are the orders c's clicks may change the no-click signal
@@ -249,28 +248,38 @@ func (db *DB) PriceAll(ctx context.Context, progress func(done, total int)) erro
 
 // orderKeys runs a query listing order keys (merchant, placed_at, order, user).
 func (db *DB) orderKeys(ctx context.Context, name string, p ch.Parameters) ([]rebate.OrderKey, error) {
-	q, ok := db.queries.Get(name)
-	if !ok {
-		return nil, fmt.Errorf("no query %s", name)
-	}
-	if execObserver != nil {
-		defer execObserver(name)()
-	}
-	rows, err := db.conn.Query(ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(nil))), q.SQL)
-	if err != nil {
-		return nil, domainError(name, err)
-	}
-	defer rows.Close()
 	var out []rebate.OrderKey
-	for rows.Next() {
+	err := db.each(ctx, name, p, func(rows driver.Rows) error {
 		var k rebate.OrderKey
 		if err := rows.Scan(&k.MerchantID, &k.PlacedAt, &k.OrderID, &k.UserID); err != nil {
-			return nil, domainError(name, err)
+			return err
 		}
 		k.PlacedAt = k.PlacedAt.UTC()
 		out = append(out, k)
+		return nil
+	})
+	return out, err
+}
+
+// each runs a named query with its parameters and settings and calls scan
+// for every row.
+func (db *DB) each(ctx context.Context, name string, p ch.Parameters, scan func(driver.Rows) error) error {
+	q, ok := db.queries.Get(name)
+	if !ok {
+		return fmt.Errorf("no query %s", name)
 	}
-	return out, domainError(name, rows.Err())
+	defer observe(name)()
+	rows, err := db.conn.Query(ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(nil))), q.SQL)
+	if err != nil {
+		return domainError(name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return domainError(name, err)
+		}
+	}
+	return domainError(name, rows.Err())
 }
 
 // materializeMinutes runs a per-minute query for buckets, read by the
@@ -292,6 +301,14 @@ func (db *DB) materializeMinutes(ctx context.Context, name string, buckets map[r
 // starts; what it returns, as it ends: the cost of Materialize by statement.
 var execObserver func(name string) func()
 
+// observe is execObserver's start for the statement name, or nothing.
+func observe(name string) func() {
+	if execObserver == nil {
+		return func() {}
+	}
+	return execObserver(name)
+}
+
 // exec runs a named statement with its parameters and settings.
 func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 	q, ok := db.queries.Get(name)
@@ -302,9 +319,7 @@ func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 	// is allowed by default: refusing would stall ingestion on valid events
 	// that no retry fixes (as InsertEvents).
 	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(ch.Settings{"throw_on_max_partitions_per_insert_block": 0})))
-	if execObserver != nil {
-		defer execObserver(name)()
-	}
+	defer observe(name)()
 	err := db.conn.Exec(ctx, q.SQL)
 	return domainError(name, err)
 }

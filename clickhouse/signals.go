@@ -109,20 +109,19 @@ func (db *DB) ApplySignals(ctx context.Context, c SignalConfig) (bool, error) {
 	// every user with orders and every invited member, a chunk at a time:
 	// the views read by key, so each chunk reads its users' rows only.
 	th := db.signals.Thresholds()
-	for _, s := range []struct{ list, name string }{
-		{"list_signal_users", "materialize_user_signals"},
-		{"list_invited_members", "materialize_farm_signals"},
+	for _, s := range []struct {
+		list, name string
+		params     func(users string, th rebate.SignalThresholds) ch.Parameters
+	}{
+		{"list_signal_users", "materialize_user_signals", userSignalParams},
+		{"list_invited_members", "materialize_farm_signals", farmSignalParams},
 	} {
 		users, err := db.userIDs(ctx, s.list)
 		if err != nil {
 			return false, err
 		}
 		for part := range slices.Chunk(users, materializeChunk) {
-			p := userSignalParams(uintArray(part), th)
-			if s.name == "materialize_farm_signals" {
-				p = farmSignalParams(uintArray(part), th)
-			}
-			if err := db.exec(ctx, s.name, p); err != nil {
+			if err := db.exec(ctx, s.name, s.params(uintArray(part), th)); err != nil {
 				return false, err
 			}
 		}
@@ -132,24 +131,16 @@ func (db *DB) ApplySignals(ctx context.Context, c SignalConfig) (bool, error) {
 
 // userIDs runs a query listing user ids.
 func (db *DB) userIDs(ctx context.Context, name string) ([]uint64, error) {
-	q, ok := db.queries.Get(name)
-	if !ok {
-		return nil, fmt.Errorf("no query %s", name)
-	}
-	rows, err := db.conn.Query(ch.Context(ctx, ch.WithSettings(q.settings(nil))), q.SQL)
-	if err != nil {
-		return nil, domainError(name, err)
-	}
-	defer rows.Close()
 	var out []uint64
-	for rows.Next() {
+	err := db.each(ctx, name, nil, func(rows driver.Rows) error {
 		var u uint64
 		if err := rows.Scan(&u); err != nil {
-			return nil, domainError(name, err)
+			return err
 		}
 		out = append(out, u)
-	}
-	return out, domainError(name, rows.Err())
+		return nil
+	})
+	return out, err
 }
 
 // thresholdsText is th as recorded in service_settings.

@@ -63,12 +63,12 @@ type proc struct {
 	name string
 	cmd  *exec.Cmd
 	done chan error
-	out  *lockedBuffer
+	out  *logBuffer
 }
 
 func startProc(tb testing.TB, name string, cmd *exec.Cmd) *proc {
 	tb.Helper()
-	p := &proc{name: name, cmd: cmd, done: make(chan error, 1), out: &lockedBuffer{}}
+	p := &proc{name: name, cmd: cmd, done: make(chan error, 1), out: &logBuffer{}}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if dir := os.Getenv("REBATE_BENCH_LOGS"); dir != "" { // each process's output, to look inside a run
 		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.log", strings.Fields(name)[len(strings.Fields(name))-1], time.Now().UnixNano())))
@@ -116,28 +116,6 @@ func (p *proc) stop(tb testing.TB) *syscall.Rusage {
 		tb.Fatalf("%s did not stop\n%s", p.name, p.out.tail(4000))
 	}
 	return p.cmd.ProcessState.SysUsage().(*syscall.Rusage)
-}
-
-// lockedBuffer collects a process's output for the failure message.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.b.Len() > 1<<20 {
-		l.b.Reset()
-	}
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) tail(n int) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.b.String()
-	return s[max(0, len(s)-n):]
 }
 
 // buildRebate builds the binary under test once per benchmark binary, or

@@ -139,19 +139,29 @@ func waitCommitted(t testing.TB, kc kafka.Config, d time.Duration) {
 // waitCommittedWhile is waitCommitted that also fails at once if r stops.
 func waitCommittedWhile(t testing.TB, kc kafka.Config, r *running, d time.Duration) {
 	t.Helper()
+	waitCommittedEach(t, kc, d, func() {
+		if r == nil {
+			return
+		}
+		select {
+		case err := <-r.done:
+			r.done <- err
+			t.Fatalf("the ingester stopped before committing the topic: %v", err)
+		default:
+		}
+	})
+}
+
+// waitCommittedEach is waitCommitted that calls each before every look at
+// the offsets: a check that must hold all the way.
+func waitCommittedEach(t testing.TB, kc kafka.Config, d time.Duration, each func()) {
+	t.Helper()
 	adm := kadm.NewClient(client(t, kc))
 	ctx := context.Background()
 	deadline := time.Now().Add(d)
 	var last string
 	for time.Now().Before(deadline) {
-		if r != nil {
-			select {
-			case err := <-r.done:
-				r.done <- err
-				t.Fatalf("the ingester stopped before committing the topic: %v", err)
-			default:
-			}
-		}
+		each()
 		ends, err := adm.ListEndOffsets(ctx, topic)
 		if err == nil {
 			var committed kadm.OffsetResponses
@@ -276,6 +286,12 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// tail is the last n bytes written: a process's last words for a failure.
+func (l *logBuffer) tail(n int) string {
+	s := l.String()
+	return s[max(0, len(s)-n):]
 }
 
 func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }

@@ -267,11 +267,7 @@ func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[st
 	in.mu.Unlock()
 	var err error
 	if sealed != nil {
-		if err = in.flushOnce(ctx, sealed, "revoke"); err == nil {
-			in.mu.Lock()
-			in.pending = nil
-			in.mu.Unlock()
-		}
+		err = in.storeSealed(ctx, sealed, "revoke")
 	}
 	stored := false
 	if err == nil && !filling.empty() {
@@ -348,11 +344,7 @@ func (in *Ingester) shutdown() error {
 	in.mu.Unlock()
 	var err error
 	if sealed != nil {
-		if err = in.flushOnce(ctx, sealed, sealed.reason); err == nil {
-			in.mu.Lock()
-			in.pending = nil
-			in.mu.Unlock()
-		}
+		err = in.storeSealed(ctx, sealed, sealed.reason)
 	}
 	if err == nil {
 		if err = in.flushOnce(ctx, filling, "shutdown"); err == nil {

@@ -139,7 +139,14 @@ func (in *Ingester) attempt(ctx context.Context, b *batch) error {
 	if !current {
 		return nil
 	}
-	err := in.flushOnce(ctx, b, b.reason)
+	return in.storeSealed(ctx, b, b.reason)
+}
+
+// storeSealed makes one attempt to store the sealed batch b (the flusher's,
+// a revoke callback's, the shutdown's). Stored, it leaves the pipeline,
+// emptied for reuse, and the loop may seal the next. Under flushMu.
+func (in *Ingester) storeSealed(ctx context.Context, b *batch, reason string) error {
+	err := in.flushOnce(ctx, b, reason)
 	if err == nil {
 		in.mu.Lock()
 		in.pending = nil

@@ -99,13 +99,7 @@ func TestDecodingOverlapsInsert(t *testing.T) {
 	}
 	committedOK()
 	close(sink.open)
-	deadline := time.Now().Add(60 * time.Second)
-	for !allCommitted(t, adm) {
-		committedOK()
-		if time.Now().After(deadline) {
-			t.Fatal("not committed within 60 s")
-		}
-	}
+	waitCommittedEach(t, kc, 60*time.Second, committedOK)
 	committedOK()
 	var n uint64
 	if err := s.db.Conn().QueryRow(context.Background(), "SELECT uniqExact(event_id) FROM events").Scan(&n); err != nil {
@@ -114,27 +108,6 @@ func TestDecodingOverlapsInsert(t *testing.T) {
 	if want := distinctIDs(s.stream.Events); n != uint64(want) {
 		t.Errorf("%d events stored, want %d", n, want)
 	}
-}
-
-// allCommitted reports whether the group committed every record of the topic.
-func allCommitted(t *testing.T, adm *kadm.Client) bool {
-	t.Helper()
-	ctx := context.Background()
-	ends, err := adm.ListEndOffsets(ctx, topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	committed, err := adm.FetchOffsets(ctx, group)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := true
-	ends.Each(func(o kadm.ListedOffset) {
-		if c, ok := committed.Lookup(topic, o.Partition); !ok || c.At < o.Offset {
-			done = false
-		}
-	})
-	return done
 }
 
 // TestRevokeWhileInserting: a member holds a batch ClickHouse is still

@@ -104,12 +104,12 @@ func (c Chart) panel(b *strings.Builder, p Panel, ox, oy int) {
 	for i := 0; i <= 4; i++ {
 		v := top * float64(i) / 4
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", x0+1, py(v), x1, py(v))
-		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n", x0-4, py(v)+4, short(v))
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n", x0-4, py(v)+4, Short(v))
 	}
 	fmt.Fprintf(b, `<text x="%d" y="%.1f" transform="rotate(-90 %d %.1f)" text-anchor="middle">%s</text>`+"\n",
 		ox+12, (y0+y1)/2, ox+12, (y0+y1)/2, html.EscapeString(p.Unit))
 	for _, x := range c.X {
-		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", px(x), y0+14, short(x))
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", px(x), y0+14, Short(x))
 	}
 	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", (x0+x1)/2, y0+30, html.EscapeString(c.XLabel))
 	if p.Goal > 0 {
@@ -154,8 +154,9 @@ func niceCeil(v float64) float64 {
 	return 10 * p
 }
 
-// short prints 30000000 as 30M, 2500 as 2.5k, 0.25 as 0.25.
-func short(v float64) string {
+// Short prints 30000000 as 30M, 2500 as 2.5k, 0.25 as 0.25: the chart's
+// labels, and a count named the same way elsewhere.
+func Short(v float64) string {
 	switch a := math.Abs(v); {
 	case a >= 1e9:
 		return strconv.FormatFloat(v/1e9, 'g', 3, 64) + "G"
