@@ -93,6 +93,9 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 	for _, k := range keys {
 		orderMinutes[rebate.MerchantMinute{MerchantID: k.MerchantID, Minute: k.PlacedAt.UTC().Truncate(time.Minute)}] = true
 		days[rebate.UserDay{UserID: k.UserID, Day: k.PlacedAt.UTC().Truncate(24 * time.Hour)}] = true
+		// An order counts in the busiest hour of the day before too when
+		// that hour, starting up to an hour earlier, crosses midnight.
+		days[rebate.UserDay{UserID: k.UserID, Day: k.PlacedAt.UTC().Add(-time.Hour).Truncate(24 * time.Hour)}] = true
 		users[k.UserID] = true
 	}
 	for part := range slices.Chunk(keys, materializeChunk) {

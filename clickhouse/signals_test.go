@@ -264,6 +264,71 @@ func TestVelocitySignal(t *testing.T) {
 	e.raised(rebate.Velocity)
 }
 
+// TestUserSignalsAtDayEdges: cancel_rate and velocity add up days
+// (user_days), so what lies across a day's edge must count as it does over
+// orders, batch after batch: an hour that starts before midnight and fills
+// up after it, and the window's first day, cut at the millisecond.
+func TestUserSignalsAtDayEdges(t *testing.T) {
+	e := newSignalEnv(t, clickhouse.SignalConfig{})
+	var c craft
+	midnight := t0.Truncate(24 * time.Hour).Add(24 * time.Hour)
+	// User 1: 9 orders from 23:10 to 23:50, then 2 more after midnight in
+	// a later batch: 11 in the hour from 23:10, across two days.
+	for i := range 9 {
+		c.order(fmt.Sprintf("u1-%d", i), 1, 1, midnight.Add(-50*time.Minute+time.Duration(i)*5*time.Minute), rebate.OrderPaid)
+	}
+	// User 2: 11 orders in the hour from 23:30, all in one batch.
+	for i := range 11 {
+		c.order(fmt.Sprintf("u2-%d", i), 2, 1, midnight.Add(-30*time.Minute+time.Duration(i)*5*time.Minute), rebate.OrderPaid)
+	}
+	e.insert(c.take())
+	if got := e.raised(rebate.Velocity); len(got) != 1 || got[0].UserID != 2 {
+		t.Fatalf("before the hour filled up: %+v", got)
+	}
+	c.order("u1-9", 1, 1, midnight, rebate.OrderPaid)
+	c.order("u1-10", 1, 1, midnight.Add(9*time.Minute+59*time.Second), rebate.OrderPaid)
+	e.insert(c.take())
+	got := e.raised(rebate.Velocity)
+	if len(got) != 2 || got[1].UserID != 1 || !got[1].At.Equal(midnight.Add(-50*time.Minute)) || got[1].Orders != 11 {
+		t.Fatalf("after the hour filled up across midnight: %+v", got)
+	}
+	// A cancellation of the hour's first order works out its day again
+	// alone, which must still count the orders after midnight.
+	c.order("u1-0", 1, 1, midnight.Add(-50*time.Minute), rebate.OrderCancelled)
+	e.insert(c.take())
+	if got := e.raised(rebate.Velocity); len(got) != 2 {
+		t.Fatalf("after a cancellation before midnight: %+v", got)
+	}
+
+	// User 3: 10 orders, 7 void, the latest at latest; 1 void on the
+	// window's first day at latest - 30 days exactly (in), 1 void a
+	// millisecond earlier (out): 8 void of 11, raised.
+	latest := t0.Add(40 * 24 * time.Hour)
+	for i := range 10 {
+		typs := []rebate.EventType{rebate.OrderPaid, rebate.OrderSettled}
+		if i < 7 {
+			typs = []rebate.EventType{rebate.OrderPaid, rebate.OrderCancelled}
+		}
+		c.order(fmt.Sprintf("u3-%d", i), 3, 1, latest.Add(-time.Duration(i)*24*time.Hour), typs...)
+	}
+	c.order("u3-first", 3, 1, latest.Add(-30*24*time.Hour), rebate.OrderPaid, rebate.OrderCancelled)
+	c.order("u3-before", 3, 1, latest.Add(-30*24*time.Hour-time.Millisecond), rebate.OrderPaid, rebate.OrderCancelled)
+	e.insert(c.take())
+	if got := e.raised(rebate.CancelRate); len(got) != 1 || got[0].UserID != 3 || got[0].Orders != 11 || got[0].Voided != 8 {
+		t.Fatalf("cancel rate over the window's first day: %+v", got)
+	}
+	// A later order moves the window a day on: the first-day void falls
+	// out (8 void of 11 becomes 7 of 11, not more than 70%).
+	c.order("u3-later", 3, 1, latest.Add(24*time.Hour), rebate.OrderPaid)
+	e.insert(c.take())
+	if got := e.raised(rebate.CancelRate); len(got) != 0 {
+		t.Fatalf("after the window moved on: %+v", got)
+	}
+	if !e.withdrawn(rebate.CancelRate, 3, "") {
+		t.Error("user 3's signal was not withdrawn")
+	}
+}
+
 // TestInviteFarmSignal: an inviter with at least 10 invitees (the default)
 // and no settled order among them; one settlement withdraws it.
 func TestInviteFarmSignal(t *testing.T) {

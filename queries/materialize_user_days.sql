@@ -1,14 +1,31 @@
 -- Works out again, whole, the days {buckets} (user, day of placed_at) of the
--- users {users}: the rebate and count of their paid and settled orders, from
--- order_prices. Every order of a day is grouped, void ones too, so a day
--- whose orders all turned void is written with zeros, never left stale.
+-- users {users} from order_prices: the rebate and count of their paid and
+-- settled orders; every order and the void ones; the busiest hour starting
+-- at one of the day's orders. Every order of a day is grouped, void ones
+-- too, so a day whose orders all turned void is written with zeros, never
+-- left stale. An hour starting late in a day ends the next, so the orders of
+-- the first hour after each day are read too (they count, but are not
+-- grouped). The caller names the day before an order's hour as well when
+-- the hour crosses midnight (materialize.go).
 -- for: service (the ingester keeps the days after each batch it stores)
-INSERT INTO user_days (day, user_id, rebate, orders, version)
-WITH 1 AS PAID, 2 AS SETTLED
-SELECT toDate(placed_at) AS day, user_id, sumIf(rebate, state IN (PAID, SETTLED)), countIf(state IN (PAID, SETTLED)),
+INSERT INTO user_days (day, user_id, rebate, orders, placed, voided, busiest, busiest_at, version)
+WITH 1 AS PAID, 2 AS SETTLED, 3 AS VOID
+SELECT day, user_id,
+    sumIf(rebate, state IN (PAID, SETTLED)), countIf(state IN (PAID, SETTLED)),
+    count(), countIf(state = VOID),
+    toUInt32(max(in_hour)), argMax(placed_at, (in_hour, -toUnixTimestamp64Milli(placed_at))),
     toUnixTimestamp64Nano(now64(9))
-FROM order_prices FINAL
-WHERE (merchant_id, placed_at, order_id) IN
-      (SELECT merchant_id, placed_at, order_id FROM user_orders
-       WHERE user_id IN {users:Array(UInt64)} AND (user_id, toDate(placed_at)) IN {buckets:Array(Tuple(UInt64, Date))})
+FROM
+(
+    SELECT user_id, placed_at, toDate(placed_at) AS day, state, rebate,
+        count() OVER (PARTITION BY user_id ORDER BY toUnixTimestamp64Milli(placed_at)
+                      RANGE BETWEEN CURRENT ROW AND 3599999 FOLLOWING) AS in_hour
+    FROM order_prices FINAL
+    WHERE (merchant_id, placed_at, order_id) IN
+          (SELECT merchant_id, placed_at, order_id FROM user_orders
+           WHERE user_id IN {users:Array(UInt64)} AND
+                 ((user_id, toDate(placed_at)) IN {buckets:Array(Tuple(UInt64, Date))} OR
+                  (user_id, toDate(placed_at - INTERVAL 1 HOUR)) IN {buckets:Array(Tuple(UInt64, Date))}))
+)
+WHERE (user_id, day) IN {buckets:Array(Tuple(UInt64, Date))}
 GROUP BY day, user_id

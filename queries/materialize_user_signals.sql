@@ -1,13 +1,19 @@
 -- Works out again, whole, the cancel_rate and velocity signals of the users
 -- {users}, raised or not, with a newer version, at the thresholds
 -- {cancel_share}, {cancel_min_orders} and {orders_per_hour}: one row of each
--- per user, from their orders as they stand (orders FINAL):
+-- per user, from their days in user_days (Materialize has just worked out
+-- the days of the same orders) and the orders of two days (orders FINAL):
 --   cancel_rate  over the 30 days up to the user's latest placed_at (both
 --                ends included), at least {cancel_min_orders} orders of which
 --                more than {cancel_share} are void (cancelled or reversed);
 --   velocity     more than {orders_per_hour} orders placed in one hour
 --                [t, t + 1 h); the evidence is the busiest such hour, the
 --                earliest of equals, which starts at an order's placed_at.
+-- Both add up days, not orders, so a batch's cost follows the days its users
+-- ordered on, not how many orders they ever placed: the whole days after the
+-- first of the 30 add up (the last one holds the latest order), and only the
+-- first day's orders are read, with the last day's for the latest placed_at.
+-- The busiest hour of all time is the busiest of the days' busiest hours.
 -- Written here, not as a parameterized view (000094, dropped by 000102),
 -- which cost about twice the CPU for the same SELECT.
 -- for: service (the ingester works out the signals each batch it stores touches)
@@ -33,31 +39,43 @@ FROM
         toUInt32(0) AS settled
     FROM
     (
-        SELECT
-            user_id,
-            any(last_placed) AS latest,
-            toUInt32(countIf(placed_at >= last_placed - toIntervalDay(30))) AS recent,
-            toUInt32(countIf(placed_at >= last_placed - toIntervalDay(30) AND state = 3)) AS recent_void,
-            toUInt32(max(in_hour)) AS busiest,
-            argMax(placed_at, (in_hour, -toUnixTimestamp64Milli(placed_at))) AS busiest_at
+        -- The user's days: the 30 days up to the latest and the busiest hour of all.
+        SELECT user_id, last_day,
+            sumIf(placed, day > last_day - 30) AS mid, sumIf(voided, day > last_day - 30) AS mid_void,
+            max(busiest) AS top, argMax(busiest_at, (busiest, -toUnixTimestamp64Milli(busiest_at))) AS top_at
         FROM
         (
-            SELECT
-                user_id, placed_at, state,
-                max(placed_at) OVER (PARTITION BY user_id) AS last_placed,
-                count() OVER (PARTITION BY user_id ORDER BY toUnixTimestamp64Milli(placed_at)
-                              RANGE BETWEEN CURRENT ROW AND 3599999 FOLLOWING) AS in_hour
+            SELECT user_id, day, placed, voided, busiest, busiest_at, max(day) OVER (PARTITION BY user_id) AS last_day
+            FROM user_days FINAL
+            WHERE user_id IN {users:Array(UInt64)}
+        )
+        GROUP BY user_id, last_day
+    ) AS d
+    INNER JOIN
+    (
+        -- The orders of each user's first and last day of the window: the
+        -- latest order, and those of the first day at most 30 days before it.
+        SELECT user_id, any(last_placed) AS latest,
+            countIf(toDate(placed_at) = toDate(last_placed) - 30 AND placed_at >= last_placed - toIntervalDay(30)) AS edge,
+            countIf(toDate(placed_at) = toDate(last_placed) - 30 AND placed_at >= last_placed - toIntervalDay(30) AND state = 3) AS edge_void
+        FROM
+        (
+            SELECT user_id, placed_at, state, max(placed_at) OVER (PARTITION BY user_id) AS last_placed
             FROM orders FINAL
             WHERE (merchant_id, placed_at, order_id) IN
-                  (SELECT merchant_id, placed_at, order_id FROM user_orders WHERE user_id IN {users:Array(UInt64)})
+                  (SELECT merchant_id, placed_at, order_id FROM user_orders
+                   WHERE user_id IN {users:Array(UInt64)} AND (user_id, toDate(placed_at)) IN
+                         (SELECT user_id, arrayJoin([last, last - 30])
+                          FROM (SELECT user_id, max(day) AS last FROM user_days
+                                WHERE user_id IN {users:Array(UInt64)} GROUP BY user_id)))
         )
         GROUP BY user_id
-    )
+    ) AS e USING (user_id)
     ARRAY JOIN
     [
-        ('cancel_rate', recent >= {cancel_min_orders:UInt32} AND recent_void > recent * {cancel_share:Decimal(9, 4)},
-         latest, latest - toIntervalDay(30), latest, recent, recent_void),
-        ('velocity', busiest > {orders_per_hour:UInt32},
-         busiest_at, busiest_at, busiest_at + toIntervalHour(1), busiest, toUInt32(0))
+        ('cancel_rate', mid + edge >= {cancel_min_orders:UInt32} AND mid_void + edge_void > (mid + edge) * {cancel_share:Decimal(9, 4)},
+         latest, latest - toIntervalDay(30), latest, toUInt32(mid + edge), toUInt32(mid_void + edge_void)),
+        ('velocity', top > {orders_per_hour:UInt32},
+         top_at, top_at, top_at + toIntervalHour(1), top, toUInt32(0))
     ] AS s
 )
