@@ -109,7 +109,7 @@ func (p *proc) cpu(tb testing.TB) time.Duration {
 // until then, this test process's (the broker holding every produced
 // event), over to the child's. A child that never grew past the test
 // process reported the test process's peak (measured: 384 MB for an
-// ingester whose VmHWM was 231 MB).
+// ingester whose VmHWM was 226 MB).
 func (p *proc) peakRSS(tb testing.TB) int64 {
 	tb.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid()))
