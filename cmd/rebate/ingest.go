@@ -58,8 +58,9 @@ func (c *ingestCmd) run(ctx context.Context, env *environment) error {
 		// --batch-rows, measured) makes the collector run before that,
 		// for little CPU (docs/benchmarks.md, issue 15). Set here, not in
 		// package ingest: it is the whole process's, and rebate up shares
-		// its process with the API.
-		debug.SetMemoryLimit(int64(c.MemoryLimit))
+		// its process with the API. The previous limit is back when the
+		// command returns: tests run it in their own process.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(c.MemoryLimit)))
 	}
 	reg := newRegistry()
 	stopMetrics, err := serveMetrics(c.MetricsListen, reg)
