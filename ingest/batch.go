@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
@@ -24,20 +25,44 @@ func partOf(r *kgo.Record) partition { return partition{r.Topic, r.Partition} }
 // span is the range of offsets a batch holds from one partition.
 type span struct {
 	first, last int64
-	lastRecord  *kgo.Record // committing it commits the span
+	epoch       int32 // the leader epoch of the record at last, for its commit
 }
 
 // reject is a record bound for the dead-letter topic.
 type reject struct {
-	rec    *kgo.Record
+	rec    *kgo.Record // the batch's own copy: never a record of the client's fetches
 	reason string
 	field  string // the contract field; "clickhouse" for a row ClickHouse refused
+	event  int    // the index of a refused row in the batch's events
+}
+
+// origin is where an event's record came from, and where its key and value
+// are kept in the batch's raw bytes (the value right after the key).
+type origin struct {
+	topic      string
+	off        int64
+	at         int // the key's start in batch.raw
+	part       int32
+	klen, vlen int32 // the key's and the value's length
+	hdrs       int32 // 1 + the index of the record's headers in batch.hdrs; 0 for none
 }
 
 // batch is what the ingester holds between flushes.
+//
+// It keeps no *kgo.Record of the client's: each points into a slab of
+// records and a buffer of decompressed bytes that franz-go allocates per
+// record batch, so holding one record keeps hundreds alive, and holding
+// all of them kept every fetched byte twice over (the records and their
+// buffers were half the ingester's live heap in bulk, measured). The raw
+// bytes a batch still needs, the key and value of each event for its
+// content token and for a dead letter of a row refused at flush (a conflict,
+// a row ClickHouse refuses), are copied into raw, one buffer kept from
+// batch to batch.
 type batch struct {
 	events  []rebate.Event
-	recs    []*kgo.Record // the record of each event
+	origins []origin             // the record of each event
+	raw     []byte               // the events' keys and values, back to back
+	hdrs    [][]kgo.RecordHeader // the headers of the events' records that have some
 	rejects []reject
 	spans   map[partition]*span
 	bytes   int
@@ -53,15 +78,16 @@ type batch struct {
 func newBatch() *batch { return &batch{spans: map[partition]*span{}} }
 
 // reset empties b for reuse, keeping its slices' room: a batch of 100,000
-// events is ~17 MB of events and ~1 MB of record pointers, which growing
-// anew for every batch allocated twice over (measured: a third of the
-// ingester's allocations). The pointers are cleared so that the records
-// and strings of the old batch are not kept alive.
+// events is ~17 MB of events, ~5 MB of origins and its raw bytes, which
+// growing anew for every batch allocated twice over (measured: a third of
+// the ingester's allocations). The strings of the old events are cleared so
+// that they are not kept alive.
 func (b *batch) reset() {
 	clear(b.events[:cap(b.events)])
-	clear(b.recs[:cap(b.recs)])
+	clear(b.origins[:cap(b.origins)])
+	clear(b.hdrs)
 	clear(b.spans)
-	*b = batch{events: b.events[:0], recs: b.recs[:0], spans: b.spans}
+	*b = batch{events: b.events[:0], origins: b.origins[:0], raw: b.raw[:0], hdrs: b.hdrs[:0], spans: b.spans}
 }
 
 func (b *batch) empty() bool { return len(b.spans) == 0 }
@@ -81,25 +107,66 @@ func (b *batch) note(r *kgo.Record) {
 		s = &span{first: r.Offset}
 		b.spans[p] = s
 	}
-	s.last, s.lastRecord = r.Offset, r
+	s.last, s.epoch = r.Offset, r.LeaderEpoch
 	b.bytes += len(r.Value)
 }
 
+// add appends the event decoded from r, with a copy of r's key, value and
+// headers: r itself is not kept.
 func (b *batch) add(r *kgo.Record, e rebate.Event) {
 	b.note(r)
 	b.events = append(b.events, e)
-	b.recs = append(b.recs, r)
+	o := origin{topic: r.Topic, part: r.Partition, off: r.Offset, at: len(b.raw), klen: int32(len(r.Key)), vlen: int32(len(r.Value))}
+	b.raw = append(append(b.raw, r.Key...), r.Value...)
+	if len(r.Headers) > 0 {
+		b.hdrs = append(b.hdrs, cloneHeaders(r.Headers))
+		o.hdrs = int32(len(b.hdrs))
+	}
+	b.origins = append(b.origins, o)
 }
 
+// reject keeps a copy of r for the dead-letter topic.
 func (b *batch) reject(r *kgo.Record, reason, field string) {
 	b.note(r)
-	b.rejects = append(b.rejects, reject{rec: r, reason: reason, field: field})
+	c := &kgo.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp, LeaderEpoch: r.LeaderEpoch,
+		Key: bytes.Clone(r.Key), Value: bytes.Clone(r.Value), Headers: cloneHeaders(r.Headers)}
+	b.rejects = append(b.rejects, reject{rec: c, reason: reason, field: field, event: -1})
 }
 
-func sources(recs []*kgo.Record) []rebate.Source {
-	out := make([]rebate.Source, len(recs))
-	for i, r := range recs {
-		out[i] = rebate.Source{Partition: r.Partition, Offset: r.Offset}
+func cloneHeaders(hs []kgo.RecordHeader) []kgo.RecordHeader {
+	if len(hs) == 0 {
+		return nil
+	}
+	out := make([]kgo.RecordHeader, len(hs))
+	for i, h := range hs {
+		out[i] = kgo.RecordHeader{Key: strings.Clone(h.Key), Value: bytes.Clone(h.Value)}
+	}
+	return out
+}
+
+func (o *origin) key(raw []byte) []byte { return raw[o.at : o.at+int(o.klen)] }
+func (o *origin) value(raw []byte) []byte {
+	return raw[o.at+int(o.klen) : o.at+int(o.klen)+int(o.vlen)]
+}
+
+// record rebuilds the record of event i, for the dead-letter topic. Its key
+// and value share b.raw: it is valid until b is reset.
+func (b *batch) record(i int) *kgo.Record {
+	o := &b.origins[i]
+	r := &kgo.Record{Topic: o.topic, Partition: o.part, Offset: o.off, Key: o.key(b.raw), Value: o.value(b.raw)}
+	if len(r.Key) == 0 {
+		r.Key = nil
+	}
+	if o.hdrs > 0 {
+		r.Headers = b.hdrs[o.hdrs-1]
+	}
+	return r
+}
+
+func sources(origins []origin) []rebate.Source {
+	out := make([]rebate.Source, len(origins))
+	for i, o := range origins {
+		out[i] = rebate.Source{Partition: o.part, Offset: o.off}
 	}
 	return out
 }
@@ -116,20 +183,20 @@ func (b *batch) token() string {
 	if b.tok != "" {
 		return b.tok
 	}
-	order := make([]int, len(b.recs))
+	order := make([]int, len(b.origins))
 	for i := range order {
 		order[i] = i
 	}
 	// One order whatever the interleaving of partitions in the fetches.
 	slices.SortStableFunc(order, func(i, j int) int {
-		x, y := b.recs[i], b.recs[j]
-		if c := strings.Compare(x.Topic, y.Topic); c != 0 {
+		x, y := &b.origins[i], &b.origins[j]
+		if c := strings.Compare(x.topic, y.topic); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(x.Partition, y.Partition); c != 0 {
+		if c := cmp.Compare(x.part, y.part); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.Offset, y.Offset)
+		return cmp.Compare(x.off, y.off)
 	})
 	h := sha256.New()
 	var num [8]byte
@@ -139,24 +206,25 @@ func (b *batch) token() string {
 		h.Write(p)
 	}
 	for _, i := range order {
-		r := b.recs[i]
-		field([]byte(r.Topic))
-		binary.BigEndian.PutUint64(num[:], uint64(r.Partition))
+		o := &b.origins[i]
+		field([]byte(o.topic))
+		binary.BigEndian.PutUint64(num[:], uint64(o.part))
 		h.Write(num[:])
-		binary.BigEndian.PutUint64(num[:], uint64(r.Offset))
+		binary.BigEndian.PutUint64(num[:], uint64(o.off))
 		h.Write(num[:])
-		field(r.Key)
-		field(r.Value)
+		field(o.key(b.raw))
+		field(o.value(b.raw))
 	}
 	b.tok = hex.EncodeToString(h.Sum(nil)[:16])
 	return b.tok
 }
 
-// commits lists the last record of each partition.
+// commits lists the last record of each partition, as much of it as a
+// commit reads.
 func (b *batch) commits() []*kgo.Record {
 	out := make([]*kgo.Record, 0, len(b.spans))
-	for _, s := range b.spans {
-		out = append(out, s.lastRecord)
+	for p, s := range b.spans {
+		out = append(out, &kgo.Record{Topic: p.topic, Partition: p.part, Offset: s.last, LeaderEpoch: s.epoch})
 	}
 	return out
 }
@@ -171,13 +239,13 @@ func (b *batch) drop(lost map[string][]int32) {
 		}
 	}
 	keep := 0
-	for i, r := range b.recs {
-		if !gone[partOf(r)] {
-			b.events[keep], b.recs[keep] = b.events[i], r
+	for i, o := range b.origins {
+		if !gone[partition{o.topic, o.part}] {
+			b.events[keep], b.origins[keep] = b.events[i], o
 			keep++
 		}
 	}
-	b.events, b.recs = b.events[:keep], b.recs[:keep]
+	b.truncate(keep)
 	b.rejects = slices.DeleteFunc(b.rejects, func(r reject) bool { return gone[partOf(r.rec)] })
 	for p := range gone {
 		delete(b.spans, p)
@@ -186,10 +254,18 @@ func (b *batch) drop(lost map[string][]int32) {
 	// The content changed, so does its token.
 	b.tok = ""
 	b.bytes = 0
-	for _, r := range b.recs {
-		b.bytes += len(r.Value)
+	for _, o := range b.origins {
+		b.bytes += int(o.vlen)
 	}
 	for _, r := range b.rejects {
 		b.bytes += len(r.rec.Value)
 	}
+}
+
+// truncate keeps the first n events, clearing the rest (their strings) so
+// that the room kept for the next batch holds nothing alive. The raw bytes
+// stay: the kept origins still point into them.
+func (b *batch) truncate(n int) {
+	clear(b.events[n:])
+	b.events, b.origins = b.events[:n], b.origins[:n]
 }

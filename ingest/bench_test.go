@@ -111,7 +111,11 @@ func startRebateIngest(b *testing.B, bin string, kc kafka.Config, _ *engineProc,
 }
 
 func (r ingestRun) cpu(b *testing.B) time.Duration { return r.p.cpu(b) }
-func (r ingestRun) stop(b *testing.B) int64        { return r.p.stop(b).Maxrss }
+func (r ingestRun) stop(b *testing.B) int64 {
+	peak := r.p.peakRSS(b)
+	r.p.stop(b)
+	return peak
+}
 
 // setup starts the engine c needs with a migrated database "rebate".
 func setup(b *testing.B, bin string, c consumer) (*engineProc, clickhouse.Config) {
@@ -160,7 +164,8 @@ func benchBulk(b *testing.B, bin string, c consumer, total int) {
 	rss := r.stop(b)
 	settled := settleMerges(b, cfg)
 	engineSettled := eng.cpu(b) - engine0
-	engineRSS := eng.stop(b).Maxrss
+	engineRSS := eng.peakRSS(b)
+	eng.stop(b)
 	var u usage
 	if c.name == "rebate" {
 		u.add("ingester", consumerCPU)

@@ -83,8 +83,15 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 			"(empty: rebate-ingest-<host name>; rebate up: rebate-up)", instanceID)
 	f.Duration(&c.SessionTimeout, "session-timeout", "REBATE_KAFKA_SESSION_TIMEOUT", 10*time.Second,
 		"how long the group waits for a silent member before moving its partitions", settings.DurationBetween(time.Second, 30*time.Minute))
+	// Two batches are held at once (one filling while the other is stored),
+	// ~400 bytes an event (decoded, its origin and a copy of its record):
+	// at 100,000 events the ingester's live heap is ~155 MB in bulk, which
+	// rebate ingest's soft memory limit keeps under 256 MB of RSS. Smaller
+	// batches need less memory but cost the engine more: each is inserted
+	// into every view and priced again (50,000: 219 MB, and 10-20% more CPU
+	// per event in all; docs/benchmarks.md, issue 15).
 	f.Int(&c.BatchRows, "batch-rows", "REBATE_INGEST_BATCH_ROWS", 100_000, "flush a batch at this many events", settings.Between(1, 10_000_000))
-	f.Int(&c.BatchBytes, "batch-bytes", "REBATE_INGEST_BATCH_BYTES", 32<<20, "flush a batch at this many record bytes", settings.Between(1024, 1<<31-1))
+	f.Int(&c.BatchBytes, "batch-bytes", "REBATE_INGEST_BATCH_BYTES", 16<<20, "flush a batch at this many record bytes", settings.Between(1024, 1<<31-1))
 	f.Duration(&c.FlushInterval, "flush-interval", "REBATE_INGEST_FLUSH_INTERVAL", 250*time.Millisecond,
 		"insert at most once per this interval; a record waits at most this long for its insert to begin", settings.Positive)
 	f.Duration(&c.InsertTimeout, "insert-timeout", "REBATE_INGEST_INSERT_TIMEOUT", 30*time.Second,

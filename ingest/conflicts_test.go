@@ -1,10 +1,14 @@
 package ingest_test
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/ingest"
@@ -47,7 +51,9 @@ func TestConflictingEventsAreKeptOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	// ...then the conflicting events, read by the next one.
-	produce(t, kc, records([]rebate.Event{order("settled", rebate.OrderSettled, 2), click(now.Add(-10 * time.Minute))}))
+	conflicting := records([]rebate.Event{order("settled", rebate.OrderSettled, 2), click(now.Add(-10 * time.Minute))})
+	conflicting[1].Headers = []kgo.RecordHeader{{Key: "trace", Value: []byte("t-1")}}
+	produce(t, kc, conflicting)
 	r := start(t, kc, db, cfg, ingest.Hooks{})
 	waitCommitted(t, kc, 30*time.Second)
 
@@ -70,6 +76,17 @@ func TestConflictingEventsAreKeptOut(t *testing.T) {
 	// window keeps a hash of each event, not the event).
 	if !strings.Contains(fields["user_id"], "conflict") || !strings.Contains(fields["event_id"], "conflict") {
 		t.Errorf("dead letters %v: want a conflict on user_id and one on event_id", fields)
+	}
+	// Each dead letter is its record byte for byte, headers too, though the
+	// batch no longer holds the records it decoded (it keeps copies).
+	for _, d := range dls {
+		i := slices.IndexFunc(conflicting, func(c *kgo.Record) bool { return bytes.Equal(c.Value, d.Value) && bytes.Equal(c.Key, d.Key) })
+		switch {
+		case i < 0:
+			t.Errorf("dead letter %q (key %q) is none of the conflicting records", d.Value, d.Key)
+		case i == 1 && kafka.Header(d, "trace") != "t-1":
+			t.Errorf("the click's dead letter lost its record's header: %v", d.Headers)
+		}
 	}
 	if got := metricValue(t, r, "rebate_ingest_conflicts_total"); got != 2 {
 		t.Errorf("conflicts metric %v, want 2", got)

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/rebatehq/rebate"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // errKafka marks a failure to produce dead letters: Kafka is the store of
@@ -126,8 +124,8 @@ func (in *Ingester) flushOnce(ctx context.Context, b *batch, reason string) erro
 			return err
 		}
 		b.inserted = true
-		stored, recs := storedEvents(b, refused)
-		in.guard.remember(stored, partitionsOf(recs))
+		stored, origins := storedEvents(b, refused)
+		in.guard.remember(stored, partitionsOf(origins))
 		b.stored.AddAll(stored)
 		in.m.insertSecs.Observe(time.Since(t0).Seconds())
 		in.m.inserted.Add(float64(len(b.events) - len(refused)))
@@ -174,7 +172,7 @@ func (in *Ingester) flushOnce(ctx context.Context, b *batch, reason string) erro
 // never blocks a partition; any other error fails the whole insert.
 func (in *Ingester) insert(ctx context.Context, b *batch, lo, hi int, token string) ([]reject, error) {
 	ictx, cancel := context.WithTimeout(ctx, in.cfg.InsertTimeout)
-	err := in.sink.InsertEvents(ictx, b.events[lo:hi], sources(b.recs[lo:hi]), token)
+	err := in.sink.InsertEvents(ictx, b.events[lo:hi], sources(b.origins[lo:hi]), token)
 	timedOut := err != nil && errors.Is(ictx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 	cancel()
 	if err == nil {
@@ -191,7 +189,7 @@ func (in *Ingester) insert(ctx context.Context, b *batch, lo, hi int, token stri
 	}
 	if hi-lo == 1 {
 		in.log.Warn("ClickHouse refused an event; sending it to the dead-letter topic", "event_id", b.events[lo].ID, "err", err)
-		return []reject{{rec: b.recs[lo], reason: "clickhouse: " + err.Error(), field: "clickhouse"}}, nil
+		return []reject{{rec: b.record(lo), reason: "clickhouse: " + err.Error(), field: "clickhouse", event: lo}}, nil
 	}
 	mid := lo + (hi-lo)/2
 	left, err := in.insert(ctx, b, lo, mid, token+"/l")
@@ -205,7 +203,7 @@ func (in *Ingester) insert(ctx context.Context, b *batch, lo, hi int, token stri
 // keepConflictsOut moves the events that break the rules of identity from
 // the batch to its rejects, and drops identical copies within it.
 func (in *Ingester) keepConflictsOut(ctx context.Context, b *batch) error {
-	keep, conflicts, err := in.guard.check(ctx, b.events, partitionsOf(b.recs), in.sink.Identities)
+	keep, conflicts, err := in.guard.check(ctx, b.events, partitionsOf(b.origins), in.sink.Identities)
 	if err != nil {
 		return fmt.Errorf("look up identities: %w", err)
 	}
@@ -213,37 +211,42 @@ func (in *Ingester) keepConflictsOut(ctx context.Context, b *batch) error {
 		return nil
 	}
 	for i, c := range conflicts {
-		b.rejects = append(b.rejects, reject{rec: b.recs[i], reason: c.Error(), field: c.Field})
+		b.rejects = append(b.rejects, reject{rec: b.record(i), reason: c.Error(), field: c.Field, event: -1})
 		in.m.conflicts.WithLabelValues(c.Field).Inc()
 	}
-	events, recs := make([]rebate.Event, 0, len(keep)), make([]*kgo.Record, 0, len(keep))
-	for _, i := range keep {
-		events, recs = append(events, b.events[i]), append(recs, b.recs[i])
+	// In place (keep is in order), so the batch's room is kept for the next.
+	for k, i := range keep {
+		b.events[k], b.origins[k] = b.events[i], b.origins[i]
 	}
-	b.events, b.recs, b.tok = events, recs, ""
+	b.truncate(len(keep))
+	b.tok = ""
 	return nil
 }
 
-// storedEvents are the batch's events, and their records, but those
+// storedEvents are the batch's events, and their origins, but those
 // ClickHouse refused.
-func storedEvents(b *batch, refused []reject) ([]rebate.Event, []*kgo.Record) {
+func storedEvents(b *batch, refused []reject) ([]rebate.Event, []origin) {
 	if len(refused) == 0 {
-		return b.events, b.recs
+		return b.events, b.origins
+	}
+	out := make(map[int]bool, len(refused))
+	for _, r := range refused {
+		out[r.event] = true
 	}
 	var events []rebate.Event
-	var recs []*kgo.Record
+	var origins []origin
 	for i, e := range b.events {
-		if !slices.ContainsFunc(refused, func(r reject) bool { return r.rec == b.recs[i] }) {
-			events, recs = append(events, e), append(recs, b.recs[i])
+		if !out[i] {
+			events, origins = append(events, e), append(origins, b.origins[i])
 		}
 	}
-	return events, recs
+	return events, origins
 }
 
-func partitionsOf(recs []*kgo.Record) []int32 {
-	out := make([]int32, len(recs))
-	for i, r := range recs {
-		out[i] = r.Partition
+func partitionsOf(origins []origin) []int32 {
+	out := make([]int32, len(origins))
+	for i, o := range origins {
+		out[i] = o.part
 	}
 	return out
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +30,7 @@ type ingestCmd struct {
 	Ingest        ingest.Config
 	Signals       clickhouse.SignalConfig
 	MetricsListen string
+	MemoryLimit   int
 }
 
 func (c *ingestCmd) register(f *settings.Flags) {
@@ -39,12 +42,26 @@ func (c *ingestCmd) register(f *settings.Flags) {
 	c.Signals.RegisterFlags(f)
 	f.String(&c.MetricsListen, "metrics-listen", "REBATE_METRICS_LISTEN", "127.0.0.1:9464", "address of /metrics (empty: none)",
 		settings.OptionalHostPort)
+	f.Int(&c.MemoryLimit, "memory-limit", "REBATE_INGEST_MEMORY_LIMIT", 200<<20,
+		"soft limit of the process's Go memory in bytes, as GOMEMLIMIT (which wins when set); 0: none", settings.Between(0, math.MaxInt))
 }
 
 func (c *ingestCmd) validate() error { return c.Topics.Validate() }
 
 func (c *ingestCmd) run(ctx context.Context, env *environment) error {
 	log := c.logger(env.stderr)
+	if c.MemoryLimit > 0 && env.getenv("GOMEMLIMIT") == "" {
+		// The heap's default goal is twice what is live, and what is live
+		// in bulk is mostly two batches that are replaced every second or
+		// so: the garbage of the last ones doubled the peak RSS. A soft
+		// limit well above the live heap (~120 MB at the default
+		// --batch-rows, measured) makes the collector run before that,
+		// for little CPU (docs/benchmarks.md, issue 15). Set here, not in
+		// package ingest: it is the whole process's, and rebate up shares
+		// its process with the API. The previous limit is back when the
+		// command returns: tests run it in their own process.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(c.MemoryLimit)))
+	}
 	reg := newRegistry()
 	stopMetrics, err := serveMetrics(c.MetricsListen, reg)
 	if err != nil {

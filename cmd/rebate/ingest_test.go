@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,7 @@ func TestIngestCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	metricsAddr := freeAddr(t)
+	limit := debug.SetMemoryLimit(-1) // the test process's, put back when ingest returns
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -61,6 +63,9 @@ func TestIngestCommand(t *testing.T) {
 	}
 	if got := sql(t, ep.URL()+"?database="+db, "SELECT count() FROM clicks"); got != "3\n" {
 		t.Fatalf("clicks stored: %q", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 200<<20 {
+		t.Errorf("Go memory limit while ingesting: %d, want the default --memory-limit (200 MiB)", got)
 	}
 	resp, err := http.Get("http://" + metricsAddr + "/metrics")
 	if err != nil {
@@ -80,6 +85,9 @@ func TestIngestCommand(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("ingest did not stop")
+	}
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Errorf("Go memory limit after ingest returned: %d, want the one before (%d)", got, limit)
 	}
 }
 
