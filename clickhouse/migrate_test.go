@@ -3,6 +3,7 @@ package clickhouse_test
 import (
 	"context"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -251,5 +252,80 @@ func TestMigrationsSayWhatToRebuild(t *testing.T) {
 		if err != nil || strings.Join(got, " ") != tc.want {
 			t.Errorf("rebuilds after %d up to %d: %v %v, want %q", tc.from, tc.to, got, err, tc.want)
 		}
+	}
+}
+
+// TestUserDaysRekeyKeepsFigures: migrations 000105–000109 work user_days out
+// again keyed by user, with the signals' columns, from the priced orders
+// already stored, and their downs bring back the table keyed by day with the
+// same figures: an upgrade and a rollback lose no day.
+func TestUserDaysRekeyKeepsFigures(t *testing.T) {
+	ep := chlocaltest.Start(t)
+	cfg := clickhouse.Config{Addr: ep.Addr, Database: ep.Database(t)}
+	ctx := context.Background()
+	m, err := clickhouse.NewMigrator(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	versions := migrationVersions(t)
+	before := slices.Index(versions, 104)
+	after := slices.Index(versions, 109)
+	if before < 0 || after < 0 {
+		t.Fatalf("no migration 104 or 109 in %v", versions)
+	}
+	if err := m.Steps(before + 1); err != nil {
+		t.Fatal(err)
+	}
+	db, err := clickhouse.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// User 7: an hour from 23:30 that fills up after midnight, across a
+	// month's end; one order void, one settled.
+	if err := db.Conn().Exec(ctx, `INSERT INTO order_prices (order_id, user_id, merchant_id, product_id, state, amount, commission,
+		placed_at, ts, tier, rebate, inviter_id, referral, version) VALUES
+		('a', 7, 1, 1, 1, 100, 10, '2026-03-31 23:30:00.000', '2026-03-31 23:30:00.000', 0, 1.00, 0, 0, 1),
+		('b', 7, 1, 1, 3, 100, 10, '2026-04-01 00:10:00.000', '2026-04-01 00:10:00.000', 0, 0.50, 0, 0, 1),
+		('c', 7, 2, 1, 2, 100, 10, '2026-04-01 00:20:00.000', '2026-04-01 00:20:00.000', 0, 2.50, 0, 0, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Conn().Exec(ctx, "INSERT INTO user_days (day, user_id, rebate, orders, version) "+
+		"SELECT toDate(placed_at), user_id, sumIf(rebate, state IN (1, 2)), countIf(state IN (1, 2)), 1 FROM order_prices GROUP BY 1, 2"); err != nil {
+		t.Fatal(err)
+	}
+	rows := func(q string) string {
+		t.Helper()
+		r, err := db.Conn().Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var out []string
+		for r.Next() {
+			var s string
+			if err := r.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return strings.Join(out, "; ")
+	}
+	const old = "SELECT concat(toString(day), ' ', toString(user_id), ' ', toString(rebate), ' ', toString(orders)) FROM user_days FINAL ORDER BY day"
+	want := rows(old)
+	if err := m.Steps(after - before); err != nil {
+		t.Fatalf("up to 109: %v", err)
+	}
+	got := rows("SELECT concat(toString(day), ' ', toString(rebate), ' ', toString(orders), ' ', toString(placed), ' ', toString(voided), ' ', " +
+		"toString(busiest), ' ', toString(busiest_at)) FROM user_days FINAL WHERE user_id = 7 ORDER BY day")
+	if w := "2026-03-31 1 1 1 0 3 2026-03-31 23:30:00.000; 2026-04-01 2.5 1 2 1 2 2026-04-01 00:10:00.000"; got != w {
+		t.Fatalf("user_days keyed by user:\n got %s\nwant %s", got, w)
+	}
+	if err := m.Steps(before - after); err != nil {
+		t.Fatalf("down to 104: %v", err)
+	}
+	if got := rows(old); got != want || want == "" {
+		t.Fatalf("user_days keyed by day after the rollback:\n got %s\nwant %s", got, want)
 	}
 }

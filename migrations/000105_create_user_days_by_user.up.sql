@@ -1,11 +1,13 @@
--- user_days again, keyed by user first and partitioned by month, worked out
--- from order_prices with what the fraud signals need per day; the next
--- migration swaps the two. Keyed by day, a user's days were spread over the
+-- user_days again, keyed by user first and partitioned by month, with what
+-- the fraud signals need per day; 000106 fills it from order_prices and
+-- 000107 swaps the two. Keyed by day, a user's days were spread over the
 -- whole table, so each batch added up every order of its users again for
 -- their totals, cancel rate and busiest hour: a cost that grew with their
 -- history. Keyed by user, those add up the user's days, read by key. The
 -- month partitions keep the leaderboards' 7- and 30-day windows to the one
--- or two months they cover, whatever the history.
+-- or two months they cover, whatever the history. Created empty and filled
+-- by an INSERT, not CREATE ... AS SELECT, which a Replicated database
+-- refuses (a long-running DDL).
 CREATE TABLE IF NOT EXISTS user_days_by_user
 (
     day        Date                    COMMENT 'The UTC day.',
@@ -24,18 +26,3 @@ ORDER BY (user_id, day)
 -- Small granules: a batch reads the days of a few hundred users by key.
 SETTINGS index_granularity = 256
 COMMENT 'Each user’s orders per day of placed_at: rebate and count of the paid and settled ones (the leaderboards, the all-time totals), every and void ones and the busiest hour (the fraud signals); worked out again whole from order_prices (read with FINAL).'
-AS
-WITH 1 AS PAID, 2 AS SETTLED, 3 AS VOID
-SELECT toDate(placed_at) AS day, user_id,
-    sumIf(rebate, state IN (PAID, SETTLED)) AS rebate, countIf(state IN (PAID, SETTLED)) AS orders,
-    count() AS placed, countIf(state = VOID) AS voided,
-    toUInt32(max(in_hour)) AS busiest, argMax(placed_at, (in_hour, -toUnixTimestamp64Milli(placed_at))) AS busiest_at,
-    toUnixTimestamp64Nano(now64(9)) AS version
-FROM
-(
-    SELECT user_id, placed_at, state, rebate,
-        count() OVER (PARTITION BY user_id ORDER BY toUnixTimestamp64Milli(placed_at)
-                      RANGE BETWEEN CURRENT ROW AND 3599999 FOLLOWING) AS in_hour
-    FROM order_prices FINAL
-)
-GROUP BY day, user_id

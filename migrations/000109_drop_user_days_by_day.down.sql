@@ -1,5 +1,5 @@
--- The table keyed by day again, as 000049 made it and 000086 commented it,
--- filled from user_days, for 000106's down to swap back.
+-- The table keyed by day again, as 000049 made it and 000086 commented it;
+-- 000108's down fills it and 000107's down swaps it back.
 CREATE TABLE IF NOT EXISTS user_days_by_day
 (
     day     Date           COMMENT 'The UTC day.',
@@ -11,4 +11,3 @@ CREATE TABLE IF NOT EXISTS user_days_by_day
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (day, user_id)
 COMMENT 'Each user’s paid and settled orders per day of placed_at (rebate and count), for the 7- and 30-day leaderboards; worked out again whole from order_prices (read with FINAL).'
-AS SELECT day, user_id, rebate, orders, version FROM user_days FINAL
