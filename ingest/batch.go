@@ -43,7 +43,7 @@ type origin struct {
 	off        int64
 	at         int // the key's start in batch.raw
 	part       int32
-	klen, vlen int32 // the key's and the value's length
+	klen, vlen int32 // the key's and the value's length; klen -1: a null key
 	hdrs       int32 // 1 + the index of the record's headers in batch.hdrs; 0 for none
 }
 
@@ -92,6 +92,9 @@ func (b *batch) reset() {
 
 func (b *batch) empty() bool { return len(b.spans) == 0 }
 
+// started reports whether a flush did a step of b's: a retry skips it.
+func (b *batch) started() bool { return b.guarded || b.dlqDone || b.inserted || b.materialized }
+
 func (b *batch) records() int { return len(b.events) + len(b.rejects) }
 
 func (b *batch) note(r *kgo.Record) {
@@ -117,6 +120,9 @@ func (b *batch) add(r *kgo.Record, e rebate.Event) {
 	b.note(r)
 	b.events = append(b.events, e)
 	o := origin{topic: r.Topic, part: r.Partition, off: r.Offset, at: len(b.raw), klen: int32(len(r.Key)), vlen: int32(len(r.Value))}
+	if r.Key == nil {
+		o.klen = -1 // Kafka tells a null key from an empty one, and so must a dead letter
+	}
 	b.raw = append(append(b.raw, r.Key...), r.Value...)
 	if len(r.Headers) > 0 {
 		b.hdrs = append(b.hdrs, cloneHeaders(r.Headers))
@@ -144,9 +150,16 @@ func cloneHeaders(hs []kgo.RecordHeader) []kgo.RecordHeader {
 	return out
 }
 
-func (o *origin) key(raw []byte) []byte { return raw[o.at : o.at+int(o.klen)] }
+func (o *origin) key(raw []byte) []byte {
+	if o.klen < 0 {
+		return nil
+	}
+	return raw[o.at : o.at+int(o.klen)]
+}
+
 func (o *origin) value(raw []byte) []byte {
-	return raw[o.at+int(o.klen) : o.at+int(o.klen)+int(o.vlen)]
+	at := o.at + max(int(o.klen), 0)
+	return raw[at : at+int(o.vlen)]
 }
 
 // record rebuilds the record of event i, for the dead-letter topic. Its key
@@ -154,9 +167,6 @@ func (o *origin) value(raw []byte) []byte {
 func (b *batch) record(i int) *kgo.Record {
 	o := &b.origins[i]
 	r := &kgo.Record{Topic: o.topic, Partition: o.part, Offset: o.off, Key: o.key(b.raw), Value: o.value(b.raw)}
-	if len(r.Key) == 0 {
-		r.Key = nil
-	}
 	if o.hdrs > 0 {
 		r.Headers = b.hdrs[o.hdrs-1]
 	}

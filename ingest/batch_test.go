@@ -95,6 +95,25 @@ func TestBatchKeepsNoFetchedRecord(t *testing.T) {
 	}
 }
 
+// TestBatchRecordKeepsNullKeys: Kafka tells a null key from an empty one,
+// and so does the dead letter of an event refused at flush.
+func TestBatchRecordKeepsNullKeys(t *testing.T) {
+	b := newBatch()
+	b.add(&kgo.Record{Topic: "t", Offset: 1, Value: []byte("a")}, rebate.Event{ID: "a"})
+	b.add(&kgo.Record{Topic: "t", Offset: 2, Key: []byte{}, Value: []byte("bb")}, rebate.Event{ID: "b"})
+	b.add(&kgo.Record{Topic: "t", Offset: 3, Key: []byte("k"), Value: []byte("ccc")}, rebate.Event{ID: "c"})
+	for i, want := range []struct {
+		key   []byte
+		value string
+	}{{nil, "a"}, {[]byte{}, "bb"}, {[]byte("k"), "ccc"}} {
+		r := b.record(i)
+		if (r.Key == nil) != (want.key == nil) || !bytes.Equal(r.Key, want.key) || string(r.Value) != want.value {
+			t.Errorf("record %d: key %q (null %v), value %q; want key %q (null %v), value %q",
+				i, r.Key, r.Key == nil, r.Value, want.key, want.key == nil, want.value)
+		}
+	}
+}
+
 // TestMaterializeBudgetGrowsWithTheBatch: a full batch gets the time of the
 // statements it needs (a fixed limit made a 100,000-event batch on a loaded
 // engine time out on every retry, stalling ingestion).

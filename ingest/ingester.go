@@ -293,7 +293,24 @@ func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[st
 		// or committing anything more loses nothing.
 		in.failLocked(errors.New("ingest: records polled while a revoke callback ran"))
 	}
-	if !stored {
+	switch {
+	case stored:
+	case filling.started() && !filling.empty() && in.pending != nil:
+		// Cannot happen: the filling batch is tried only once the sealed
+		// one is stored. Were it to, stopping loses nothing.
+		in.failLocked(errors.New("ingest: a sealed batch and a partly stored one after a revoke"))
+	case filling.started() && !filling.empty():
+		// Part of it is stored (sent to the dead-letter topic, inserted):
+		// a retry skips those steps, so it must take no new record, which
+		// would be committed without being stored. Sealed, it goes to the
+		// flusher, which finishes it.
+		in.pending, in.b = filling, newBatch()
+		in.pending.reason = "revoke"
+		select {
+		case in.sealed <- struct{}{}:
+		default:
+		}
+	default:
 		in.b = filling
 	}
 	in.forgetPartitions(revoked)

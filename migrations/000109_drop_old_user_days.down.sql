@@ -1,6 +1,7 @@
--- The table keyed by day again, as 000049 made it and 000086 commented it;
--- 000108's down fills it and 000107's down swaps it back.
-CREATE TABLE IF NOT EXISTS user_days_by_day
+-- The table keyed by day again (under the name 000107 exchanged it to), as
+-- 000049 made it and 000086 commented it; 000108's down fills it and
+-- 000107's down swaps it back.
+CREATE TABLE IF NOT EXISTS user_days_by_user
 (
     day     Date           COMMENT 'The UTC day.',
     user_id UInt64         COMMENT 'The user.',

@@ -1,2 +1,0 @@
-INSERT INTO user_days_by_day (day, user_id, rebate, orders, version)
-SELECT day, user_id, rebate, orders, version FROM user_days FINAL

@@ -1,4 +1,0 @@
--- The table keyed by day, swapped out by 000107, emptied before 000109 drops
--- it, so that a rollback can fill it again (down) before 000107's down swaps
--- it back.
-TRUNCATE TABLE IF EXISTS user_days_by_day

@@ -1,1 +1,0 @@
-DROP TABLE IF EXISTS user_days_by_day
