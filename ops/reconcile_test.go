@@ -2,6 +2,7 @@ package ops_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -67,11 +68,21 @@ func TestReconcileFindsDamageUntilRebuilt(t *testing.T) {
 	}
 	exec(t, s.db, "ALTER TABLE orders DELETE WHERE order_id = '"+facts+"' SETTINGS mutations_sync = 2")
 	exec(t, s.db, "ALTER TABLE order_prices DELETE WHERE order_id = '"+priced+"' SETTINGS mutations_sync = 2")
+	// And a day's busiest hour, which the velocity signal reads, off by one.
+	var busyUser uint64
+	var busyDay string
+	if err := s.db.Conn().QueryRow(ctx, "SELECT user_id, toString(day) FROM user_days FINAL WHERE user_id != ? ORDER BY user_id, day LIMIT 1", user).
+		Scan(&busyUser, &busyDay); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, s.db, fmt.Sprintf("ALTER TABLE user_days UPDATE busiest = busiest + 1 WHERE user_id = %d AND day = '%s' SETTINGS mutations_sync = 2", busyUser, busyDay))
 	diffs := run()
 	checks := map[string]bool{}
 	seen := map[string]bool{}
+	busy := false
 	for _, d := range diffs {
 		checks[d.Check] = true
+		busy = busy || d.Figure == "user_days signals" && d.UserID == busyUser && d.Detail == busyDay
 		if d.Check != "orders" {
 			continue
 		}
@@ -85,6 +96,9 @@ func TestReconcileFindsDamageUntilRebuilt(t *testing.T) {
 	}
 	if !seen["orders order "+facts] || !seen["order_prices order "+priced] || len(seen) != 2 {
 		t.Errorf("orders reported %v, want %s missing from orders and %s from order_prices", seen, facts, priced)
+	}
+	if !busy {
+		t.Errorf("a day's busiest hour off by one (user %d, %s) not reported: %+v", busyUser, busyDay, diffs)
 	}
 	if !checks["orders"] || !checks["balances"] || !checks["minutely"] || !checks["user_figures"] || checks["products"] {
 		t.Errorf("rows gone from orders and order_prices reported by %v: %+v", checks, diffs)
