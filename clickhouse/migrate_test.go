@@ -40,18 +40,25 @@ func migrationVersions(t *testing.T) []int {
 	return out
 }
 
+// freshMigrator is a migrator of a new, empty database of its own.
+func freshMigrator(t *testing.T) (clickhouse.Config, *clickhouse.Migrator) {
+	t.Helper()
+	ep := chlocaltest.Start(t)
+	cfg := clickhouse.Config{Addr: ep.Addr, Database: ep.Database(t)}
+	m, err := clickhouse.NewMigrator(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return cfg, m
+}
+
 // TestMigrationsStepByStep applies every migration one at a time to a fresh
 // database, reverts them one at a time, and applies them again: each runs on
 // the schema its predecessors leave, both ways.
 func TestMigrationsStepByStep(t *testing.T) {
-	ep := chlocaltest.Start(t)
-	cfg := clickhouse.Config{Addr: ep.Addr, Database: ep.Database(t)}
+	cfg, m := freshMigrator(t)
 	ctx := context.Background()
-	m, err := clickhouse.NewMigrator(ctx, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
 	versions := migrationVersions(t)
 	for _, want := range versions {
 		if err := m.Steps(1); err != nil {
@@ -260,14 +267,8 @@ func TestMigrationsSayWhatToRebuild(t *testing.T) {
 // already stored, and their downs bring back the table keyed by day with the
 // same figures: an upgrade and a rollback lose no day.
 func TestUserDaysRekeyKeepsFigures(t *testing.T) {
-	ep := chlocaltest.Start(t)
-	cfg := clickhouse.Config{Addr: ep.Addr, Database: ep.Database(t)}
+	cfg, m := freshMigrator(t)
 	ctx := context.Background()
-	m, err := clickhouse.NewMigrator(ctx, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
 	versions := migrationVersions(t)
 	before := slices.Index(versions, 104)
 	after := slices.Index(versions, 109)
