@@ -24,7 +24,7 @@ test: engine test-deps
 	$(GO) test -race -count=1 -timeout 30m -artifacts -outputdir $(CURDIR)/test-output ./...
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
 
-# Each fuzz target runs a fixed number of inputs, about ten seconds' worth here. A
+# Each fuzz target runs a fixed number of inputs, about five seconds' worth here. A
 # duration (-fuzztime 15s) trips a race in Go 1.26's fuzz coordinator (Go issue
 # 75804, fixed in 1.27): on a busy machine a worker still running at the deadline
 # fails the target with a bare "context deadline exceeded" and no input. A count
@@ -37,16 +37,16 @@ fuzz_budget = $(or $(FUZZTIME),$(1)x)
 ## types, declarations and values of analysts' queries, and the Native encoder against
 ## clickhouse-go's, a fixed number of inputs each
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(call fuzz_budget,200000) .
-	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(call fuzz_budget,100000) ./embedded/chlocal/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseStatement$$' -fuzztime $(call fuzz_budget,100000) ./embedded/chlocal/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseAST$$' -fuzztime $(call fuzz_budget,600000) ./internal/sqlfence/
-	$(GO) test -run '^$$' -fuzz '^FuzzCheckText$$' -fuzztime $(call fuzz_budget,500000) ./internal/sqlfence/
-	$(GO) test -run '^$$' -fuzz '^FuzzParamType$$' -fuzztime $(call fuzz_budget,100000) ./clickhouse/
-	$(GO) test -run '^$$' -fuzz '^FuzzSQLPlaceholders$$' -fuzztime $(call fuzz_budget,100000) ./clickhouse/
-	$(GO) test -run '^$$' -fuzz '^FuzzFenceText$$' -fuzztime $(call fuzz_budget,50000) ./embedded/chlocal/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseUsers$$' -fuzztime $(call fuzz_budget,80000) ./embedded/chlocal/
-	$(GO) test -run '^$$' -fuzz '^FuzzNativeMatchesDriver$$' -fuzztime $(call fuzz_budget,40000) ./clickhouse/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(call fuzz_budget,100000) .
+	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(call fuzz_budget,50000) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseStatement$$' -fuzztime $(call fuzz_budget,50000) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAST$$' -fuzztime $(call fuzz_budget,300000) ./internal/sqlfence/
+	$(GO) test -run '^$$' -fuzz '^FuzzCheckText$$' -fuzztime $(call fuzz_budget,250000) ./internal/sqlfence/
+	$(GO) test -run '^$$' -fuzz '^FuzzParamType$$' -fuzztime $(call fuzz_budget,50000) ./clickhouse/
+	$(GO) test -run '^$$' -fuzz '^FuzzSQLPlaceholders$$' -fuzztime $(call fuzz_budget,50000) ./clickhouse/
+	$(GO) test -run '^$$' -fuzz '^FuzzFenceText$$' -fuzztime $(call fuzz_budget,25000) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseUsers$$' -fuzztime $(call fuzz_budget,40000) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzNativeMatchesDriver$$' -fuzztime $(call fuzz_budget,20000) ./clickhouse/
 
 ## test-deps: Debian packages the tests use (kcat, chromium, prometheus for promtool)
 test-deps:
