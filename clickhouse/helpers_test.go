@@ -1,6 +1,7 @@
 package clickhouse_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/rebatehq/rebate"
@@ -13,6 +14,28 @@ func migrated(t testing.TB) clickhouse.Config { return clickhousetest.Migrated(t
 
 func openStore(t testing.TB, cfg clickhouse.Config) (*clickhouse.DB, *clickhouse.Store) {
 	return clickhousetest.OpenStore(t, cfg)
+}
+
+// column runs q, whose rows are one string each, and returns them in order.
+func column(t testing.TB, db *clickhouse.DB, q string) []string {
+	t.Helper()
+	rows, err := db.Conn().Query(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // insertEvents stores events as the ingester does: inserted, then

@@ -296,23 +296,7 @@ func TestUserDaysRekeyKeepsFigures(t *testing.T) {
 		"SELECT toDate(placed_at), user_id, sumIf(rebate, state IN (1, 2)), countIf(state IN (1, 2)), 1 FROM order_prices GROUP BY 1, 2"); err != nil {
 		t.Fatal(err)
 	}
-	rows := func(q string) string {
-		t.Helper()
-		r, err := db.Conn().Query(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		var out []string
-		for r.Next() {
-			var s string
-			if err := r.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		return strings.Join(out, "; ")
-	}
+	rows := func(q string) string { t.Helper(); return strings.Join(column(t, db, q), "; ") }
 	const old = "SELECT concat(toString(day), ' ', toString(user_id), ' ', toString(rebate), ' ', toString(orders)) FROM user_days FINAL ORDER BY day"
 	want := rows(old)
 	if err := m.Steps(after - before); err != nil {

@@ -103,21 +103,8 @@ func extremeEvents(now time.Time) []rebate.Event {
 // snapshot stamped with the time it was computed).
 func tables(t *testing.T, db *clickhouse.DB) []string {
 	t.Helper()
-	rows, err := db.Conn().Query(context.Background(), `SELECT name FROM system.tables WHERE database = currentDatabase()
+	return column(t, db, `SELECT name FROM system.tables WHERE database = currentDatabase()
 		AND engine LIKE '%MergeTree' AND name NOT LIKE 'leaderboard%' AND name NOT LIKE 'schema_migrations%' ORDER BY name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, n)
-	}
-	return out
 }
 
 // tableRows is every row of table as text, sorted, without the columns

@@ -399,14 +399,7 @@ func TestSignalsSilentOnCleanTraffic(t *testing.T) {
 	t.Logf("%d events: %d subjects judged, %d raised", len(e.all), judged, raised)
 	if raised != 0 || judged < 1000 {
 		t.Errorf("%d subjects judged, %d raised: want many judged, none raised", judged, raised)
-		rows, err := e.db.Conn().Query(context.Background(), "SELECT toString(tuple(*)) FROM risk_signals FINAL WHERE raised")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s string
-			_ = rows.Scan(&s)
+		for _, s := range column(t, e.db, "SELECT toString(tuple(*)) FROM risk_signals FINAL WHERE raised") {
 			t.Log(s)
 		}
 	}

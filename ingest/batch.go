@@ -260,6 +260,12 @@ func (b *batch) drop(lost map[string][]int32) {
 	for p := range gone {
 		delete(b.spans, p)
 	}
+	if b.empty() {
+		// Nothing left of what its progress flags speak of: records added
+		// later must go through every step.
+		b.reset()
+		return
+	}
 	// Progress flags stay: what was sent or stored for the kept records was.
 	// The content changed, so does its token.
 	b.tok = ""

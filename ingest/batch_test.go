@@ -114,6 +114,26 @@ func TestBatchRecordKeepsNullKeys(t *testing.T) {
 	}
 }
 
+// TestDropKeepsProgressOnlyWithRecords: a batch partly stored keeps its
+// progress through a drop of some partitions (what was done for the kept
+// records was done), and forgets it once nothing is left: a revoke gives
+// such a batch back to the loop, and records added to it then must be
+// stored, not skipped as already inserted and committed.
+func TestDropKeepsProgressOnlyWithRecords(t *testing.T) {
+	b := newBatch()
+	b.add(&kgo.Record{Topic: "t", Partition: 1, Offset: 1, Value: []byte("a")}, rebate.Event{ID: "a"})
+	b.add(&kgo.Record{Topic: "t", Partition: 2, Offset: 1, Value: []byte("b")}, rebate.Event{ID: "b"})
+	b.guarded, b.dlqDone, b.inserted = true, true, true
+	b.drop(map[string][]int32{"t": {1}})
+	if !b.started() || len(b.events) != 1 || b.events[0].ID != "b" {
+		t.Fatalf("after dropping partition 1: started %v, events %+v", b.started(), b.events)
+	}
+	b.drop(map[string][]int32{"t": {2}})
+	if b.started() || !b.empty() {
+		t.Fatalf("after dropping every partition: started %v, empty %v", b.started(), b.empty())
+	}
+}
+
 // TestMaterializeBudgetGrowsWithTheBatch: a full batch gets the time of the
 // statements it needs (a fixed limit made a 100,000-event batch on a loaded
 // engine time out on every retry, stalling ingestion).

@@ -111,11 +111,7 @@ func startRebateIngest(b *testing.B, bin string, kc kafka.Config, _ *engineProc,
 }
 
 func (r ingestRun) cpu(b *testing.B) time.Duration { return r.p.cpu(b) }
-func (r ingestRun) stop(b *testing.B) int64 {
-	peak := r.p.peakRSS(b)
-	r.p.stop(b)
-	return peak
-}
+func (r ingestRun) stop(b *testing.B) int64        { return r.p.stop(b) }
 
 // setup starts the engine c needs with a migrated database "rebate".
 func setup(b *testing.B, bin string, c consumer) (*engineProc, clickhouse.Config) {
@@ -164,8 +160,7 @@ func benchBulk(b *testing.B, bin string, c consumer, total int) {
 	rss := r.stop(b)
 	settled := settleMerges(b, cfg)
 	engineSettled := eng.cpu(b) - engine0
-	engineRSS := eng.peakRSS(b)
-	eng.stop(b)
+	engineRSS := eng.stop(b)
 	var u usage
 	if c.name == "rebate" {
 		u.add("ingester", consumerCPU)

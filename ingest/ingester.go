@@ -295,21 +295,13 @@ func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[st
 	}
 	switch {
 	case stored:
-	case filling.started() && !filling.empty() && in.pending != nil:
-		// Cannot happen: the filling batch is tried only once the sealed
-		// one is stored. Were it to, stopping loses nothing.
-		in.failLocked(errors.New("ingest: a sealed batch and a partly stored one after a revoke"))
-	case filling.started() && !filling.empty():
+	case filling.started():
 		// Part of it is stored (sent to the dead-letter topic, inserted):
 		// a retry skips those steps, so it must take no new record, which
 		// would be committed without being stored. Sealed, it goes to the
-		// flusher, which finishes it.
-		in.pending, in.b = filling, newBatch()
-		in.pending.reason = "revoke"
-		select {
-		case in.sealed <- struct{}{}:
-		default:
-		}
+		// flusher, which finishes it. No batch is pending: the filling one
+		// is tried only once the sealed one is stored.
+		in.handOff(filling, "revoke")
 	default:
 		in.b = filling
 	}

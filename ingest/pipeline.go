@@ -31,11 +31,17 @@ func (in *Ingester) seal(now time.Time) {
 	if reason == "" {
 		return
 	}
-	in.pending, in.b = in.b, in.spare
-	in.spare = newBatch()
-	in.pending.reason = reason
+	in.handOff(in.b, reason)
+	in.b, in.spare = in.spare, newBatch()
 	in.filling.Store(0)
 	in.lastSeal = now
+}
+
+// handOff makes b the sealed batch and tells the flusher. Under mu, with no
+// sealed batch pending.
+func (in *Ingester) handOff(b *batch, reason string) {
+	in.pending = b
+	b.reason = reason
 	select {
 	case in.sealed <- struct{}{}:
 	default: // the flusher has been told already
