@@ -108,10 +108,10 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 			return err
 		}
 	}
-	if err := db.materializeMinutes(ctx, "materialize_merchant_minutes", orderMinutes); err != nil {
+	if err := db.materializeMinutes(ctx, "materialize_merchant_minutes", orderMinutes, true); err != nil {
 		return err
 	}
-	if err := db.materializeMinutes(ctx, "materialize_click_minutes", clicks); err != nil {
+	if err := db.materializeMinutes(ctx, "materialize_click_minutes", clicks, false); err != nil {
 		return err
 	}
 	for part := range slices.Chunk(slices.SortedFunc(maps.Keys(days), compareUserDay), materializeChunk) {
@@ -286,12 +286,18 @@ func (db *DB) each(ctx context.Context, name string, p ch.Parameters, scan func(
 }
 
 // materializeMinutes runs a per-minute query for buckets, read by the
-// sorting key (merchant, time): the set of buckets selects their ranges.
-func (db *DB) materializeMinutes(ctx context.Context, name string, buckets map[rebate.MerchantMinute]bool) error {
+// sorting key: the set of (merchant, minute) selects their ranges; with
+// byDay, (day, merchant, minute), for a table sorted by day first.
+func (db *DB) materializeMinutes(ctx context.Context, name string, buckets map[rebate.MerchantMinute]bool, byDay bool) error {
 	for part := range slices.Chunk(slices.Collect(maps.Keys(buckets)), materializeChunk) {
 		tuples := make([]string, len(part))
 		for i, b := range part {
-			tuples[i] = "(" + strconv.FormatUint(b.MerchantID, 10) + ",'" + b.Minute.UTC().Format(time.DateTime) + "')"
+			m := b.Minute.UTC()
+			day := ""
+			if byDay {
+				day = "'" + m.Format(time.DateOnly) + "',"
+			}
+			tuples[i] = "(" + day + strconv.FormatUint(b.MerchantID, 10) + ",'" + m.Format(time.DateTime) + "')"
 		}
 		if err := db.exec(ctx, name, ch.Parameters{"buckets": "[" + strings.Join(tuples, ",") + "]"}); err != nil {
 			return err

@@ -42,8 +42,8 @@ FROM
         sumIf(referral, inviter_id = me AND state = VOID) AS part_referral_void,
         max(ts) AS part_as_of
     FROM order_prices FINAL
-    WHERE (merchant_id, placed_at, order_id) IN
-          (SELECT merchant_id, placed_at, order_id FROM user_orders
+    WHERE (toDate(placed_at), merchant_id, placed_at, order_id) IN
+          (SELECT toDate(placed_at), merchant_id, placed_at, order_id FROM user_orders
            WHERE user_id = me OR user_id IN (SELECT user_id FROM invitations WHERE inviter_id = me))
     UNION ALL
     SELECT

@@ -5,8 +5,8 @@
 -- settings: max_threads = 1 (a point lookup: one thread answers sooner than several would start)
 SELECT order_id, state, amount, commission, rebate, placed_at, merchant_id, product_id, ts AS as_of
 FROM order_prices FINAL
-WHERE (merchant_id, placed_at, order_id) IN
-      (SELECT merchant_id, placed_at, order_id FROM user_orders WHERE user_id = {user_id:UInt64})
+WHERE (toDate(placed_at), merchant_id, placed_at, order_id) IN
+      (SELECT toDate(placed_at), merchant_id, placed_at, order_id FROM user_orders WHERE user_id = {user_id:UInt64})
   AND (placed_at, order_id) < ({before_placed_at:DateTime64(3, 'UTC')}, {before_order_id:String})
 ORDER BY placed_at DESC, order_id DESC
 LIMIT {limit:UInt32}

@@ -1,5 +1,6 @@
--- Works out again, whole, the per-minute order buckets {buckets} (merchant,
--- minute), read by the sorting key:
+-- Works out again, whole, the per-minute order buckets {buckets} (day,
+-- merchant, minute: the day of the minute, by which order_prices is sorted
+-- first), read by the sorting key:
 -- count, GMV, commission and rebate of the orders that are not void, and
 -- as_of, from order_prices. Every order of a bucket is grouped, void ones
 -- too, so a bucket whose orders all turned void is written with zeros, never
@@ -17,5 +18,5 @@ SELECT
     max(ts),
     toUnixTimestamp64Nano(now64(9))
 FROM order_prices FINAL
-WHERE (merchant_id, toStartOfMinute(placed_at)) IN {buckets:Array(Tuple(UInt64, DateTime('UTC')))}
+WHERE (toDate(placed_at), merchant_id, toStartOfMinute(placed_at)) IN {buckets:Array(Tuple(Date, UInt64, DateTime('UTC')))}
 GROUP BY merchant_id, minute

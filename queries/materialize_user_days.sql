@@ -21,8 +21,8 @@ FROM
         count() OVER (PARTITION BY user_id ORDER BY toUnixTimestamp64Milli(placed_at)
                       RANGE BETWEEN CURRENT ROW AND 3599999 FOLLOWING) AS in_hour
     FROM order_prices FINAL
-    WHERE (merchant_id, placed_at, order_id) IN
-          (SELECT merchant_id, placed_at, order_id FROM user_orders
+    WHERE (toDate(placed_at), merchant_id, placed_at, order_id) IN
+          (SELECT toDate(placed_at), merchant_id, placed_at, order_id FROM user_orders
            WHERE user_id IN {users:Array(UInt64)} AND
                  ((user_id, toDate(placed_at)) IN {buckets:Array(Tuple(UInt64, Date))} OR
                   (user_id, toDate(placed_at - INTERVAL 1 HOUR)) IN {buckets:Array(Tuple(UInt64, Date))}))

@@ -1,0 +1,142 @@
+package clickhouse_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
+	"github.com/rebatehq/rebate/queries"
+)
+
+// TestReadsFindTheirDays: what reads order_prices, click_minutes or
+// merchant_minutes for a time window (the leaderboards' refresh, the
+// minutely series, merchant stats, referral totals) or for a user's orders
+// (balance, order list, and Materialize's buckets) reads the granules of the
+// days it asks about, not the whole table: the engine's own estimate of the
+// marks each reads, over 60 days of orders and minutes from 300 merchants,
+// merged. Sorted by merchant first, a granule held a merchant's rows of
+// every day (of a month, for the minutes), and a window read them all, a
+// cost that grew with the history.
+func TestReadsFindTheirDays(t *testing.T) {
+	db, _ := clickhousetest.OpenStore(t, clickhousetest.Migrated(t))
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	const days, orders = 60, 120_000
+	step := int64(days*24*time.Hour/time.Millisecond) / orders
+	at0 := "toDateTime64('" + now.Format("2006-01-02 15:04:05.000") + "', 3, 'UTC')"
+	at := at0 + " - toIntervalMillisecond(number * " + strconv.FormatInt(step, 10) + ")"
+	for _, q := range []string{
+		`INSERT INTO order_prices (order_id, user_id, merchant_id, product_id, state, amount, commission, placed_at, ts, tier, rebate,
+			inviter_id, referral, version)
+		 SELECT toString(number), 1 + number % 5000, 1 + number % 300, 1, 1 + number % 3, 100, 10, ` + at + `, ` + at + `, 0, 1,
+			if(number % 7 = 0, 9, 0), if(number % 7 = 0, 0.5, 0), 1
+		 FROM numbers(` + strconv.Itoa(orders) + `)`,
+		"INSERT INTO user_orders (user_id, order_id, merchant_id, placed_at) SELECT user_id, order_id, merchant_id, placed_at FROM order_prices",
+		// Every minute of the 60 days, five merchants a minute.
+		`INSERT INTO click_minutes (merchant_id, minute, clicks, as_of, version)
+		 SELECT 1 + (number * 37 + intDiv(number, 5)) % 300, toStartOfMinute(` + at0 + `) - toIntervalMinute(intDiv(number, 5)), 3, ` + at0 + `, 1
+		 FROM numbers(` + strconv.Itoa(days*1440*5) + `)`,
+		`INSERT INTO merchant_minutes (merchant_id, minute, orders, gmv, commission, rebate, as_of, version)
+		 SELECT merchant_id, minute, 1, 100, 10, 1, as_of, version FROM click_minutes`,
+		"OPTIMIZE TABLE order_prices FINAL",
+		"OPTIMIZE TABLE user_orders FINAL",
+		"OPTIMIZE TABLE click_minutes FINAL",
+		"OPTIMIZE TABLE merchant_minutes FINAL",
+	} {
+		if err := db.Conn().Exec(ctx, q); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	qs, err := clickhouse.LoadQueries(queries.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := func(name string) string {
+		q, ok := qs.Get(name)
+		if !ok {
+			t.Fatalf("no query %s", name)
+		}
+		return q.SQL
+	}
+	var view string
+	if err := db.Conn().QueryRow(ctx, "SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = 'leaderboards_mv'").Scan(&view); err != nil {
+		t.Fatal(err)
+	}
+	ts := func(d time.Duration) string { return now.Add(d).Format("2006-01-02 15:04:05.000") }
+	minute := now.Add(-time.Hour).Truncate(time.Minute).Format(time.DateTime)
+	for _, c := range []struct {
+		name  string
+		table string
+		sql   string
+		p     ch.Parameters
+		most  float64 // of the table's marks
+	}{
+		// The last day, the first partial days of 7 and 30 days, and after now.
+		{"leaderboards' refresh", "order_prices", view, nil, 0.12},
+		{"list_minutely_kpis", "order_prices", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "60"}, 0.03},
+		{"get_merchant_stats 24h", "order_prices", named("get_merchant_stats"), ch.Parameters{"merchant_id": "1", "since": ts(-24 * time.Hour), "now": ts(0)}, 0.03},
+		{"get_referral_totals 24h", "order_prices", named("get_referral_totals"), ch.Parameters{"since": ts(-24 * time.Hour)}, 0.05},
+		{"get_balance", "order_prices", named("get_balance"), ch.Parameters{"user_id": "7"}, 0.3},
+		{"list_user_orders", "order_prices", named("list_user_orders"), ch.Parameters{"user_id": "7", "before_placed_at": ts(time.Hour),
+			"before_order_id": "", "limit": "20"}, 0.3},
+		{"materialize_merchant_minutes", "order_prices", selectOf(t, named("materialize_merchant_minutes")),
+			ch.Parameters{"buckets": "[('" + minute[:10] + "',1,'" + minute + "'),('" + minute[:10] + "',2,'" + minute + "')]"}, 0.03},
+		{"materialize_user_days", "order_prices", selectOf(t, named("materialize_user_days")),
+			ch.Parameters{"users": "[7]", "buckets": "[(7,'" + now.Format(time.DateOnly) + "')]"}, 0.03},
+		{"list_minutely_kpis 60", "click_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "60"}, 0.1},
+		{"list_minutely_kpis 60", "merchant_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "60"}, 0.1},
+		{"list_minutely_kpis 1440", "click_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "1440"}, 0.1},
+		{"get_merchant_stats 24h", "click_minutes", named("get_merchant_stats"), ch.Parameters{"merchant_id": "1", "since": ts(-24 * time.Hour), "now": ts(0)}, 0.1},
+		{"get_merchant_stats 24h", "merchant_minutes", named("get_merchant_stats"), ch.Parameters{"merchant_id": "1", "since": ts(-24 * time.Hour), "now": ts(0)}, 0.1},
+	} {
+		total := marks(t, db, c.table, "SELECT * FROM "+c.table+" FINAL", nil)
+		got := marks(t, db, c.table, c.sql, c.p)
+		t.Logf("%s: %d of %s's %d marks", c.name, got, c.table, total)
+		if float64(got) > c.most*float64(total) {
+			t.Errorf("%s reads %d of %s's %d marks: want at most %.0f%%", c.name, got, c.table, total, c.most*100)
+		}
+	}
+}
+
+// marks is the engine's estimate of the marks of table sql reads.
+func marks(t *testing.T, db *clickhouse.DB, table, sql string, p ch.Parameters) uint64 {
+	t.Helper()
+	rows, err := db.Conn().Query(ch.Context(context.Background(), ch.WithParameters(p)), "EXPLAIN ESTIMATE "+sql)
+	if err != nil {
+		t.Fatalf("EXPLAIN ESTIMATE %.80s: %v", sql, err)
+	}
+	defer rows.Close()
+	var n uint64
+	for rows.Next() {
+		var database, tbl string
+		var parts, rowCount, m uint64
+		if err := rows.Scan(&database, &tbl, &parts, &rowCount, &m); err != nil {
+			t.Fatal(err)
+		}
+		if tbl == table {
+			n += m
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// selectOf is the SELECT of an INSERT ... SELECT statement (its WITH
+// included): EXPLAIN ESTIMATE takes a SELECT.
+func selectOf(t *testing.T, sql string) string {
+	t.Helper()
+	i := strings.Index(sql, "INSERT INTO")
+	j := strings.Index(sql[max(i, 0):], ")\n")
+	if i < 0 || j < 0 {
+		t.Fatalf("not an INSERT ... SELECT: %.80s", sql)
+	}
+	return sql[i+j+2:]
+}

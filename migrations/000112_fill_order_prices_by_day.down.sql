@@ -1,0 +1,1 @@
+TRUNCATE TABLE IF EXISTS order_prices_by_day

@@ -1,0 +1,1 @@
+EXCHANGE TABLES order_prices AND order_prices_by_day

@@ -1,0 +1,23 @@
+-- merchant_minutes again, sorted by the day of the minute first; the next migrations
+-- fill it, swap the two and drop the old one (as 000111–000115 did for
+-- order_prices). Sorted by merchant first, every granule of a month held
+-- minutes of every day of it, so the minutely series read the whole month
+-- of every merchant for its last hour or day. Sorted by day, minute_idx skips
+-- to the days asked about; a merchant's stats still read its own minutes,
+-- a range per day.
+CREATE TABLE IF NOT EXISTS merchant_minutes_by_day
+(
+    merchant_id UInt64                 COMMENT 'The merchant.',
+    minute      DateTime('UTC')        COMMENT 'The UTC minute.',
+    orders      UInt64                 COMMENT 'Orders not void.',
+    gmv         Decimal(38, 2)         COMMENT 'Their amount (yuan).',
+    commission  Decimal(38, 2)         COMMENT 'Their commission (yuan).',
+    rebate      Decimal(38, 2)         COMMENT 'Their rebate (yuan).',
+    as_of       DateTime64(3, 'UTC')   COMMENT 'The newest event time the bucket includes.',
+    version     UInt64                 COMMENT 'When it was worked out (ns); the newest wins.',
+    INDEX minute_idx minute TYPE minmax GRANULARITY 1
+)
+ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(minute)
+ORDER BY (toDate(minute), merchant_id, minute)
+COMMENT 'Each merchant’s orders per minute of placed_at, worked out again whole from order_prices whenever one of its orders changes (read with FINAL): merchant stats and the minutely series add up minutes. Sorted by day first, so a time window reads its days only.'

@@ -1,0 +1,1 @@
+TRUNCATE TABLE IF EXISTS click_minutes_by_day

@@ -1,0 +1,1 @@
+TRUNCATE TABLE IF EXISTS merchant_minutes_by_day

@@ -1,0 +1,1 @@
+EXCHANGE TABLES click_minutes AND click_minutes_by_day

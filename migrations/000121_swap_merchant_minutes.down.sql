@@ -1,0 +1,1 @@
+EXCHANGE TABLES merchant_minutes AND merchant_minutes_by_day

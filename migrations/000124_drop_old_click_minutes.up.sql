@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS click_minutes_by_day

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS merchant_minutes_by_day
