@@ -93,6 +93,9 @@ func TestReadsFindTheirDays(t *testing.T) {
 		{"list_minutely_kpis 60", "merchant_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "60"}, 0.1},
 		{"list_minutely_kpis 1440", "click_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "1440"}, 0.1},
 		{"get_merchant_stats 24h", "click_minutes", named("get_merchant_stats"), ch.Parameters{"merchant_id": "1", "since": ts(-24 * time.Hour), "now": ts(0)}, 0.1},
+		// All time: a range of each of the 60 days (sorted by merchant, one
+		// range a month; a time window read the whole month).
+		{"get_merchant_stats all", "click_minutes", named("get_merchant_stats"), ch.Parameters{"merchant_id": "1", "since": "1970-01-01 00:00:00.000", "now": ts(0)}, 0.25},
 		{"get_merchant_stats 24h", "merchant_minutes", named("get_merchant_stats"), ch.Parameters{"merchant_id": "1", "since": ts(-24 * time.Hour), "now": ts(0)}, 0.1},
 	} {
 		total := marks(t, db, c.table, "SELECT * FROM "+c.table+" FINAL", nil)

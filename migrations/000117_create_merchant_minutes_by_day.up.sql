@@ -20,4 +20,6 @@ CREATE TABLE IF NOT EXISTS merchant_minutes_by_day
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(minute)
 ORDER BY (toDate(minute), merchant_id, minute)
+-- Small granules: a merchant's stats read a range of each day.
+SETTINGS index_granularity = 1024
 COMMENT 'Each merchant’s orders per minute of placed_at, worked out again whole from order_prices whenever one of its orders changes (read with FINAL): merchant stats and the minutely series add up minutes. Sorted by day first, so a time window reads its days only.'
