@@ -53,18 +53,18 @@ func freshMigrator(t *testing.T) (clickhouse.Config, *clickhouse.Migrator) {
 	return cfg, m
 }
 
-// migrateAcross migrates a fresh database up to from and returns a
-// connection to it, and up and down: the steps from from to to (a series of
-// migrations under test) and back.
-func migrateAcross(t *testing.T, from, to int) (db *clickhouse.DB, up, down func()) {
+// migrateTo migrates a fresh database up to from and returns a connection
+// to it, and to: a step up or down to a version (of a series of migrations
+// under test).
+func migrateTo(t *testing.T, from int) (db *clickhouse.DB, to func(version int)) {
 	t.Helper()
 	cfg, m := freshMigrator(t)
 	versions := migrationVersions(t)
-	before, after := slices.Index(versions, from), slices.Index(versions, to)
-	if before < 0 || after < 0 {
-		t.Fatalf("no migration %d or %d in %v", from, to, versions)
+	at := slices.Index(versions, from)
+	if at < 0 {
+		t.Fatalf("no migration %d in %v", from, versions)
 	}
-	if err := m.Steps(before + 1); err != nil {
+	if err := m.Steps(at + 1); err != nil {
 		t.Fatal(err)
 	}
 	db, err := clickhouse.Open(context.Background(), cfg)
@@ -72,15 +72,17 @@ func migrateAcross(t *testing.T, from, to int) (db *clickhouse.DB, up, down func
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	step := func(n int) func() {
-		return func() {
-			t.Helper()
-			if err := m.Steps(n); err != nil {
-				t.Fatalf("migrate %d steps from %d–%d: %v", n, from, to, err)
-			}
+	return db, func(version int) {
+		t.Helper()
+		next := slices.Index(versions, version)
+		if next < 0 {
+			t.Fatalf("no migration %d in %v", version, versions)
 		}
+		if err := m.Steps(next - at); err != nil {
+			t.Fatalf("migrate from %d to %d: %v", versions[at], version, err)
+		}
+		at = next
 	}
-	return db, step(after - before), step(before - after)
 }
 
 // TestMigrationsStepByStep applies every migration one at a time to a fresh
@@ -297,7 +299,7 @@ func TestMigrationsSayWhatToRebuild(t *testing.T) {
 // already stored, and their downs bring back the table keyed by day with the
 // same figures: an upgrade and a rollback lose no day.
 func TestUserDaysRekeyKeepsFigures(t *testing.T) {
-	db, up, down := migrateAcross(t, 104, 109)
+	db, to := migrateTo(t, 104)
 	ctx := context.Background()
 	// User 7: an hour from 23:30 that fills up after midnight, across a
 	// month's end; one order void, one settled.
@@ -315,40 +317,43 @@ func TestUserDaysRekeyKeepsFigures(t *testing.T) {
 	rows := func(q string) string { t.Helper(); return strings.Join(column(t, db, q), "; ") }
 	const old = "SELECT concat(toString(day), ' ', toString(user_id), ' ', toString(rebate), ' ', toString(orders)) FROM user_days FINAL ORDER BY day"
 	want := rows(old)
-	up()
+	to(109)
 	got := rows("SELECT concat(toString(day), ' ', toString(rebate), ' ', toString(orders), ' ', toString(placed), ' ', toString(voided), ' ', " +
 		"toString(busiest), ' ', toString(busiest_at)) FROM user_days FINAL WHERE user_id = 7 ORDER BY day")
 	if w := "2026-03-31 1 1 1 0 3 2026-03-31 23:30:00.000; 2026-04-01 2.5 1 2 1 2 2026-04-01 00:10:00.000"; got != w {
 		t.Fatalf("user_days keyed by user:\n got %s\nwant %s", got, w)
 	}
-	down()
+	to(104)
 	if got := rows(old); got != want || want == "" {
 		t.Fatalf("user_days keyed by day after the rollback:\n got %s\nwant %s", got, want)
 	}
 }
 
-// TestSortedByDayKeepsRows: migrations 000111–000125 sort order_prices,
+// TestSortedByDayKeepsRows: migrations 000111–000128 sort order_prices,
 // click_minutes and merchant_minutes by day first and keep every row as it
-// stood, its version too (a newer row must still win after them), and
-// rolling them back leaves the tables sorted by merchant with the same rows.
+// stood, its version too (a newer row must still win after them), a row
+// written between a table's copy and its swap included, both ways; rolled
+// back, the tables are sorted by merchant again with the same rows.
 func TestSortedByDayKeepsRows(t *testing.T) {
-	db, up, down := migrateAcross(t, 110, 125)
+	db, to := migrateTo(t, 110)
 	ctx := context.Background()
 	const prices = `INSERT INTO order_prices (order_id, user_id, merchant_id, product_id, state, amount, commission,
 		placed_at, ts, tier, rebate, inviter_id, referral, version) VALUES `
-	// Order a priced twice (the newer version wins), b once; the same for
-	// the minutes of merchant 1 and 2.
-	for _, q := range []string{
-		prices + "('a', 7, 1, 1, 1, 100, 10, '2026-03-31 23:30:00.000', '2026-03-31 23:30:00.000', 0, 1.00, 0, 0, 1)",
-		prices + "('a', 7, 1, 1, 2, 100, 10, '2026-03-31 23:30:00.000', '2026-04-02 10:00:00.000', 1, 1.25, 9, 0.10, 2)",
-		prices + "('b', 8, 2, 3, 3, 50, 5, '2026-04-01 00:20:00.000', '2026-04-01 00:20:00.000', 0, 2.50, 0, 0, 1)",
-		"INSERT INTO click_minutes VALUES (1, '2026-03-31 23:30:00', 4, '2026-03-31 23:30:10.000', 1), (1, '2026-03-31 23:30:00', 5, '2026-03-31 23:30:20.000', 2), (2, '2026-04-01 00:20:00', 1, '2026-04-01 00:20:00.000', 1)",
-		"INSERT INTO merchant_minutes VALUES (1, '2026-03-31 23:30:00', 1, 100, 10, 1.00, '2026-03-31 23:30:00.000', 1), (1, '2026-03-31 23:30:00', 1, 100, 10, 1.25, '2026-04-02 10:00:00.000', 2), (2, '2026-04-01 00:20:00', 0, 0, 0, 0, '2026-04-01 00:20:00.000', 1)",
-	} {
-		if err := db.Conn().Exec(ctx, q); err != nil {
-			t.Fatal(err)
+	exec := func(qs ...string) {
+		t.Helper()
+		for _, q := range qs {
+			if err := db.Conn().Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+	// Order a priced twice (the newer version wins), b once; the same for
+	// the minutes of merchant 1 and 2.
+	exec(prices+"('a', 7, 1, 1, 1, 100, 10, '2026-03-31 23:30:00.000', '2026-03-31 23:30:00.000', 0, 1.00, 0, 0, 1)",
+		prices+"('a', 7, 1, 1, 2, 100, 10, '2026-03-31 23:30:00.000', '2026-04-02 10:00:00.000', 1, 1.25, 9, 0.10, 2)",
+		prices+"('b', 8, 2, 3, 3, 50, 5, '2026-04-01 00:20:00.000', '2026-04-01 00:20:00.000', 0, 2.50, 0, 0, 1)",
+		"INSERT INTO click_minutes VALUES (1, '2026-03-31 23:30:00', 4, '2026-03-31 23:30:10.000', 1), (1, '2026-03-31 23:30:00', 5, '2026-03-31 23:30:20.000', 2), (2, '2026-04-01 00:20:00', 1, '2026-04-01 00:20:00.000', 1)",
+		"INSERT INTO merchant_minutes VALUES (1, '2026-03-31 23:30:00', 1, 100, 10, 1.00, '2026-03-31 23:30:00.000', 1), (1, '2026-03-31 23:30:00', 1, 100, 10, 1.25, '2026-04-02 10:00:00.000', 2), (2, '2026-04-01 00:20:00', 0, 0, 0, 0, '2026-04-01 00:20:00.000', 1)")
 	tables := []string{"order_prices", "click_minutes", "merchant_minutes"}
 	rows := func() string {
 		t.Helper()
@@ -363,8 +368,23 @@ func TestSortedByDayKeepsRows(t *testing.T) {
 		return strings.Join(column(t, db, "SELECT concat(name, ': ', sorting_key) FROM system.tables WHERE database = currentDatabase() AND "+
 			"name IN ('order_prices', 'click_minutes', 'merchant_minutes') ORDER BY name"), "; ")
 	}
+	has := func(rows string, want ...string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(rows, w) {
+				t.Fatalf("no %s in %s", w, rows)
+			}
+		}
+	}
 	want := rows()
-	up()
+	// Written to the old tables after their copy, before their swap.
+	to(112)
+	exec(prices + "('b', 8, 2, 3, 3, 50, 5, '2026-04-01 00:20:00.000', '2026-04-01 00:20:00.000', 0, 2.75, 0, 0, 3)")
+	to(120)
+	exec("INSERT INTO click_minutes VALUES (2, '2026-04-01 00:20:00', 2, '2026-04-01 00:20:30.000', 3)")
+	want = rows()
+	has(want, "('b',8,2,3,3,50,5,'2026-04-01 00:20:00.000','2026-04-01 00:20:00.000',0,2.75,0,0,3)", "(2,'2026-04-01 00:20:00',2,")
+	to(128)
 	if got := rows(); got != want {
 		t.Fatalf("sorted by day:\n got %s\nwant %s", got, want)
 	}
@@ -372,22 +392,16 @@ func TestSortedByDayKeepsRows(t *testing.T) {
 		"order_prices: toDate(placed_at), merchant_id, placed_at, order_id"; got != w {
 		t.Fatalf("sorted by %q, want %q", got, w)
 	}
-	// A newer row still replaces a copied one.
-	for _, q := range []string{
-		prices + "('b', 8, 2, 3, 3, 50, 5, '2026-04-01 00:20:00.000', '2026-04-01 00:20:00.000', 0, 2.75, 0, 0, 3)",
-		"INSERT INTO click_minutes VALUES (2, '2026-04-01 00:20:00', 2, '2026-04-01 00:20:30.000', 3)",
-	} {
-		if err := db.Conn().Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// Newer rows still replace copied ones; and, on the way down, rows
+	// written to the tables sorted by day after the old ones were filled
+	// again, before they are swapped back.
+	exec("INSERT INTO merchant_minutes VALUES (2, '2026-04-01 00:20:00', 1, 50, 5, 0.5, '2026-04-01 00:21:00.000', 4)")
+	to(124)
+	exec(prices+"('a', 7, 1, 1, 3, 100, 10, '2026-03-31 23:30:00.000', '2026-04-03 10:00:00.000', 1, 1.25, 9, 0.10, 5)",
+		"INSERT INTO click_minutes VALUES (1, '2026-03-31 23:30:00', 6, '2026-03-31 23:30:40.000', 5)")
 	want = rows()
-	for _, w := range []string{"('b',8,2,3,3,50,5,'2026-04-01 00:20:00.000','2026-04-01 00:20:00.000',0,2.75,0,0,3)", "(2,'2026-04-01 00:20:00',2,"} {
-		if !strings.Contains(want, w) {
-			t.Fatalf("a newer row did not win (%s): %s", w, want)
-		}
-	}
-	down()
+	has(want, "(2,'2026-04-01 00:20:00',1,50,5,0.5,'2026-04-01 00:21:00.000',4)", "('a',7,1,1,3,", "(1,'2026-03-31 23:30:00',6,")
+	to(110)
 	if got := rows(); got != want {
 		t.Fatalf("after the rollback:\n got %s\nwant %s", got, want)
 	}

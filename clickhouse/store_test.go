@@ -157,3 +157,39 @@ func TestMaterializeSpanningManyMonths(t *testing.T) {
 		t.Errorf("balance %+v, want 150 settled orders confirming 75.00", b)
 	}
 }
+
+// TestMinuteBucketsAtMidnight: an order in the last millisecond of a UTC day,
+// its times given in another zone, is bucketed in that day's last minute,
+// and its void is too: the buckets name their UTC day (merchant_minutes is
+// sorted by it first), and a wrong day would match no order and leave the
+// bucket stale, with no error.
+func TestMinuteBucketsAtMidnight(t *testing.T) {
+	db, st := openStore(t, migrated(t))
+	ctx := context.Background()
+	shanghai := time.FixedZone("UTC+8", 8*3600)
+	placed := time.Date(2026, 3, 31, 23, 59, 59, 999_000_000, time.UTC).In(shanghai)
+	order := rebate.Event{ID: "p", Type: rebate.OrderPaid, TS: placed, OrderID: "o", UserID: 4, MerchantID: 9, ProductID: 1,
+		Amount: 1000, Commission: 100, PlacedAt: placed}
+	clickhousetest.Insert(t, db, []rebate.Event{order})
+	void := order
+	void.ID, void.Type, void.TS = "v", rebate.OrderCancelled, placed.Add(time.Hour)
+	stats := func() rebate.MerchantStats {
+		t.Helper()
+		s, err := st.MerchantStats(ctx, 9, rebate.WindowDay, placed.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if s := stats(); s.Orders != 1 || s.GMV != 1000 {
+		t.Fatalf("merchant stats %+v, want the order placed at %s", s, placed.UTC())
+	}
+	clickhousetest.Insert(t, db, []rebate.Event{void})
+	if s := stats(); s.Orders != 0 || s.GMV != 0 {
+		t.Fatalf("merchant stats %+v after its void, want none", s)
+	}
+	if got := column(t, db, "SELECT concat(toString(minute), ' ', toString(orders)) FROM merchant_minutes FINAL WHERE merchant_id = 9"); len(got) != 1 ||
+		got[0] != "2026-03-31 23:59:00 0" {
+		t.Fatalf("merchant_minutes %v, want the void order's bucket 2026-03-31 23:59:00 with 0 orders", got)
+	}
+}

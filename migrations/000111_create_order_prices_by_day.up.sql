@@ -1,11 +1,13 @@
 -- order_prices again, sorted by the day of placed_at first; 000112 fills it
--- and 000113 swaps the two. Sorted by merchant first, a granule held a
+-- and 000113 swaps the two (000114 copies what was written meanwhile).
+-- Sorted by merchant first, a granule held a
 -- merchant's orders of every day, so placed_idx could skip almost none, and
 -- every read of a time window (the leaderboards' last day and the first days
 -- of their 7- and 30-day windows, the minutely series' last minute, the
 -- referral totals) read every priced order: a cost that grew with the
--- history. Sorted by day, a granule holds one day and placed_idx skips the
--- others. A read by an order's key names the day too, (toDate(placed_at),
+-- history. Sorted by day, a granule holds the orders of one day (or the
+-- end of one and the start of the next), so placed_idx skips the other
+-- days' granules; within a day, sorted by merchant, it skips none. A read by an order's key names the day too, (toDate(placed_at),
 -- merchant_id, placed_at, order_id), to find it by the sorting key. Not
 -- partitioned by day: a batch settles orders placed over weeks, and would
 -- write a part into each day's partition. Created empty and filled by an

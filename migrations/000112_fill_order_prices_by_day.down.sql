@@ -1,1 +1,10 @@
-TRUNCATE TABLE IF EXISTS order_prices_by_day
+-- After the swap back (the swap's down), what was written to the table
+-- sorted by day since the rollback's copy goes to the table sorted by
+-- merchant too (the newest version wins, so copying again is harmless); the
+-- create's down drops it.
+-- Not deduplicated (a replicated table remembers the blocks of a fill that a
+-- rollback truncated) and not limited in partitions (a month's each).
+INSERT INTO order_prices (order_id, user_id, merchant_id, product_id, state, amount, commission, placed_at, ts, tier, rebate, inviter_id, referral, version)
+SELECT order_id, user_id, merchant_id, product_id, state, amount, commission, placed_at, ts, tier, rebate, inviter_id, referral, version
+FROM order_prices_by_day FINAL
+SETTINGS insert_deduplicate = 0, throw_on_max_partitions_per_insert_block = 0

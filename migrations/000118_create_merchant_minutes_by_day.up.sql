@@ -1,5 +1,5 @@
 -- merchant_minutes again, sorted by the day of the minute first; the next migrations
--- fill it, swap the two and drop the old one (as 000111–000115 did for
+-- fill it, swap the two and drop the old one (as 000111–000116 did for
 -- order_prices). Sorted by merchant first, every granule of a month held
 -- minutes of every day of it, so the minutely series read the whole month
 -- of every merchant for its last hour or day. Sorted by day, minute_idx skips

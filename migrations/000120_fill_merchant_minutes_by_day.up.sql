@@ -1,5 +1,8 @@
 -- Copies every bucket of merchant_minutes, as it stands (FINAL) and with its version,
 -- into the table sorted by day.
+-- Not deduplicated (a replicated table remembers the blocks of a fill that a
+-- rollback truncated) and not limited in partitions (a month's each).
 INSERT INTO merchant_minutes_by_day (merchant_id, minute, orders, gmv, commission, rebate, as_of, version)
 SELECT merchant_id, minute, orders, gmv, commission, rebate, as_of, version
 FROM merchant_minutes FINAL
+SETTINGS insert_deduplicate = 0, throw_on_max_partitions_per_insert_block = 0

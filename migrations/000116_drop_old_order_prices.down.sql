@@ -1,5 +1,5 @@
 -- The table sorted by merchant again (under the name 000113 exchanged it
--- to), as 000043 made it and 000083 commented it; 000114's down fills it and
+-- to), as 000043 made it and 000083 commented it; 000115's down fills it and
 -- 000113's down swaps it back.
 CREATE TABLE IF NOT EXISTS order_prices_by_day
 (

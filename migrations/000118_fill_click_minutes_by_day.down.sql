@@ -1,1 +1,0 @@
-TRUNCATE TABLE IF EXISTS click_minutes_by_day

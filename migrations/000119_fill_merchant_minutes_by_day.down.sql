@@ -1,1 +1,0 @@
-TRUNCATE TABLE IF EXISTS merchant_minutes_by_day
