@@ -116,14 +116,15 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 	}
 	for part := range slices.Chunk(slices.SortedFunc(maps.Keys(days), compareUserDay), materializeChunk) {
 		var ids []uint64
-		var tuples []string
 		for _, d := range part {
 			if len(ids) == 0 || ids[len(ids)-1] != d.UserID {
 				ids = append(ids, d.UserID)
 			}
-			tuples = append(tuples, "("+strconv.FormatUint(d.UserID, 10)+",'"+d.Day.Format(time.DateOnly)+"')")
 		}
-		p := ch.Parameters{"users": uintArray(ids), "buckets": "[" + strings.Join(tuples, ",") + "]"}
+		buckets := arrayParam(part, func(b *strings.Builder, d rebate.UserDay) {
+			b.WriteString("(" + strconv.FormatUint(d.UserID, 10) + ",'" + d.Day.Format(time.DateOnly) + "')")
+		})
+		p := ch.Parameters{"users": uintArray(ids), "buckets": buckets}
 		if err := db.exec(ctx, "materialize_user_days", p); err != nil {
 			return err
 		}
@@ -290,16 +291,15 @@ func (db *DB) each(ctx context.Context, name string, p ch.Parameters, scan func(
 // byDay, (day, merchant, minute), for a table sorted by day first.
 func (db *DB) materializeMinutes(ctx context.Context, name string, buckets map[rebate.MerchantMinute]bool, byDay bool) error {
 	for part := range slices.Chunk(slices.Collect(maps.Keys(buckets)), materializeChunk) {
-		tuples := make([]string, len(part))
-		for i, b := range part {
-			m := b.Minute.UTC()
-			day := ""
+		p := arrayParam(part, func(b *strings.Builder, mm rebate.MerchantMinute) {
+			m := mm.Minute.UTC()
+			b.WriteByte('(')
 			if byDay {
-				day = "'" + m.Format(time.DateOnly) + "',"
+				b.WriteString("'" + m.Format(time.DateOnly) + "',")
 			}
-			tuples[i] = "(" + day + strconv.FormatUint(b.MerchantID, 10) + ",'" + m.Format(time.DateTime) + "')"
-		}
-		if err := db.exec(ctx, name, ch.Parameters{"buckets": "[" + strings.Join(tuples, ",") + "]"}); err != nil {
+			b.WriteString(strconv.FormatUint(mm.MerchantID, 10) + ",'" + m.Format(time.DateTime) + "')")
+		})
+		if err := db.exec(ctx, name, ch.Parameters{"buckets": p}); err != nil {
 			return err
 		}
 	}
@@ -333,16 +333,26 @@ func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 	return domainError(name, err)
 }
 
-// keyArray renders order keys as an Array(Tuple(UInt64, DateTime64(3),
-// String)) parameter: a literal whose strings are quoted, inside a value
-// the server unescapes first (escapeParam, by the caller's binding).
-func keyArray(keys []rebate.OrderKey) string {
+// arrayParam renders items as an array parameter's value, each by item:
+// a literal whose strings are quoted (quoteLiteral), inside a value the
+// server unescapes first (escapeParam, by the caller's binding).
+func arrayParam[T any](items []T, item func(*strings.Builder, T)) string {
 	var b strings.Builder
 	b.WriteByte('[')
-	for i, k := range keys {
+	for i, x := range items {
 		if i > 0 {
 			b.WriteByte(',')
 		}
+		item(&b, x)
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// keyArray renders order keys as an Array(Tuple(UInt64, DateTime64(3),
+// String)) parameter.
+func keyArray(keys []rebate.OrderKey) string {
+	return arrayParam(keys, func(b *strings.Builder, k rebate.OrderKey) {
 		b.WriteByte('(')
 		b.WriteString(strconv.FormatUint(k.MerchantID, 10))
 		b.WriteString(",'")
@@ -350,9 +360,7 @@ func keyArray(keys []rebate.OrderKey) string {
 		b.WriteString("',")
 		b.WriteString(quoteLiteral(k.OrderID))
 		b.WriteByte(')')
-	}
-	b.WriteByte(']')
-	return b.String()
+	})
 }
 
 var literalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
@@ -364,20 +372,9 @@ func timeParam(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.
 
 // pairArray renders (user, product) pairs as an Array(Tuple(UInt64, UInt64)).
 func pairArray(pairs []rebate.UserProduct) string {
-	var b strings.Builder
-	b.WriteByte('[')
-	for i, p := range pairs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		b.WriteString(strconv.FormatUint(p.UserID, 10))
-		b.WriteByte(',')
-		b.WriteString(strconv.FormatUint(p.ProductID, 10))
-		b.WriteByte(')')
-	}
-	b.WriteByte(']')
-	return b.String()
+	return arrayParam(pairs, func(b *strings.Builder, p rebate.UserProduct) {
+		b.WriteString("(" + strconv.FormatUint(p.UserID, 10) + "," + strconv.FormatUint(p.ProductID, 10) + ")")
+	})
 }
 
 func compareUserProduct(a, b rebate.UserProduct) int {
@@ -398,14 +395,5 @@ func compareUserDay(a, b rebate.UserDay) int {
 }
 
 func uintArray(ids []uint64) string {
-	var b strings.Builder
-	b.WriteByte('[')
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatUint(id, 10))
-	}
-	b.WriteByte(']')
-	return b.String()
+	return arrayParam(ids, func(b *strings.Builder, id uint64) { b.WriteString(strconv.FormatUint(id, 10)) })
 }

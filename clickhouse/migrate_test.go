@@ -363,10 +363,17 @@ func TestSortedByDayKeepsRows(t *testing.T) {
 		}
 		return strings.Join(out, "; ")
 	}
-	sortedBy := func() string {
+	// same checks that the tables hold want, sorted by sortedBy.
+	same := func(when, want, sortedBy string) {
 		t.Helper()
-		return strings.Join(column(t, db, "SELECT concat(name, ': ', sorting_key) FROM system.tables WHERE database = currentDatabase() AND "+
+		if got := rows(); got != want {
+			t.Fatalf("%s:\n got %s\nwant %s", when, got, want)
+		}
+		got := strings.Join(column(t, db, "SELECT concat(name, ': ', sorting_key) FROM system.tables WHERE database = currentDatabase() AND "+
 			"name IN ('order_prices', 'click_minutes', 'merchant_minutes') ORDER BY name"), "; ")
+		if got != sortedBy {
+			t.Fatalf("%s, sorted by %q, want %q", when, got, sortedBy)
+		}
 	}
 	has := func(rows string, want ...string) {
 		t.Helper()
@@ -384,13 +391,8 @@ func TestSortedByDayKeepsRows(t *testing.T) {
 	want := rows()
 	has(want, "('a',7,1,1,2,", "('b',8,2,3,3,50,5,'2026-04-01 00:20:00.000','2026-04-01 00:20:00.000',0,2.75,0,0,3)", "(2,'2026-04-01 00:20:00',2,")
 	to(128)
-	if got := rows(); got != want {
-		t.Fatalf("sorted by day:\n got %s\nwant %s", got, want)
-	}
-	if got, w := sortedBy(), "click_minutes: toDate(minute), merchant_id, minute; merchant_minutes: toDate(minute), merchant_id, minute; "+
-		"order_prices: toDate(placed_at), merchant_id, placed_at, order_id"; got != w {
-		t.Fatalf("sorted by %q, want %q", got, w)
-	}
+	same("sorted by day", want, "click_minutes: toDate(minute), merchant_id, minute; merchant_minutes: toDate(minute), merchant_id, minute; "+
+		"order_prices: toDate(placed_at), merchant_id, placed_at, order_id")
 	// Newer rows still replace copied ones; and, on the way down, rows
 	// written to the tables sorted by day after the old ones were filled
 	// again, before they are swapped back.
@@ -401,11 +403,6 @@ func TestSortedByDayKeepsRows(t *testing.T) {
 	want = rows()
 	has(want, "(2,'2026-04-01 00:20:00',1,50,5,0.5,'2026-04-01 00:21:00.000',4)", "('a',7,1,1,3,", "(1,'2026-03-31 23:30:00',6,")
 	to(110)
-	if got := rows(); got != want {
-		t.Fatalf("after the rollback:\n got %s\nwant %s", got, want)
-	}
-	if got, w := sortedBy(), "click_minutes: merchant_id, minute; merchant_minutes: merchant_id, minute; "+
-		"order_prices: merchant_id, placed_at, order_id"; got != w {
-		t.Fatalf("sorted by %q after the rollback, want %q", got, w)
-	}
+	same("after the rollback", want, "click_minutes: merchant_id, minute; merchant_minutes: merchant_id, minute; "+
+		"order_prices: merchant_id, placed_at, order_id")
 }

@@ -30,14 +30,15 @@ type span struct {
 
 // reject is a record bound for the dead-letter topic.
 type reject struct {
-	rec    *kgo.Record // the batch's own copy: never a record of the client's fetches
+	rec    *kgo.Record // rebuilt from the batch's copy (keep): never a record of the client's fetches
 	reason string
 	field  string // the contract field; "clickhouse" for a row ClickHouse refused
 	event  int    // the index of a refused row in the batch's events
 }
 
-// origin is where an event's record came from, and where its key and value
-// are kept in the batch's raw bytes (the value right after the key).
+// origin is where a kept record (an event's, or a reject's) came from, and
+// where its key and value are in the batch's raw bytes (the value right
+// after the key).
 type origin struct {
 	topic      string
 	off        int64
@@ -56,13 +57,13 @@ type origin struct {
 // buffers were half the ingester's live heap in bulk, measured). The raw
 // bytes a batch still needs, the key and value of each event for its
 // content token and for a dead letter of a row refused at flush (a conflict,
-// a row ClickHouse refuses), are copied into raw, one buffer kept from
-// batch to batch.
+// a row ClickHouse refuses), and those of each record rejected as it came,
+// are copied into raw (keep), one buffer kept from batch to batch.
 type batch struct {
 	events  []rebate.Event
 	origins []origin             // the record of each event
-	raw     []byte               // the events' keys and values, back to back
-	hdrs    [][]kgo.RecordHeader // the headers of the events' records that have some
+	raw     []byte               // the kept records' keys and values, back to back
+	hdrs    [][]kgo.RecordHeader // the headers of the kept records that have some
 	rejects []reject
 	spans   map[partition]*span
 	bytes   int
@@ -114,11 +115,23 @@ func (b *batch) note(r *kgo.Record) {
 	b.bytes += len(r.Value)
 }
 
-// add appends the event decoded from r, with a copy of r's key, value and
-// headers: r itself is not kept.
+// add appends the event decoded from r; r itself is not kept (keep).
 func (b *batch) add(r *kgo.Record, e rebate.Event) {
 	b.note(r)
 	b.events = append(b.events, e)
+	b.origins = append(b.origins, b.keep(r))
+}
+
+// reject keeps r for the dead-letter topic, as add keeps an event's record.
+func (b *batch) reject(r *kgo.Record, reason, field string) {
+	b.note(r)
+	o := b.keep(r)
+	b.rejects = append(b.rejects, reject{rec: b.rebuild(&o), reason: reason, field: field, event: -1})
+}
+
+// keep copies r's key and value into b.raw, and its headers, and says
+// where they are.
+func (b *batch) keep(r *kgo.Record) origin {
 	o := origin{topic: r.Topic, part: r.Partition, off: r.Offset, at: len(b.raw), klen: int32(len(r.Key)), vlen: int32(len(r.Value))}
 	if r.Key == nil {
 		o.klen = -1 // Kafka tells a null key from an empty one, and so must a dead letter
@@ -128,15 +141,7 @@ func (b *batch) add(r *kgo.Record, e rebate.Event) {
 		b.hdrs = append(b.hdrs, cloneHeaders(r.Headers))
 		o.hdrs = int32(len(b.hdrs))
 	}
-	b.origins = append(b.origins, o)
-}
-
-// reject keeps a copy of r for the dead-letter topic.
-func (b *batch) reject(r *kgo.Record, reason, field string) {
-	b.note(r)
-	c := &kgo.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp, LeaderEpoch: r.LeaderEpoch,
-		Key: bytes.Clone(r.Key), Value: bytes.Clone(r.Value), Headers: cloneHeaders(r.Headers)}
-	b.rejects = append(b.rejects, reject{rec: c, reason: reason, field: field, event: -1})
+	return o
 }
 
 func cloneHeaders(hs []kgo.RecordHeader) []kgo.RecordHeader {
@@ -162,10 +167,12 @@ func (o *origin) value(raw []byte) []byte {
 	return raw[at : at+int(o.vlen)]
 }
 
-// record rebuilds the record of event i, for the dead-letter topic. Its key
+// record rebuilds the record of event i, for the dead-letter topic.
+func (b *batch) record(i int) *kgo.Record { return b.rebuild(&b.origins[i]) }
+
+// rebuild is the record kept at o: what a dead letter reads of it. Its key
 // and value share b.raw: it is valid until b is reset.
-func (b *batch) record(i int) *kgo.Record {
-	o := &b.origins[i]
+func (b *batch) rebuild(o *origin) *kgo.Record {
 	r := &kgo.Record{Topic: o.topic, Partition: o.part, Offset: o.off, Key: o.key(b.raw), Value: o.value(b.raw)}
 	if o.hdrs > 0 {
 		r.Headers = b.hdrs[o.hdrs-1]
