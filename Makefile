@@ -45,7 +45,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParamType$$' -fuzztime $(call fuzz_budget,50000) ./clickhouse/
 	$(GO) test -run '^$$' -fuzz '^FuzzSQLPlaceholders$$' -fuzztime $(call fuzz_budget,50000) ./clickhouse/
 	$(GO) test -run '^$$' -fuzz '^FuzzFenceText$$' -fuzztime $(call fuzz_budget,25000) ./embedded/chlocal/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseUsers$$' -fuzztime $(call fuzz_budget,40000) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseUsers$$' -fuzztime $(call fuzz_budget,20000) ./embedded/chlocal/
+	$(GO) test -run '^$$' -fuzz '^FuzzCredentials$$' -fuzztime $(call fuzz_budget,200000) ./internal/settings/
 	$(GO) test -run '^$$' -fuzz '^FuzzNativeMatchesDriver$$' -fuzztime $(call fuzz_budget,20000) ./clickhouse/
 
 ## test-deps: Debian packages the tests use (kcat, chromium, prometheus for promtool)

@@ -321,9 +321,11 @@ func TestAuthRolesAndRateLimit(t *testing.T) {
 	if _, err := api.New(api.Config{Listen: "0.0.0.0:8080"}, e.st, nil, nil, nil, nil); err == nil || !strings.Contains(err.Error(), "REBATE_API_KEYS") {
 		t.Errorf("open API beyond loopback: %v", err)
 	}
-	for _, bad := range []string{"x", "n:root:0123456789abcdef", "n:app:short"} {
+	for _, bad := range []string{"x", "n:root:0123456789abcdef", "n:app:short", "::0123456789abcdef:", "n:0123456789abcdef"} {
 		if _, err := api.ParseKeys(bad); err == nil {
 			t.Errorf("ParseKeys(%q): no error", bad)
+		} else if strings.Contains(err.Error(), "0123456789abcdef") {
+			t.Errorf("ParseKeys(%q): the error shows the secret: %v", bad, err)
 		}
 	}
 }

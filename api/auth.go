@@ -2,7 +2,6 @@ package api
 
 import (
 	"crypto/subtle"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/internal/settings"
 	"golang.org/x/time/rate"
 )
 
@@ -35,24 +35,13 @@ type Key struct {
 
 // ParseKeys reads REBATE_API_KEYS: comma-separated name:role:secret.
 func ParseKeys(s string) ([]Key, error) {
-	var keys []Key
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		f := strings.SplitN(part, ":", 3)
-		if len(f) != 3 || f[0] == "" || f[2] == "" {
-			return nil, fmt.Errorf("API key %q: want name:role:secret", redact(part))
-		}
-		r := Role(f[1])
-		if !slices.Contains(roles, r) {
-			return nil, fmt.Errorf("API key %s: role %q: want app, analyst, publisher or admin", f[0], f[1])
-		}
-		if len(f[2]) < 16 {
-			return nil, fmt.Errorf("API key %s: secret shorter than 16 characters", f[0])
-		}
-		keys = append(keys, Key{Name: f[0], Role: r, Secret: f[2]})
+	creds, err := settings.Credentials(s, "API key", roles...)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]Key, len(creds))
+	for i, c := range creds {
+		keys[i] = Key{Name: c.Name, Role: c.Role, Secret: c.Secret}
 	}
 	return keys, nil
 }
@@ -63,13 +52,6 @@ func formatKeys(keys []Key) string {
 		return ""
 	}
 	return "(set)"
-}
-
-func redact(s string) string {
-	if i := strings.LastIndexByte(s, ':'); i >= 0 {
-		return s[:i+1] + "…"
-	}
-	return "…"
 }
 
 const (

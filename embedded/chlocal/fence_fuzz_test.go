@@ -50,7 +50,7 @@ func FuzzFenceText(f *testing.F) {
 // FuzzParseUsers: the users setting either parses into valid users or is
 // refused; no error shows a password.
 func FuzzParseUsers(f *testing.F) {
-	for _, s := range []string{"a:admin:0123456789abcdef", "a:readonly:0123456789abcdef:x,b:admin:fedcba9876543210", "a:root:x", ",,", "a::b"} {
+	for _, s := range []string{"a:admin:0123456789abcdef", "a:readonly:0123456789abcdef:x,b:admin:fedcba9876543210", "a:root:x", ",,", "a::b", "::000000000000000:"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/rebatehq/rebate/internal/settings"
 )
 
 // Users are the endpoint's own: the engine's session is always its user
@@ -42,32 +44,22 @@ var userNameRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 // ParseUsers reads REBATE_CHLOCAL_USERS: comma-separated name:role:password
 // (the password may hold ':' but not ',').
 func ParseUsers(s string) ([]User, error) {
-	var users []User
+	creds, err := settings.Credentials(s, "user", RoleAdmin, RoleReadonly)
+	if err != nil {
+		return nil, err
+	}
+	users := make([]User, len(creds))
 	seen := map[string]bool{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
+	for i, c := range creds {
+		// The engine's names are stricter than the API's key names.
+		if !userNameRe.MatchString(c.Name) {
+			return nil, fmt.Errorf("user %q: a name is letters, digits and _ . -", c.Name)
 		}
-		f := strings.SplitN(part, ":", 3)
-		if len(f) != 3 || f[0] == "" || f[2] == "" {
-			return nil, fmt.Errorf("user %q: want name:role:password", redact(part))
+		if seen[c.Name] {
+			return nil, fmt.Errorf("user %s: given twice", c.Name)
 		}
-		if !userNameRe.MatchString(f[0]) {
-			return nil, fmt.Errorf("user %q: a name is letters, digits and _ . -", f[0])
-		}
-		if seen[f[0]] {
-			return nil, fmt.Errorf("user %s: given twice", f[0])
-		}
-		seen[f[0]] = true
-		r := Role(f[1])
-		if r != RoleAdmin && r != RoleReadonly {
-			return nil, fmt.Errorf("user %s: role %q: want admin or readonly", f[0], f[1])
-		}
-		if len(f[2]) < 16 {
-			return nil, fmt.Errorf("user %s: password shorter than 16 characters", f[0])
-		}
-		users = append(users, User{Name: f[0], Role: r, Password: f[2]})
+		seen[c.Name] = true
+		users[i] = User{Name: c.Name, Role: c.Role, Password: c.Secret}
 	}
 	return users, nil
 }
@@ -79,13 +71,6 @@ func formatUsers(users []User) string {
 		parts[i] = u.Name + ":" + string(u.Role) + ":…"
 	}
 	return strings.Join(parts, ",")
-}
-
-func redact(s string) string {
-	if i := strings.LastIndexByte(s, ':'); i >= 0 {
-		return s[:i+1] + "…"
-	}
-	return "…"
 }
 
 // account is a user as the server keeps it: a SHA-256 of the password,
