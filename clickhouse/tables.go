@@ -85,6 +85,7 @@ var roles = map[string]role{
 	MigrationsTable:    {record: true},
 	backupManifests:    {record: true},
 	"order_prices":     {recompute: recomputePrices, from: pricedFrom},
+	"user_prices":      {recompute: recomputePrices, from: pricedFrom}, // through user_prices_mv
 	"merchant_minutes": {recompute: recomputePrices, from: pricedFrom},
 	"user_days":        {recompute: recomputePrices, from: pricedFrom},
 	"user_totals":      {recompute: recomputePrices, from: pricedFrom},

@@ -66,8 +66,14 @@ func TestReconcileFindsDamageUntilRebuilt(t *testing.T) {
 	if err := s.db.Conn().QueryRow(ctx, "SELECT order_id, user_id FROM order_prices FINAL WHERE state != 3 AND order_id != '"+facts+"' ORDER BY order_id LIMIT 1").Scan(&priced, &user); err != nil {
 		t.Fatal(err)
 	}
+	// And a third from the priced orders sorted by user, which balances read.
+	var byUser string
+	if err := s.db.Conn().QueryRow(ctx, "SELECT order_id FROM user_prices FINAL WHERE state != 3 AND order_id NOT IN ('"+facts+"', '"+priced+"') ORDER BY order_id LIMIT 1").Scan(&byUser); err != nil {
+		t.Fatal(err)
+	}
 	exec(t, s.db, "ALTER TABLE orders DELETE WHERE order_id = '"+facts+"' SETTINGS mutations_sync = 2")
 	exec(t, s.db, "ALTER TABLE order_prices DELETE WHERE order_id = '"+priced+"' SETTINGS mutations_sync = 2")
+	exec(t, s.db, "ALTER TABLE user_prices DELETE WHERE order_id = '"+byUser+"' SETTINGS mutations_sync = 2")
 	// And a day's busiest hour, which the velocity signal reads, off by one.
 	var busyUser uint64
 	var busyDay string
@@ -94,8 +100,8 @@ func TestReconcileFindsDamageUntilRebuilt(t *testing.T) {
 			t.Errorf("order difference of user %d, want %d: %+v", d.UserID, user, d)
 		}
 	}
-	if !seen["orders order "+facts] || !seen["order_prices order "+priced] || len(seen) != 2 {
-		t.Errorf("orders reported %v, want %s missing from orders and %s from order_prices", seen, facts, priced)
+	if !seen["orders order "+facts] || !seen["order_prices order "+priced] || !seen["user_prices order "+byUser] || len(seen) != 3 {
+		t.Errorf("orders reported %v, want %s missing from orders, %s from order_prices and %s from user_prices", seen, facts, priced, byUser)
 	}
 	if !busy {
 		t.Errorf("a day's busiest hour off by one (user %d, %s) not reported: %+v", busyUser, busyDay, diffs)
@@ -121,7 +127,7 @@ func TestReconcileFindsDamageUntilRebuilt(t *testing.T) {
 	for _, r := range done {
 		rebuilt = append(rebuilt, r.Table)
 	}
-	if got := strings.Join(rebuilt, " "); got != "orders merchant_minutes order_prices user_days user_totals leaderboards" {
+	if got := strings.Join(rebuilt, " "); got != "orders merchant_minutes order_prices user_days user_prices user_totals leaderboards" {
 		t.Errorf("rebuild of orders did %q", got)
 	}
 	if diffs := run(); len(diffs) != 0 || drift() != 0 {

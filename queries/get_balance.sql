@@ -4,8 +4,8 @@
 -- withdrawals, what is available (confirmed + confirmed referral earnings -
 -- withdrawn - frozen, may be negative), order counts by state, their tier
 -- (of their latest tier change; 0 if none) and the newest event time
--- included (as_of). Orders are read priced (order_prices), found by user
--- with user_orders and by inviter with invitations.
+-- included (as_of). Orders are read priced and sorted by user
+-- (user_prices): the user's, and their invitees' (found with invitations).
 -- settings: max_threads = 1 (a point lookup: one thread answers sooner than several would start)
 WITH
     1 AS PAID, 2 AS SETTLED, 3 AS VOID,            -- order states (rebate.OrderState)
@@ -41,10 +41,8 @@ FROM
         sumIf(referral, inviter_id = me AND state = SETTLED) AS part_referral_confirmed,
         sumIf(referral, inviter_id = me AND state = VOID) AS part_referral_void,
         max(ts) AS part_as_of
-    FROM order_prices FINAL
-    WHERE (toDate(placed_at), merchant_id, placed_at, order_id) IN
-          (SELECT toDate(placed_at), merchant_id, placed_at, order_id FROM user_orders
-           WHERE user_id = me OR user_id IN (SELECT user_id FROM invitations WHERE inviter_id = me))
+    FROM user_prices FINAL
+    WHERE user_id = me OR user_id IN (SELECT user_id FROM invitations WHERE inviter_id = me)
     UNION ALL
     SELECT
         toDecimal128(0, 2), toDecimal128(0, 2),

@@ -26,10 +26,8 @@ FROM
 LEFT JOIN
 (
     SELECT user_id, state, referral, ts
-    FROM order_prices FINAL
-    WHERE (toDate(placed_at), merchant_id, placed_at, order_id) IN
-          (SELECT toDate(placed_at), merchant_id, placed_at, order_id FROM user_orders
-           WHERE user_id IN (SELECT user_id FROM invitations WHERE inviter_id = me))
+    FROM user_prices FINAL
+    WHERE user_id IN (SELECT user_id FROM invitations WHERE inviter_id = me)
       AND inviter_id = me
 ) AS p ON p.user_id = i.user_id
 GROUP BY invitee_id, joined_at

@@ -1,14 +1,13 @@
--- Reconciles every user's balance as get_balance reads it (order_prices
--- found through user_orders; withdrawals) with the same figures summed from
--- the event log: pending, confirmed and void orders and their counts, each
--- order's state and owner from its events (its first stored event's owner,
--- the highest-ranked state) and its rebate as stored in order_prices; the
--- referral earnings of each inviter (the earliest user_joined of each
--- invitee names them), from the stored referral of their invitees' orders;
--- withdrawn and frozen from the withdrawals' events. A row per figure that
--- differs. Users with an event since {since}, and their inviters, only.
--- The stored rebate is taken as it is: pricing is checked by the oracle's
--- property tests, not here.
+-- Reconciles every user's balance as get_balance reads it (user_prices;
+-- withdrawals) with the same figures summed from the event log: pending,
+-- confirmed and void orders and their counts, each order's state and owner
+-- from its events (its first stored event's owner, the highest-ranked
+-- state) and its rebate as stored in order_prices; the referral earnings of
+-- each inviter (the earliest user_joined of each invitee names them), from
+-- the stored referral of their invitees' orders; withdrawn and frozen from
+-- the withdrawals' events. A row per figure that differs. Users with an
+-- event since {since}, and their inviters, only. The stored rebate is taken
+-- as it is: pricing is checked by the oracle's property tests, not here.
 -- for: service (rebate reconcile; written apart from the views on purpose)
 WITH
     recent AS (SELECT DISTINCT user_id FROM events WHERE ts >= {since:DateTime64(3, 'UTC')}),
@@ -84,12 +83,10 @@ WITH
         GROUP BY user_id
     ),
     served AS (
-        -- what get_balance reads: order_prices, found through user_orders
-        SELECT u.user_id AS user_id, p.state AS state, p.inviter_id AS inviter_id,
-            toInt64(p.rebate * 100) AS cents, toInt64(p.referral * 100) AS referral_cents
-        FROM order_prices AS p FINAL
-        INNER JOIN (SELECT DISTINCT user_id, merchant_id, placed_at, order_id FROM user_orders FINAL) AS u
-            ON u.merchant_id = p.merchant_id AND u.placed_at = p.placed_at AND u.order_id = p.order_id
+        -- what get_balance reads: user_prices (order_prices by user, its
+        -- rebates against order_prices' in from_log)
+        SELECT user_id, state, inviter_id, toInt64(rebate * 100) AS cents, toInt64(referral * 100) AS referral_cents
+        FROM user_prices FINAL
     ),
     found_orders AS (
         SELECT user_id,

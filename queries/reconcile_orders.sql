@@ -2,8 +2,9 @@
 -- merchant, product, amounts and placed_at of its first stored event, the
 -- highest-ranked state of its events), with its row in each table that
 -- holds them: orders (the facts), order_prices (the priced orders every
--- figure reads) and user_orders (each user's order keys; state and amounts
--- not kept there): a row per table that differs or misses it. Orders with
+-- figure reads), user_prices (the same, sorted by user) and user_orders
+-- (each user's order keys; state and amounts not kept there): a row per
+-- table that differs or misses it. Orders with
 -- an event since {since} only. The price itself (tier, rule, cap, referral)
 -- is not worked out again here: the oracle's property tests check it.
 -- for: service (rebate reconcile; written apart from the views on purpose)
@@ -39,7 +40,7 @@ WITH
             [if(tbl = 'user_orders', (toUInt8(0), user_id, merchant_id, toUInt64(0), toDecimal64(0, 2), toDecimal64(0, 2), placed_at),
                 (state, user_id, merchant_id, product_id, toDecimal64(amount, 2), toDecimal64(commission, 2), placed_at))] AS rows
         FROM from_log
-        ARRAY JOIN ['orders', 'order_prices', 'user_orders'] AS tbl
+        ARRAY JOIN ['orders', 'order_prices', 'user_prices', 'user_orders'] AS tbl
     ),
     stored_rows AS (
         SELECT 'orders' AS tbl, order_id, user_id, merchant_id, state, product_id, amount, commission, placed_at
@@ -47,6 +48,9 @@ WITH
         UNION ALL
         SELECT 'order_prices', order_id, user_id, merchant_id, state, product_id, amount, commission, placed_at
         FROM order_prices FINAL WHERE order_id IN active
+        UNION ALL
+        SELECT 'user_prices', order_id, user_id, merchant_id, state, product_id, amount, commission, placed_at
+        FROM user_prices FINAL WHERE order_id IN active
         UNION ALL
         SELECT 'user_orders', order_id, user_id, merchant_id, toUInt8(0), toUInt64(0), toDecimal64(0, 2), toDecimal64(0, 2), placed_at
         FROM user_orders FINAL WHERE order_id IN active
