@@ -37,6 +37,11 @@ func TestReadsFindTheirDays(t *testing.T) {
 		 SELECT toString(number), 1 + number % 5000, 1 + number % 300, 1, 1 + number % 3, 100, 10, ` + at + `, ` + at + `, 0, 1,
 			if(number % 7 = 0, 9, 0), if(number % 7 = 0, 0.5, 0), 1
 		 FROM numbers(` + strconv.Itoa(orders) + `)`,
+		// User 9999, the busiest, has 30,000 orders over the 60 days.
+		`INSERT INTO order_prices (order_id, user_id, merchant_id, product_id, state, amount, commission, placed_at, ts, tier, rebate,
+			inviter_id, referral, version)
+		 SELECT concat('h', toString(number)), 9999, 1 + number % 300, 1, 1, 100, 10, ` + strings.ReplaceAll(at, "number * ", "number * 4 * ") + `, ` + at0 + `, 0, 1, 0, 0, 1
+		 FROM numbers(` + strconv.Itoa(orders/4) + `)`,
 		"INSERT INTO user_orders (user_id, order_id, merchant_id, placed_at) SELECT user_id, order_id, merchant_id, placed_at FROM order_prices",
 		// User 9 invited users 7, 14 and 21 (whose orders name 9 as inviter
 		// when the order number is a multiple of 7).
@@ -96,8 +101,14 @@ func TestReadsFindTheirDays(t *testing.T) {
 		{"list_user_referrals", "*", named("list_user_referrals"), ch.Parameters{"user_id": "9", "after_user_id": "0", "limit": "20"}, 0, 3},
 		{"materialize_merchant_minutes", "order_prices", selectOf(t, named("materialize_merchant_minutes")),
 			ch.Parameters{"buckets": "[('" + minute[:10] + "',1,'" + minute + "'),('" + minute[:10] + "',2,'" + minute + "')]"}, 0.03, 0},
+		// The busiest user's day (and the next): a range of each, not all
+		// their orders.
+		{"materialize_user_days busiest", "*", selectOf(t, named("materialize_user_days")),
+			ch.Parameters{"users": "[9999]", "buckets": "[(9999,'" + now.Format(time.DateOnly) + "')]",
+				"reads": "[(9999,'" + now.Format(time.DateOnly) + "'),(9999,'" + now.Add(24*time.Hour).Format(time.DateOnly) + "')]"}, 0, 4},
 		{"materialize_user_days", "*", selectOf(t, named("materialize_user_days")),
-			ch.Parameters{"users": "[7]", "buckets": "[(7,'" + now.Format(time.DateOnly) + "')]"}, 0, 3},
+			ch.Parameters{"users": "[7]", "buckets": "[(7,'" + now.Format(time.DateOnly) + "')]",
+				"reads": "[(7,'" + now.Format(time.DateOnly) + "'),(7,'" + now.Add(24*time.Hour).Format(time.DateOnly) + "')]"}, 0, 3},
 		{"list_minutely_kpis 60", "click_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "60"}, 0.1, 0},
 		{"list_minutely_kpis 60", "merchant_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "60"}, 0.1, 0},
 		{"list_minutely_kpis 1440", "click_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "1440"}, 0.1, 0},
