@@ -121,17 +121,10 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 				ids = append(ids, d.UserID)
 			}
 		}
-		day := func(b *strings.Builder, d rebate.UserDay) {
+		buckets := arrayParam(part, func(b *strings.Builder, d rebate.UserDay) {
 			b.WriteString("(" + strconv.FormatUint(d.UserID, 10) + ",'" + d.Day.Format(time.DateOnly) + "')")
-		}
-		// The days read: each bucket and the day after it, which ends the
-		// hours that start late in the bucket's day.
-		reads := map[rebate.UserDay]bool{}
-		for _, d := range part {
-			reads[d], reads[rebate.UserDay{UserID: d.UserID, Day: d.Day.Add(24 * time.Hour)}] = true, true
-		}
-		p := ch.Parameters{"users": uintArray(ids), "buckets": arrayParam(part, day),
-			"reads": arrayParam(slices.SortedFunc(maps.Keys(reads), compareUserDay), day)}
+		})
+		p := ch.Parameters{"users": uintArray(ids), "buckets": buckets}
 		if err := db.exec(ctx, "materialize_user_days", p); err != nil {
 			return err
 		}

@@ -1,9 +1,8 @@
 -- order_prices again, sorted by user first: what a user's reads need
--- (balance, order list, their invitees' referrals, their days). Sorted by
--- day, an active user's orders lie in most granules of order_prices, so
--- those reads, found through user_orders, read most of the table (30-50 ms
--- of CPU at 3 M events); here a user's orders are one range of the key,
--- and their orders of some days (materialize_user_days) a range of each.
+-- (balance, order list, their invitees' referrals). Sorted by day, an
+-- active user's orders lie in most granules of order_prices, so those
+-- reads, found through user_orders, read most of the table (30-50 ms of
+-- CPU at 3 M events); here a user's orders are one range of the key.
 -- Written by user_prices_mv (000130) from every insert into order_prices,
 -- so it holds the same rows with the same versions: an order's user and
 -- placed_at are fixed by its first event (the rules of identity), so its
@@ -27,6 +26,6 @@ CREATE TABLE IF NOT EXISTS user_prices
     version     UInt64                 COMMENT 'When it was priced (ns); the newest wins.'
 )
 ENGINE = ReplacingMergeTree(version)
-ORDER BY (user_id, toDate(placed_at), placed_at, merchant_id, order_id)
+ORDER BY (user_id, placed_at, merchant_id, order_id)
 SETTINGS index_granularity = 1024
-COMMENT 'order_prices sorted by user: each priced order under its user, so a user’s balance, orders, days and their invitees’ referral earnings are one range of the key. Written by user_prices_mv from every insert into order_prices (the same rows and versions): read with FINAL.'
+COMMENT 'order_prices sorted by user: each priced order under its user, so a user’s balance, orders and their invitees’ referral earnings are one range of the key. Written by user_prices_mv from every insert into order_prices (the same rows and versions): read with FINAL.'

@@ -1,14 +1,12 @@
 -- Works out again, whole, the days {buckets} (user, day of placed_at) of the
--- users {users} from user_prices (sorted by user and day: read by key): the
--- rebate and count of their paid and settled orders; every order and the
--- void ones; the busiest hour starting at one of the day's orders. Every
--- order of a day is grouped, void ones too, so a day whose orders all
--- turned void is written with zeros, never left stale. An hour starting
--- late in a day ends the next, so the orders of the day after each are
--- read too ({reads}: the buckets and the day after each, a range of the
--- key each, where the next day's first hour would be none); they count in
--- the hours, but are not grouped. The caller names the day before an
--- order's hour as well when the hour crosses midnight (materialize.go).
+-- users {users} from order_prices: the rebate and count of their paid and
+-- settled orders; every order and the void ones; the busiest hour starting
+-- at one of the day's orders. Every order of a day is grouped, void ones
+-- too, so a day whose orders all turned void is written with zeros, never
+-- left stale. An hour starting late in a day ends the next, so the orders of
+-- the first hour after each day are read too (they count, but are not
+-- grouped). The caller names the day before an order's hour as well when
+-- the hour crosses midnight (materialize.go).
 -- for: service (the ingester keeps the days after each batch it stores)
 INSERT INTO user_days (day, user_id, rebate, orders, placed, voided, busiest, busiest_at, version)
 WITH 1 AS PAID, 2 AS SETTLED, 3 AS VOID
@@ -22,8 +20,12 @@ FROM
     SELECT user_id, placed_at, toDate(placed_at) AS day, state, rebate,
         count() OVER (PARTITION BY user_id ORDER BY toUnixTimestamp64Milli(placed_at)
                       RANGE BETWEEN CURRENT ROW AND 3599999 FOLLOWING) AS in_hour
-    FROM user_prices FINAL
-    WHERE user_id IN {users:Array(UInt64)} AND (user_id, toDate(placed_at)) IN {reads:Array(Tuple(UInt64, Date))}
+    FROM order_prices FINAL
+    WHERE (toDate(placed_at), merchant_id, placed_at, order_id) IN
+          (SELECT toDate(placed_at), merchant_id, placed_at, order_id FROM user_orders
+           WHERE user_id IN {users:Array(UInt64)} AND
+                 ((user_id, toDate(placed_at)) IN {buckets:Array(Tuple(UInt64, Date))} OR
+                  (user_id, toDate(placed_at - INTERVAL 1 HOUR)) IN {buckets:Array(Tuple(UInt64, Date))}))
 )
 WHERE (user_id, day) IN {buckets:Array(Tuple(UInt64, Date))}
 GROUP BY day, user_id
