@@ -5,6 +5,7 @@
 -- as_of, from order_prices. Every order of a bucket is grouped, void ones
 -- too, so a bucket whose orders all turned void is written with zeros, never
 -- left stale.
+-- settings: max_threads = 1 (the keys of one batch: one thread costs 5-15% less CPU than two, measured, and is no slower)
 -- for: service (the ingester keeps the buckets after each batch it stores)
 INSERT INTO merchant_minutes (merchant_id, minute, orders, gmv, commission, rebate, as_of, version)
 WITH 3 AS VOID

@@ -20,6 +20,7 @@
 -- priced_orders (000042, dropped by 000104): the same SELECT through the
 -- view cost twice the CPU (measured: 295 against 147 ms for the orders of a
 -- 20,000-event batch).
+-- settings: max_threads = 1 (the keys of one batch: one thread costs 5-15% less CPU than two, measured, and is no slower)
 -- for: service (the ingester prices what each batch it stores touches)
 INSERT INTO order_prices (order_id, user_id, merchant_id, product_id, state, amount, commission, placed_at, ts,
                           tier, rebate, inviter_id, referral, version)
