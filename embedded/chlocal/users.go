@@ -51,9 +51,11 @@ func ParseUsers(s string) ([]User, error) {
 	users := make([]User, len(creds))
 	seen := map[string]bool{}
 	for i, c := range creds {
-		// The engine's names are stricter than the API's key names.
+		// The engine's names are stricter than the API's key names. Named by
+		// its position: a name that is not one may be anything, and even
+		// quoted its escapes could spell a password.
 		if !userNameRe.MatchString(c.Name) {
-			return nil, fmt.Errorf("user %q: a name is letters, digits and _ . -", c.Name)
+			return nil, fmt.Errorf("user %d of the list: a name is letters, digits and _ . -", c.Position)
 		}
 		if seen[c.Name] {
 			return nil, fmt.Errorf("user %s: given twice", c.Name)

@@ -12,6 +12,9 @@ type Credential[R ~string] struct {
 	Name   string
 	Role   R
 	Secret string
+	// Position is the entry's number in the list (from 1), how an error
+	// names an entry whose name it may not show.
+	Position int
 }
 
 // MinSecret is the shortest secret a credential list accepts.
@@ -44,7 +47,7 @@ func Credentials[R ~string](s, what string, roles ...R) ([]Credential[R], error)
 		if len(f[2]) < MinSecret {
 			return nil, fmt.Errorf("%s %s: secret shorter than %d characters", what, f[0], MinSecret)
 		}
-		out = append(out, Credential[R]{Name: f[0], Role: R(f[1]), Secret: f[2]})
+		out = append(out, Credential[R]{Name: f[0], Role: R(f[1]), Secret: f[2], Position: i + 1})
 	}
 	return out, nil
 }
