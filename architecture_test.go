@@ -34,6 +34,7 @@ var mayImport = map[string][]string{
 	"internal/settings":   nil,
 	"internal/sqlfence":   nil,
 	"internal/testenv":    nil,
+	"internal/secrettest": nil,
 	"internal/benchchart": nil,
 	// Test kits and the simulator: anything but the program.
 	"internal/apiclient":      {"*"},

@@ -35,7 +35,7 @@ type Key struct {
 
 // ParseKeys reads REBATE_API_KEYS: comma-separated name:role:secret.
 func ParseKeys(s string) ([]Key, error) {
-	creds, err := settings.Credentials(s, "API key", roles...)
+	creds, err := settings.Credentials(s, "API key", nil, roles...)
 	if err != nil {
 		return nil, err
 	}

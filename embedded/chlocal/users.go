@@ -3,6 +3,7 @@ package chlocal
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -44,19 +45,19 @@ var userNameRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 // ParseUsers reads REBATE_CHLOCAL_USERS: comma-separated name:role:password
 // (the password may hold ':' but not ',').
 func ParseUsers(s string) ([]User, error) {
-	creds, err := settings.Credentials(s, "user", RoleAdmin, RoleReadonly)
+	// The engine's names are stricter than the API's key names.
+	creds, err := settings.Credentials(s, "user", func(name string) error {
+		if !userNameRe.MatchString(name) {
+			return errors.New("a name is letters, digits and _ . -")
+		}
+		return nil
+	}, RoleAdmin, RoleReadonly)
 	if err != nil {
 		return nil, err
 	}
 	users := make([]User, len(creds))
 	seen := map[string]bool{}
 	for i, c := range creds {
-		// The engine's names are stricter than the API's key names. Named by
-		// its position: a name that is not one may be anything, and even
-		// quoted its escapes could spell a password.
-		if !userNameRe.MatchString(c.Name) {
-			return nil, fmt.Errorf("user %d of the list: a name is letters, digits and _ . -", c.Position)
-		}
 		if seen[c.Name] {
 			return nil, fmt.Errorf("user %s: given twice", c.Name)
 		}

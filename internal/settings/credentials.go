@@ -12,9 +12,6 @@ type Credential[R ~string] struct {
 	Name   string
 	Role   R
 	Secret string
-	// Position is the entry's number in the list (from 1), how an error
-	// names an entry whose name it may not show.
-	Position int
 }
 
 // MinSecret is the shortest secret a credential list accepts.
@@ -22,16 +19,13 @@ const MinSecret = 16
 
 // Credentials reads a comma-separated list of name:role:secret (the secret
 // may hold ':' but not ','), what naming an entry in errors ("API key").
-// No error shows a secret: an entry that is not name:role:secret is named
-// by its position alone, since a part of it may be the secret (a
-// forgotten role, a secret with ':' in it); other errors show the name,
-// never the role (a secret typed in its place) or the secret.
-func Credentials[R ~string](s, what string, roles ...R) ([]Credential[R], error) {
+// validName, when not nil, says what is wrong with a name, or nil. No error
+// shows a secret: an entry that is not name:role:secret, or whose name is
+// not valid, is named by its position alone, since a part of it may be the
+// secret (a forgotten role, a secret with ':' in it); other errors show the
+// name, never the role (a secret typed in its place) or the secret.
+func Credentials[R ~string](s, what string, validName func(string) error, roles ...R) ([]Credential[R], error) {
 	var out []Credential[R]
-	names := make([]string, len(roles))
-	for i, r := range roles {
-		names[i] = string(r)
-	}
 	for i, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -41,13 +35,26 @@ func Credentials[R ~string](s, what string, roles ...R) ([]Credential[R], error)
 		if len(f) != 3 || f[0] == "" || f[2] == "" {
 			return nil, fmt.Errorf("%s %d of the list: want name:role:secret", what, i+1)
 		}
+		if validName != nil {
+			if err := validName(f[0]); err != nil {
+				return nil, fmt.Errorf("%s %d of the list: %w", what, i+1, err)
+			}
+		}
 		if !slices.Contains(roles, R(f[1])) {
-			return nil, fmt.Errorf("%s %s: the role is not one of %s", what, f[0], strings.Join(names, ", "))
+			return nil, fmt.Errorf("%s %s: the role is not one of %s", what, f[0], joined(roles))
 		}
 		if len(f[2]) < MinSecret {
 			return nil, fmt.Errorf("%s %s: secret shorter than %d characters", what, f[0], MinSecret)
 		}
-		out = append(out, Credential[R]{Name: f[0], Role: R(f[1]), Secret: f[2], Position: i + 1})
+		out = append(out, Credential[R]{Name: f[0], Role: R(f[1]), Secret: f[2]})
 	}
 	return out, nil
+}
+
+func joined[R ~string](roles []R) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
 }
