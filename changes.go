@@ -77,6 +77,34 @@ func (c *Changes) AddAll(events []Event) {
 	}
 }
 
+// Merge notes what o changes too: the union of both, each user's earliest
+// tier change and the earliest first click kept.
+func (c *Changes) Merge(o Changes) {
+	for k := range o.Orders {
+		set(&c.Orders, k)
+	}
+	for k := range o.ClickMinutes {
+		set(&c.ClickMinutes, k)
+	}
+	for k := range o.Clicks {
+		set(&c.Clicks, k)
+	}
+	if !o.FirstClick.IsZero() && (c.FirstClick.IsZero() || o.FirstClick.Before(c.FirstClick)) {
+		c.FirstClick = o.FirstClick
+	}
+	for u, t := range o.TierChanges {
+		if c.TierChanges == nil {
+			c.TierChanges = map[uint64]time.Time{}
+		}
+		if was, ok := c.TierChanges[u]; !ok || t.Before(was) {
+			c.TierChanges[u] = t
+		}
+	}
+	for u := range o.Joins {
+		set(&c.Joins, u)
+	}
+}
+
 // Empty reports whether nothing changed.
 func (c *Changes) Empty() bool {
 	return len(c.Orders) == 0 && len(c.ClickMinutes) == 0 && len(c.Clicks) == 0 && len(c.TierChanges) == 0 && len(c.Joins) == 0

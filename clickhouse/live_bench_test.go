@@ -254,26 +254,41 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 	// one batch; a slow batch makes the next one larger, as the ingester's
 	// batches grow when it falls behind.
 	tick := time.NewTicker(250 * time.Millisecond)
+	var owed rebate.Changes
+	var owedSince time.Time
 	for time.Since(w0) < cfg.live && ctx.Err() == nil {
 		<-tick.C
-		owed := int(time.Since(w0).Seconds()*float64(cfg.rate)) - ingested
-		if owed <= 0 {
+		due := int(time.Since(w0).Seconds()*float64(cfg.rate)) - ingested
+		if due <= 0 {
 			continue
 		}
 		made := time.Now()
-		ev := traffic.Chunk(owed, made.Add(-250*time.Millisecond), 250*time.Millisecond)
+		ev := traffic.Chunk(due, made.Add(-250*time.Millisecond), 250*time.Millisecond)
 		if err := db.InsertEvents(ctx, ev, nil, ""); err != nil {
 			fail(err)
 			break
 		}
 		var c rebate.Changes
 		c.AddAll(ev)
-		if err := db.Materialize(ctx, c); err != nil {
+		if err := db.MaterializeFigures(ctx, c); err != nil {
 			fail(err)
 			break
 		}
 		fresh = append(fresh, time.Since(made))
 		ingested += len(ev)
+		// The signals, as the ingester works them out: those of the
+		// batches since, once a second (--signal-interval).
+		if owedSince.IsZero() {
+			owedSince = time.Now()
+		}
+		owed.Merge(c)
+		if time.Since(owedSince) >= time.Second {
+			if err := db.MaterializeSignals(ctx, owed); err != nil {
+				fail(err)
+				break
+			}
+			owed, owedSince = rebate.Changes{}, time.Time{}
+		}
 	}
 	tick.Stop()
 	wall := time.Since(w0)

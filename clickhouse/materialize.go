@@ -22,26 +22,30 @@ import (
 const materializeChunk = 5_000
 
 // Materialize works out again what stored events changed (docs/schema.md,
-// How figures are kept): it prices again the orders they touch
+// How figures are kept): the figures (MaterializeFigures), then the fraud
+// signals (MaterializeSignals).
+func (db *DB) Materialize(ctx context.Context, c rebate.Changes) error {
+	if err := db.MaterializeFigures(ctx, c); err != nil {
+		return err
+	}
+	return db.MaterializeSignals(ctx, c)
+}
+
+// MaterializeFigures prices again the orders stored events touch
 // (order_prices), then works out again, whole, the buckets that hold those
 // orders and clicks: per merchant and minute, per user and day, per user of
 // all time. Each row is written absolutely (never added to) with a newer
 // version, so doing it twice, or from two processes at once, leaves it
-// right: the newest version read the most facts. Last it works out the
-// fraud signals of what c touches (materializeSignals), which change no
-// figure.
-func (db *DB) Materialize(ctx context.Context, c rebate.Changes) error {
+// right: the newest version read the most facts.
+func (db *DB) MaterializeFigures(ctx context.Context, c rebate.Changes) error {
 	more, err := db.userOrderKeys(ctx, c)
 	if err != nil {
 		return err
 	}
-	if err := db.materialize(ctx, withOrders(c.Orders, more), c.ClickMinutes); err != nil {
-		return err
-	}
-	return db.materializeSignals(ctx, c)
+	return db.materialize(ctx, withOrders(c.Orders, more), c.ClickMinutes)
 }
 
-// materializeSignals works out again, whole, the fraud signals c touches
+// MaterializeSignals works out again, whole, the fraud signals c touches
 // (docs/schema.md, Fraud signals), each subject's row written raised or not
 // with a newer version, so a signal that no longer holds is withdrawn:
 //   - no_click of the orders of c's order events, and of every order of
@@ -50,8 +54,11 @@ func (db *DB) Materialize(ctx context.Context, c rebate.Changes) error {
 //   - invite_farm of the inviters of the users of c's order events and
 //     joins (an invitee's order settling, or a new invitee, changes it).
 //
-// Tier changes touch no signal.
-func (db *DB) materializeSignals(ctx context.Context, c rebate.Changes) error {
+// Tier changes touch no signal. It reads the prices and the days
+// MaterializeFigures wrote, so it runs after it for the same changes; the
+// changes of several batches may be merged (rebate.Changes.Merge) and worked
+// out at once, which costs much less than one by one (docs/benchmarks.md).
+func (db *DB) MaterializeSignals(ctx context.Context, c rebate.Changes) error {
 	if db.signals.Off {
 		return nil
 	}

@@ -23,8 +23,9 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkSteadyBatch: what one batch of a steady stream costs the engine,
-// as the ingester runs it: the insert, then Materialize (pricing the orders
-// it touched and writing their buckets again). REBATE_BENCH_BATCH events per
+// as the ingester runs it: the insert, then its figures (pricing the orders
+// it touched and writing their buckets again), and the fraud signals of
+// every REBATE_BENCH_SIGNAL_BATCHES batches (default 4) together. REBATE_BENCH_BATCH events per
 // batch (default 5,000: 20,000 events/s flushed every 250 ms), over a
 // realistic mix of users, merchants and products, after REBATE_BENCH_BASE
 // events of history (default none). Reported as CPU per batch for each step
@@ -63,7 +64,17 @@ func BenchmarkSteadyBatch(b *testing.B) {
 		})
 		b.Cleanup(func() { clickhouse.ObserveStatements(nil) })
 	}
+	// The ingester works the signals of the batches stored in a second
+	// out together (--signal-interval): 4 batches at 250 ms flushes.
+	every := 4
+	if s := os.Getenv("REBATE_BENCH_SIGNAL_BATCHES"); s != "" {
+		if _, err := fmt.Sscan(s, &every); err != nil || every < 1 {
+			b.Fatalf("REBATE_BENCH_SIGNAL_BATCHES=%q: want a positive integer", s)
+		}
+	}
+	b.Logf("%d events a batch; signals every %d batches", n, every)
 	var insertCPU, materializeCPU time.Duration
+	var owed rebate.Changes
 	wall0 := time.Now()
 	i := 0
 	for b.Loop() {
@@ -75,8 +86,14 @@ func BenchmarkSteadyBatch(b *testing.B) {
 		c1 := cpuTime()
 		var ch rebate.Changes
 		ch.AddAll(ev)
-		if err := db.Materialize(ctx, ch); err != nil {
+		if err := db.MaterializeFigures(ctx, ch); err != nil {
 			b.Fatal(err)
+		}
+		if owed.Merge(ch); (i+1)%every == 0 {
+			if err := db.MaterializeSignals(ctx, owed); err != nil {
+				b.Fatal(err)
+			}
+			owed = rebate.Changes{}
 		}
 		insertCPU += c1 - c0
 		materializeCPU += cpuTime() - c1

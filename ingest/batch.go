@@ -71,9 +71,9 @@ type batch struct {
 	reason  string    // why it was sealed, for rebate_ingest_flushes_total
 
 	// What a flush already did, so a retry redoes only what failed.
-	guarded, dlqDone, inserted, materialized bool
-	stored                                   rebate.Changes // what the stored events change
-	tok                                      string         // the content token, once computed; drop resets it
+	guarded, dlqDone, inserted, materialized, owed bool
+	stored                                         rebate.Changes // what the stored events change
+	tok                                            string         // the content token, once computed; drop resets it
 }
 
 func newBatch() *batch { return &batch{spans: map[partition]*span{}} }
@@ -94,7 +94,9 @@ func (b *batch) reset() {
 func (b *batch) empty() bool { return len(b.spans) == 0 }
 
 // started reports whether a flush did a step of b's: a retry skips it.
-func (b *batch) started() bool { return b.guarded || b.dlqDone || b.inserted || b.materialized }
+func (b *batch) started() bool {
+	return b.guarded || b.dlqDone || b.inserted || b.materialized || b.owed
+}
 
 func (b *batch) records() int { return len(b.events) + len(b.rejects) }
 

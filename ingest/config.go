@@ -41,6 +41,12 @@ type Config struct {
 	BatchBytes    int
 	FlushInterval time.Duration
 
+	// SignalInterval spaces the work on fraud signals: the signals of the
+	// batches stored meanwhile are worked out together, at most once per
+	// SignalInterval, and their offsets committed after (owed.go). Figures
+	// do not wait for it; a signal waits at most this long more.
+	SignalInterval time.Duration
+
 	// Retries of a failed flush back off from RetryMin to RetryMax. Errors
 	// known to pass (network, timeouts, too many parts) are retried forever:
 	// the data waits in Kafka. Unknown errors give up after UnknownRetries.
@@ -94,6 +100,9 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.Int(&c.BatchBytes, "batch-bytes", "REBATE_INGEST_BATCH_BYTES", 16<<20, "flush a batch at this many record bytes", settings.Between(1024, 1<<31-1))
 	f.Duration(&c.FlushInterval, "flush-interval", "REBATE_INGEST_FLUSH_INTERVAL", 250*time.Millisecond,
 		"insert at most once per this interval; a record waits at most this long for its insert to begin", settings.Positive)
+	f.Duration(&c.SignalInterval, "signal-interval", "REBATE_INGEST_SIGNAL_INTERVAL", time.Second,
+		"work out the fraud signals of the batches stored meanwhile at most once per this interval, and commit their offsets after; figures do not wait for it",
+		settings.DurationBetween(time.Millisecond, time.Minute))
 	f.Duration(&c.InsertTimeout, "insert-timeout", "REBATE_INGEST_INSERT_TIMEOUT", 30*time.Second,
 		"give up an insert after this long and retry it (same token: a late success is not stored twice)", settings.Positive)
 	f.Duration(&c.RetryMax, "retry-max", "REBATE_INGEST_RETRY_MAX", 10*time.Second, "longest wait between retries of a failed flush", settings.Positive)

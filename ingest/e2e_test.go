@@ -44,9 +44,13 @@ func newScenarioWith(t *testing.T, seed uint64, conflictRate float64) *scenario 
 	return &scenario{stream: stream, now: now, db: db, st: st}
 }
 
+// check compares the figures and the fraud signals with the oracle's.
 func (s *scenario) check(t *testing.T, seed uint64) {
 	t.Helper()
-	clickhousetest.CompareFigures(t, clickhousetest.StoreFigures{Store: s.st}, oracle.New(s.stream.Events, s.stream.Rules), s.now, rand.New(rand.NewPCG(seed, 1)))
+	want := oracle.New(s.stream.Events, s.stream.Rules)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	clickhousetest.CompareFigures(t, clickhousetest.StoreFigures{Store: s.st}, want, s.now, rng)
+	clickhousetest.CompareSignals(t, s.st, want.Signals(s.db.Signals().Thresholds()), rng)
 }
 
 // small batches make many flushes, commits and tokens in a short stream.
@@ -82,16 +86,24 @@ func TestCrashThenRestart(t *testing.T) {
 		hooks func(n *atomic.Int32) ingest.Hooks
 		// replays: the stored batch was not committed, so it is stored again.
 		replays bool
+		signals time.Duration // the first ingester's SignalInterval; 0: the default
 	}{
 		{"after insert, before commit, 1st flush", func(n *atomic.Int32) ingest.Hooks {
 			return ingest.Hooks{AfterInsert: func(int) error { return crashAt(n, 1, crash) }}
-		}, true},
+		}, true, 0},
 		{"after insert, before commit, 4th flush", func(n *atomic.Int32) ingest.Hooks {
 			return ingest.Hooks{AfterInsert: func(int) error { return crashAt(n, 4, crash) }}
-		}, true},
+		}, true, 0},
 		{"after commit, 3rd flush", func(n *atomic.Int32) ingest.Hooks {
 			return ingest.Hooks{AfterCommit: func(int) error { return crashAt(n, 3, crash) }}
-		}, false},
+		}, false, time.Millisecond}, // a commit after nearly every flush
+
+		// Three batches stored, their figures worked out, their signals
+		// owed and their offsets not committed: the next start stores them
+		// again and works their signals out.
+		{"signals owed, 4th flush", func(n *atomic.Int32) ingest.Hooks {
+			return ingest.Hooks{AfterInsert: func(int) error { return crashAt(n, 4, crash) }}
+		}, true, time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			seed := uint64(10 + i)
@@ -99,7 +111,9 @@ func TestCrashThenRestart(t *testing.T) {
 			s := newScenarioWith(t, seed, 0.05)
 			produce(t, kc, records(s.stream.Events))
 			var n atomic.Int32
-			first := start(t, kc, s.db, smallBatches(), tc.hooks(&n))
+			cfg := smallBatches()
+			cfg.SignalInterval = tc.signals
+			first := start(t, kc, s.db, cfg, tc.hooks(&n))
 			if err := first.wait(t, 30*time.Second); !errors.Is(err, crash) {
 				t.Fatalf("first ingester: %v, want the crash", err)
 			}
@@ -233,8 +247,11 @@ func (f sinkFunc) Identities(context.Context, string, []string) (map[string]reba
 	return map[string]rebate.Event{}, nil
 }
 
-// Materialize has nothing to work out: a sinkFunc keeps no figures.
-func (f sinkFunc) Materialize(context.Context, rebate.Changes) error { return nil }
+// MaterializeFigures has nothing to work out: a sinkFunc keeps no figures.
+func (f sinkFunc) MaterializeFigures(context.Context, rebate.Changes) error { return nil }
+
+// MaterializeSignals has nothing to work out: a sinkFunc keeps no signals.
+func (f sinkFunc) MaterializeSignals(context.Context, rebate.Changes) error { return nil }
 
 var _ ingest.Sink = sinkFunc(nil)
 

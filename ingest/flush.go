@@ -44,10 +44,16 @@ func (e errInsertTimeout) Unwrap() error { return e.err }
 // returns an error for a fatal failure, a crash hook, or ctx ending; the
 // batch is then not committed.
 func (in *Ingester) flushRetrying(ctx context.Context, b *batch) error {
+	return in.retrying(ctx, func() error { return in.attempt(ctx, b) })
+}
+
+// retrying makes attempts until one works, backing off between them, as
+// flushRetrying says.
+func (in *Ingester) retrying(ctx context.Context, attempt func() error) error {
 	backoff := in.cfg.RetryMin
 	unknowns := 0
-	for attempt := 1; ; attempt++ {
-		err := in.attempt(ctx, b)
+	for n := 1; ; n++ {
+		err := attempt()
 		if err == nil {
 			in.resume()
 			return nil
@@ -77,11 +83,11 @@ func (in *Ingester) flushRetrying(ctx context.Context, b *batch) error {
 		if c == fatal {
 			in.m.fatal.Inc()
 			in.log.Error("cannot store events; stopping without committing (nothing is lost: the records stay in Kafka)",
-				"err", err, "attempts", attempt)
+				"err", err, "attempts", n)
 			return fmt.Errorf("ingest: fatal error storing events: %w", err)
 		}
 		in.m.retries.WithLabelValues(c.String()).Inc()
-		in.log.Warn("flush failed; retrying", "class", c.String(), "attempt", attempt, "backoff", backoff, "err", err)
+		in.log.Warn("flush failed; retrying", "class", c.String(), "attempt", n, "backoff", backoff, "err", err)
 		in.pause()
 		select {
 		case <-time.After(backoff):
@@ -93,7 +99,9 @@ func (in *Ingester) flushRetrying(ctx context.Context, b *batch) error {
 }
 
 // flushOnce sends the batch's rejects to the dead-letter topic, stores its
-// events, then commits its offsets. Each step is recorded, so a retry after
+// events and works out their figures, then owes their signals and the
+// commit of its offsets (owed.go), settled at once when due. Each step is
+// recorded, so a retry after
 // a failure redoes only what is left; a retried insert carries the same
 // deduplication token, so ClickHouse keeps one copy. Under flushMu: one
 // attempt at a time, and nothing else changes the batch meanwhile.
@@ -139,7 +147,7 @@ func (in *Ingester) flushOnce(ctx context.Context, b *batch, reason string) erro
 		// insert ClickHouse drops as a repeat, and works this out again.
 		t0 := time.Now()
 		mctx, cancel := context.WithTimeout(ctx, materializeBudget(in.cfg.InsertTimeout, len(b.events)))
-		err := in.sink.Materialize(mctx, b.stored)
+		err := in.sink.MaterializeFigures(mctx, b.stored)
 		cancel()
 		if err != nil {
 			return fmt.Errorf("work out the figures of %d stored events: %w", len(b.events), err)
@@ -152,15 +160,8 @@ func (in *Ingester) flushOnce(ctx context.Context, b *batch, reason string) erro
 			return errCrash{err}
 		}
 	}
-	if err := in.cl.CommitRecords(ctx, b.commits()...); err != nil {
-		// The events are stored; an uncommitted offset only means they may
-		// be read and stored again, which changes no figure.
-		in.log.Warn("could not commit offsets; the stored records may be read again", "err", err)
-	}
-	if in.hooks.AfterCommit != nil {
-		if err := in.hooks.AfterCommit(len(b.events)); err != nil {
-			return errCrash{err}
-		}
+	if err := in.owe(ctx, b); err != nil {
+		return err
 	}
 	in.m.flushes.WithLabelValues(reason).Inc()
 	in.m.batchBytes.Observe(float64(b.bytes))

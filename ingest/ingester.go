@@ -25,9 +25,12 @@ type Sink interface {
 	// Identities returns the identity the first stored event of each order
 	// or withdrawal (kind rebate.EntityOrder or EntityWithdrawal) fixed.
 	Identities(ctx context.Context, kind string, ids []string) (map[string]rebate.Event, error)
-	// Materialize works out again the figures stored events changed
-	// (prices, buckets); doing so twice changes nothing.
-	Materialize(ctx context.Context, c rebate.Changes) error
+	// MaterializeFigures works out again the figures stored events changed
+	// (prices, buckets); MaterializeSignals, after it, their fraud signals,
+	// for the changes of several batches at once. Doing either twice
+	// changes nothing.
+	MaterializeFigures(ctx context.Context, c rebate.Changes) error
+	MaterializeSignals(ctx context.Context, c rebate.Changes) error
 }
 
 // Hooks let tests stop the ingester where a crash could: an error from a hook
@@ -75,8 +78,9 @@ type Ingester struct {
 
 	// flushMu makes flush attempts one at a time: the flusher's, a revoke
 	// callback's, the shutdown's. A batch is changed (records dropped) only
-	// under it.
+	// under it, and so is owed.
 	flushMu sync.Mutex
+	owed    owed // the signals and the commit of the batches stored since the last settle
 
 	filling   atomic.Int64        // record bytes of the filling batch, for rebate_ingest_buffered_bytes
 	guard     *guard              // the rules of identity; it has its own lock
@@ -246,7 +250,7 @@ func (in *Ingester) take(fetches kgo.Fetches) {
 
 // onRevoked stores and commits what the member holds before its partitions
 // move, so their next owner starts after it: the sealed batch, then the
-// filling one, in that order. If that fails, the records of the revoked
+// filling one, in that order, then the signals owed. If that fails, the records of the revoked
 // partitions are dropped from both: the next owner reads them again.
 func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
 	in.flushMu.Lock() // the flusher is between attempts
@@ -274,6 +278,11 @@ func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[st
 		err = in.flushOnce(ctx, filling, "revoke")
 		stored = err == nil
 	}
+	if err == nil {
+		// Their next owner starts from the commit: the signals owed are
+		// worked out now.
+		err = in.settle(ctx)
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if err != nil {
@@ -283,6 +292,7 @@ func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[st
 			in.pending.drop(revoked)
 		}
 		filling.drop(revoked)
+		in.owed.drop(revoked)
 		var crash errCrash
 		if errors.As(err, &crash) {
 			in.failLocked(err)
@@ -324,6 +334,7 @@ func (in *Ingester) onLost(_ context.Context, _ *kgo.Client, lost map[string][]i
 		in.pending.drop(lost)
 	}
 	in.b.drop(lost)
+	in.owed.drop(lost)
 	in.forgetPartitions(lost)
 	in.filling.Store(int64(in.b.bytes))
 	in.setBuffered()
@@ -341,7 +352,8 @@ func (in *Ingester) forgetPartitions(parts map[string][]int32) {
 }
 
 // shutdown stores what the member holds, the sealed batch then the filling
-// one, once, within ShutdownTimeout; commits; and leaves the group. The
+// one, once, within ShutdownTimeout; works out the signals owed; commits;
+// and leaves the group. The
 // flusher has stopped.
 func (in *Ingester) shutdown() error {
 	in.stopLag()
@@ -361,6 +373,9 @@ func (in *Ingester) shutdown() error {
 			in.b = newBatch()
 			in.mu.Unlock()
 		}
+	}
+	if err == nil {
+		err = in.settle(ctx)
 	}
 	in.flushMu.Unlock()
 	if err != nil {

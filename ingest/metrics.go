@@ -17,6 +17,7 @@ type metrics struct {
 	batchBytes      prometheus.Histogram
 	insertSecs      prometheus.Histogram
 	materializeSecs prometheus.Histogram
+	signalsSecs     prometheus.Histogram
 	insertTimeouts  prometheus.Counter
 	flushes         *prometheus.CounterVec // by reason: rows, bytes, interval, revoke, shutdown
 	retries         *prometheus.CounterVec // by class
@@ -50,6 +51,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Time to insert one batch into ClickHouse.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
 		materializeSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "materialize_seconds",
 			Help: "Time to work out again the prices and buckets one stored batch changed.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
+		signalsSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "signals_seconds",
+			Help:    "Time to work out again the fraud signals of the batches stored since the last time (at most once per --signal-interval).",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
 		insertTimeouts: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "insert_timeouts_total",
 			Help: "Inserts that got no answer within the insert timeout (retried with the same token)."}),
 		flushes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "flushes_total",
@@ -69,7 +73,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "From a record's Kafka timestamp to ClickHouse accepting it.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
 	}
 	if err := prom.Register(reg, m.consumed, m.inserted, m.conflicts, m.warmed, m.deadLetters, m.deadLettersCut, m.batchRows, m.batchBytes,
-		m.insertSecs, m.materializeSecs, m.insertTimeouts, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
+		m.insertSecs, m.materializeSecs, m.signalsSecs, m.insertTimeouts, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -105,22 +105,39 @@ func (in *Ingester) setBuffered() {
 	in.m.buffered.Set(float64(n))
 }
 
-// flusher stores each sealed batch, retrying until it is stored, until ctx
-// ends (the shutdown stores what is left) or an error stops the ingester.
+// flusher stores each sealed batch, retrying until it is stored, and
+// settles what is owed (owed.go) when it falls due with no batch to store,
+// until ctx ends (the shutdown stores what is left) or an error stops the
+// ingester.
 func (in *Ingester) flusher(ctx context.Context) {
 	for {
+		in.flushMu.Lock()
+		at, owing := in.owed.due(in.cfg.SignalInterval)
+		in.flushMu.Unlock()
+		var due <-chan time.Time
+		stop := func() bool { return false }
+		if owing {
+			t := time.NewTimer(time.Until(at))
+			due, stop = t.C, t.Stop
+		}
 		select {
 		case <-in.sealed:
+		case <-due:
 		case <-ctx.Done():
+			stop()
 			return
 		}
+		stop()
 		in.mu.Lock()
 		b := in.pending
 		in.mu.Unlock()
-		if b == nil {
-			continue // a revoke callback stored it
+		var err error
+		if b != nil {
+			err = in.flushRetrying(ctx, b)
+		} else {
+			err = in.retrying(ctx, func() error { return in.settleDue(ctx) })
 		}
-		if err := in.flushRetrying(ctx, b); err != nil {
+		if err != nil {
 			var crash errCrash
 			if ctx.Err() != nil && !errors.As(err, &crash) {
 				return
@@ -131,6 +148,20 @@ func (in *Ingester) flusher(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// settleDue settles what is owed if it is due (a revoke callback may have
+// settled it meanwhile) and the ingester has not stopped.
+func (in *Ingester) settleDue(ctx context.Context) error {
+	in.flushMu.Lock()
+	defer in.flushMu.Unlock()
+	in.mu.Lock()
+	stopped := in.stopped
+	in.mu.Unlock()
+	if at, owing := in.owed.due(in.cfg.SignalInterval); stopped || !owing || time.Now().Before(at) {
+		return nil
+	}
+	return in.settle(ctx)
 }
 
 // attempt makes one attempt to store b, if it is still the sealed batch (a

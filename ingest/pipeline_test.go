@@ -53,8 +53,12 @@ func (g *gatedSink) Identities(ctx context.Context, kind string, ids []string) (
 	return g.store.Identities(ctx, kind, ids)
 }
 
-func (g *gatedSink) Materialize(ctx context.Context, c rebate.Changes) error {
-	return g.store.Materialize(ctx, c)
+func (g *gatedSink) MaterializeFigures(ctx context.Context, c rebate.Changes) error {
+	return g.store.MaterializeFigures(ctx, c)
+}
+
+func (g *gatedSink) MaterializeSignals(ctx context.Context, c rebate.Changes) error {
+	return g.store.MaterializeSignals(ctx, c)
 }
 
 // storedUpTo is the next offset after the highest stored of partition p, 0
@@ -155,14 +159,15 @@ func handOver(t *testing.T, kc kafka.Config, s *scenario, a, b *running, half in
 	waitCommitted(t, kc, 60*time.Second)
 }
 
-// materializeGate holds the sink's first Materialize until open is closed.
+// materializeGate holds the sink's first MaterializeFigures until open is
+// closed.
 type materializeGate struct {
 	ingest.Sink
 	open  chan struct{}
 	calls atomic.Int32
 }
 
-func (m *materializeGate) Materialize(ctx context.Context, c rebate.Changes) error {
+func (m *materializeGate) MaterializeFigures(ctx context.Context, c rebate.Changes) error {
 	if m.calls.Add(1) == 1 {
 		select {
 		case <-m.open:
@@ -170,7 +175,7 @@ func (m *materializeGate) Materialize(ctx context.Context, c rebate.Changes) err
 			return ctx.Err()
 		}
 	}
-	return m.Sink.Materialize(ctx, c)
+	return m.Sink.MaterializeFigures(ctx, c)
 }
 
 // TestCommitWaitsForMaterialize: a batch is committed only after it is
@@ -211,12 +216,12 @@ type failingMaterialize struct {
 	failed atomic.Int32
 }
 
-func (f *failingMaterialize) Materialize(ctx context.Context, c rebate.Changes) error {
+func (f *failingMaterialize) MaterializeFigures(ctx context.Context, c rebate.Changes) error {
 	if f.fail.Load() {
 		f.failed.Add(1)
 		return rebate.Errorf(rebate.EUNAVAIL, "", "materialize: the engine is down (test)")
 	}
-	return f.Sink.Materialize(ctx, c)
+	return f.Sink.MaterializeFigures(ctx, c)
 }
 
 // TestRevokeAfterPartialStoreLosesNothing: a revoke stores the filling
@@ -242,4 +247,78 @@ func TestRevokeAfterPartialStoreLosesNothing(t *testing.T) {
 	sink.fail.Store(false)
 	handOver(t, kc, s, a, b, half)
 	s.check(t, 73)
+}
+
+// countingSink counts the sink's calls of each kind of work.
+type countingSink struct {
+	ingest.Sink
+	figures, signals atomic.Int32
+	signalOrders     atomic.Int32 // the orders of the last MaterializeSignals
+}
+
+func (c *countingSink) MaterializeFigures(ctx context.Context, ch rebate.Changes) error {
+	c.figures.Add(1)
+	return c.Sink.MaterializeFigures(ctx, ch)
+}
+
+func (c *countingSink) MaterializeSignals(ctx context.Context, ch rebate.Changes) error {
+	c.signals.Add(1)
+	c.signalOrders.Store(int32(len(ch.Orders)))
+	return c.Sink.MaterializeSignals(ctx, ch)
+}
+
+// TestSignalsOwedUntilDue: the fraud signals of stored batches are worked
+// out together once SignalInterval has passed, and their offsets committed
+// only then. With an interval longer than the test, every batch is stored
+// and its figures worked out, and nothing is committed and no signal
+// worked out, until the stop works them out for every batch at once,
+// commits, and the figures and the signals come out exact.
+func TestSignalsOwedUntilDue(t *testing.T) {
+	kc := newCluster(t)
+	s := newScenario(t, 74)
+	produce(t, kc, records(s.stream.Events))
+	sink := &countingSink{Sink: s.db}
+	cfg := ingest.Config{BatchRows: 300, FlushInterval: 10 * time.Millisecond, SignalInterval: time.Minute}
+	r := start(t, kc, sink, cfg, ingest.Hooks{})
+	waitConsumed(t, r, len(s.stream.Events))
+	waitFor(t, 30*time.Second, "every batch stored and its figures worked out", func() bool {
+		return metricValue(t, r, "rebate_ingest_records_consumed_total") ==
+			metricValue(t, r, "rebate_ingest_events_inserted_total")+metricValue(t, r, "rebate_ingest_dead_letters_total") &&
+			sink.figures.Load() >= 2
+	})
+	if n := sink.signals.Load(); n != 0 {
+		t.Errorf("signals worked out %d times before they were due", n)
+	}
+	adm := kadm.NewClient(client(t, kc))
+	offsets, err := adm.FetchOffsets(context.Background(), group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offsets.Each(func(o kadm.OffsetResponse) {
+		if o.Err == nil && o.At > 0 {
+			t.Errorf("partition %d committed to %d before its signals were worked out", o.Partition, o.At)
+		}
+	})
+	r.stop()
+	if err := r.wait(t, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	waitCommitted(t, kc, 10*time.Second)
+	if n := sink.signals.Load(); n != 1 {
+		t.Errorf("signals worked out %d times for %d batches, want once", n, sink.figures.Load())
+	}
+	if n, want := sink.signalOrders.Load(), len(orderIDs(s.stream.Events)); int(n) != want {
+		t.Errorf("the signals worked out covered %d orders, want every one of the stream's %d", n, want)
+	}
+	s.check(t, 74)
+}
+
+func orderIDs(events []rebate.Event) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range events {
+		if e.Type.IsOrder() {
+			out[e.OrderID] = true
+		}
+	}
+	return out
 }

@@ -42,11 +42,11 @@ FROM
     ) AS i
     LEFT JOIN
     (
+        -- The invitees' orders, each a range of user_prices' key, as
+        -- Materialize has just priced them.
         SELECT user_id, count() AS orders, countIf(state = 2) AS settled
-        FROM orders FINAL
-        WHERE (merchant_id, placed_at, order_id) IN
-              (SELECT merchant_id, placed_at, order_id FROM user_orders
-               WHERE user_id IN (SELECT user_id FROM invitations WHERE inviter_id IN inviters))
+        FROM user_prices FINAL
+        WHERE user_id IN (SELECT user_id FROM invitations WHERE inviter_id IN inviters)
         GROUP BY user_id
     ) AS o ON o.user_id = i.user_id
     GROUP BY i.inviter_id

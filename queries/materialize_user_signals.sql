@@ -1,8 +1,9 @@
 -- Works out again, whole, the cancel_rate and velocity signals of the users
 -- {users}, raised or not, with a newer version, at the thresholds
 -- {cancel_share}, {cancel_min_orders} and {orders_per_hour}: one row of each
--- per user, from their days in user_days (Materialize has just worked out
--- the days of the same orders) and the orders of two days (orders FINAL):
+-- per user, from their days in user_days and the orders of two days in
+-- user_prices (Materialize has just priced the same orders and worked out
+-- their days; an order's state there is the one it priced):
 --   cancel_rate  over the 30 days up to the user's latest placed_at (both
 --                ends included), at least {cancel_min_orders} orders of which
 --                more than {cancel_share} are void (cancelled or reversed);
@@ -12,7 +13,9 @@
 -- Both add up days, not orders, so a batch's cost follows the days its users
 -- ordered on, not how many orders they ever placed: the whole days after the
 -- first of the 30 add up (the last one holds the latest order), and only the
--- first day's orders are read, with the last day's for the latest placed_at.
+-- first day's orders are read, with the last day's for the latest placed_at,
+-- each user's a range of user_prices' key (orders, sorted by merchant and
+-- time, held them in most of its granules: measured in docs/benchmarks.md).
 -- The busiest hour of all time is the busiest of the days' busiest hours.
 -- Written here, not as a parameterized view (000094, dropped by 000102),
 -- which cost about twice the CPU for the same SELECT.
@@ -62,13 +65,11 @@ FROM
         FROM
         (
             SELECT user_id, placed_at, state, max(placed_at) OVER (PARTITION BY user_id) AS last_placed
-            FROM orders FINAL
-            WHERE (merchant_id, placed_at, order_id) IN
-                  (SELECT merchant_id, placed_at, order_id FROM user_orders
-                   WHERE user_id IN {users:Array(UInt64)} AND (user_id, toDate(placed_at)) IN
-                         (SELECT user_id, arrayJoin([last, last - 30])
-                          FROM (SELECT user_id, max(day) AS last FROM user_days
-                                WHERE user_id IN {users:Array(UInt64)} GROUP BY user_id)))
+            FROM user_prices FINAL
+            WHERE user_id IN {users:Array(UInt64)} AND (user_id, toDate(placed_at)) IN
+                  (SELECT user_id, arrayJoin([last, last - 30])
+                   FROM (SELECT user_id, max(day) AS last FROM user_days
+                         WHERE user_id IN {users:Array(UInt64)} GROUP BY user_id))
         )
         GROUP BY user_id
     ) AS e USING (user_id)
