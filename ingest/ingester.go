@@ -320,6 +320,14 @@ func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[st
 	in.filling.Store(int64(in.b.bytes))
 	in.setBuffered()
 	in.wakeLocked()
+	if !in.owed.empty() {
+		// What the settle above could not do stays owed: the flusher sets
+		// its timer for it.
+		select {
+		case in.sealed <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // onLost drops what the member held of partitions it lost without a
@@ -374,8 +382,10 @@ func (in *Ingester) shutdown() error {
 			in.mu.Unlock()
 		}
 	}
-	if err == nil {
-		err = in.settle(ctx)
+	// What was stored before a batch that failed is settled all the same:
+	// its offsets come before that batch's.
+	if serr := in.settle(ctx); err == nil {
+		err = serr
 	}
 	in.flushMu.Unlock()
 	if err != nil {

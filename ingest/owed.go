@@ -11,7 +11,7 @@ import (
 )
 
 // The fraud signals of stored batches are worked out together, at most once
-// per SignalInterval (docs/delivery.md, "Signals and commits"): a statement
+// per SignalInterval (docs/delivery.md, The loop, step 4): a statement
 // costs the engine about the same for one batch's subjects as for four
 // (docs/benchmarks.md), and the signals change no money figure. A batch's
 // prices and buckets are still worked out before the next is taken; its
@@ -104,12 +104,18 @@ func (in *Ingester) settle(ctx context.Context) error {
 	for _, r := range o.commits {
 		commits = append(commits, r)
 	}
-	if len(commits) == 0 {
-		// Every partition of it was revoked or lost since.
-	} else if err := in.cl.CommitRecords(ctx, commits...); err != nil {
-		// The events are stored; an uncommitted offset only means they may
-		// be read and stored again, which changes no figure.
-		in.log.Warn("could not commit offsets; the stored records may be read again", "err", err)
+	if len(commits) > 0 {
+		if err := in.cl.CommitRecords(ctx, commits...); err != nil {
+			// The events are stored and their signals worked out: the
+			// commit stays owed, tried again by the next settle (due a
+			// signal interval from now, or a revoke, or the shutdown;
+			// never in a tight loop). Were it never made,
+			// the records would be read and stored again, which changes
+			// no figure.
+			in.log.Warn("could not commit offsets; trying again in a signal interval", "err", err)
+			o.changes, o.since = rebate.Changes{}, time.Now()
+			return nil
+		}
 	}
 	events := o.events
 	*o = owed{}

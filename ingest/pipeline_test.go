@@ -322,3 +322,42 @@ func orderIDs(events []rebate.Event) map[string]bool {
 	}
 	return out
 }
+
+// failingSignals fails every MaterializeSignals, as an engine that is down
+// would, while fail is set.
+type failingSignals struct {
+	ingest.Sink
+	fail   atomic.Bool
+	failed atomic.Int32
+}
+
+func (f *failingSignals) MaterializeSignals(ctx context.Context, c rebate.Changes) error {
+	if f.fail.Load() {
+		f.failed.Add(1)
+		return rebate.Errorf(rebate.EUNAVAIL, "", "signals: the engine is down (test)")
+	}
+	return f.Sink.MaterializeSignals(ctx, c)
+}
+
+// TestSignalsOwedAfterAFailedRevokeAreSettled: a revoke stores the filling
+// batch, and the signals it owes fail. The revoked partitions' commits are
+// dropped (their next owner reads them again); the kept ones stay owed, and
+// with no record coming after, the flusher must settle them by itself once
+// the engine is back, or they would wait uncommitted for the next record.
+func TestSignalsOwedAfterAFailedRevokeAreSettled(t *testing.T) {
+	kc := newCluster(t)
+	s := newScenario(t, 75)
+	produce(t, kc, records(s.stream.Events))
+	sink := &failingSignals{Sink: s.db}
+	sink.fail.Store(true)
+	// Batches are sealed by size only: the first is stored by the revoke.
+	cfg := ingest.Config{BatchRows: 100_000, FlushInterval: time.Hour, SignalInterval: 200 * time.Millisecond}
+	a := start(t, kc, sink, cfg, ingest.Hooks{})
+	waitConsumed(t, a, len(s.stream.Events))
+	start(t, kc, s.db, smallBatches(), ingest.Hooks{})
+	waitFor(t, 30*time.Second, "the revoke's signals failing", func() bool { return sink.failed.Load() > 0 })
+	waitMembers(t, kc, 2)
+	sink.fail.Store(false)
+	waitCommitted(t, kc, 30*time.Second)
+	s.check(t, 75)
+}
