@@ -193,35 +193,42 @@ func TestCommitWaitsForMaterialize(t *testing.T) {
 		return metricValue(t, r, "rebate_ingest_events_inserted_total") > 0 &&
 			metricValue(t, r, "rebate_ingest_records_consumed_total") >= float64(2*cfg.BatchRows)
 	})
-	adm := kadm.NewClient(client(t, kc))
-	offsets, err := adm.FetchOffsets(context.Background(), group)
-	if err != nil {
-		t.Fatal(err)
-	}
-	offsets.Each(func(o kadm.OffsetResponse) {
-		if o.Err == nil && o.At > 0 {
-			t.Errorf("partition %d committed to %d before its batch was materialized", o.Partition, o.At)
-		}
-	})
+	noneCommitted(t, kc, "before its batch was materialized")
 	close(sink.open)
 	waitCommitted(t, kc, 60*time.Second)
 	s.check(t, 72)
 }
 
-// failingMaterialize fails every Materialize, as an engine that is down
-// would, while fail is set.
-type failingMaterialize struct {
+// failingSink fails the work out of figures (or, with signals, of the
+// fraud signals), as an engine that is down would, while fail is set.
+type failingSink struct {
 	ingest.Sink
-	fail   atomic.Bool
-	failed atomic.Int32
+	signals bool
+	fail    atomic.Bool
+	failed  atomic.Int32
 }
 
-func (f *failingMaterialize) MaterializeFigures(ctx context.Context, c rebate.Changes) error {
-	if f.fail.Load() {
-		f.failed.Add(1)
-		return rebate.Errorf(rebate.EUNAVAIL, "", "materialize: the engine is down (test)")
+// down is the error of a step that fails (failing) while fail is set.
+func (f *failingSink) down(step string, failing bool) error {
+	if !failing || !f.fail.Load() {
+		return nil
+	}
+	f.failed.Add(1)
+	return rebate.Errorf(rebate.EUNAVAIL, "", "%s: the engine is down (test)", step)
+}
+
+func (f *failingSink) MaterializeFigures(ctx context.Context, c rebate.Changes) error {
+	if err := f.down("figures", !f.signals); err != nil {
+		return err
 	}
 	return f.Sink.MaterializeFigures(ctx, c)
+}
+
+func (f *failingSink) MaterializeSignals(ctx context.Context, c rebate.Changes) error {
+	if err := f.down("signals", f.signals); err != nil {
+		return err
+	}
+	return f.Sink.MaterializeSignals(ctx, c)
 }
 
 // TestRevokeAfterPartialStoreLosesNothing: a revoke stores the filling
@@ -235,7 +242,7 @@ func TestRevokeAfterPartialStoreLosesNothing(t *testing.T) {
 	s := newScenario(t, 73)
 	half := len(s.stream.Events) / 2
 	produce(t, kc, records(s.stream.Events[:half]))
-	sink := &failingMaterialize{Sink: s.db}
+	sink := &failingSink{Sink: s.db}
 	// Batches are sealed by size only, so the revoke finds a filling one.
 	cfg := ingest.Config{BatchRows: 100_000, FlushInterval: time.Hour}
 	a := start(t, kc, sink, cfg, ingest.Hooks{})
@@ -289,16 +296,7 @@ func TestSignalsOwedUntilDue(t *testing.T) {
 	if n := sink.signals.Load(); n != 0 {
 		t.Errorf("signals worked out %d times before they were due", n)
 	}
-	adm := kadm.NewClient(client(t, kc))
-	offsets, err := adm.FetchOffsets(context.Background(), group)
-	if err != nil {
-		t.Fatal(err)
-	}
-	offsets.Each(func(o kadm.OffsetResponse) {
-		if o.Err == nil && o.At > 0 {
-			t.Errorf("partition %d committed to %d before its signals were worked out", o.Partition, o.At)
-		}
-	})
+	noneCommitted(t, kc, "before its signals were worked out")
 	r.stop()
 	if err := r.wait(t, 30*time.Second); err != nil {
 		t.Fatal(err)
@@ -323,22 +321,6 @@ func orderIDs(events []rebate.Event) map[string]bool {
 	return out
 }
 
-// failingSignals fails every MaterializeSignals, as an engine that is down
-// would, while fail is set.
-type failingSignals struct {
-	ingest.Sink
-	fail   atomic.Bool
-	failed atomic.Int32
-}
-
-func (f *failingSignals) MaterializeSignals(ctx context.Context, c rebate.Changes) error {
-	if f.fail.Load() {
-		f.failed.Add(1)
-		return rebate.Errorf(rebate.EUNAVAIL, "", "signals: the engine is down (test)")
-	}
-	return f.Sink.MaterializeSignals(ctx, c)
-}
-
 // TestSignalsOwedAfterAFailedRevokeAreSettled: a revoke stores the filling
 // batch, and the signals it owes fail. The revoked partitions' commits are
 // dropped (their next owner reads them again); the kept ones stay owed, and
@@ -348,7 +330,7 @@ func TestSignalsOwedAfterAFailedRevokeAreSettled(t *testing.T) {
 	kc := newCluster(t)
 	s := newScenario(t, 75)
 	produce(t, kc, records(s.stream.Events))
-	sink := &failingSignals{Sink: s.db}
+	sink := &failingSink{Sink: s.db, signals: true}
 	sink.fail.Store(true)
 	// Batches are sealed by size only: the first is stored by the revoke.
 	cfg := ingest.Config{BatchRows: 100_000, FlushInterval: time.Hour, SignalInterval: 200 * time.Millisecond}
@@ -360,4 +342,19 @@ func TestSignalsOwedAfterAFailedRevokeAreSettled(t *testing.T) {
 	sink.fail.Store(false)
 	waitCommitted(t, kc, 30*time.Second)
 	s.check(t, 75)
+}
+
+// noneCommitted fails the test for each partition the group committed
+// something of: when, says why that is too early.
+func noneCommitted(t *testing.T, kc kafka.Config, when string) {
+	t.Helper()
+	offsets, err := kadm.NewClient(client(t, kc)).FetchOffsets(context.Background(), group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offsets.Each(func(o kadm.OffsetResponse) {
+		if o.Err == nil && o.At > 0 {
+			t.Errorf("partition %d committed to %d %s", o.Partition, o.At, when)
+		}
+	})
 }
