@@ -21,6 +21,8 @@ import (
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/internal/apiclient"
 	"github.com/rebatehq/rebate/internal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
+	"github.com/rebatehq/rebate/internal/simulate"
 	"github.com/rebatehq/rebate/internal/testenv"
 	"github.com/rebatehq/rebate/kafka"
 )
@@ -314,4 +316,17 @@ func dashboardMetrics(t *testing.T) []string {
 		t.Fatal("no PromQL in the dashboards")
 	}
 	return names
+}
+
+// TestSimulatorRulesSurviveSlowPuts: rebate up puts the simulator's rules one
+// after the other, each repricing, and a rule may not start in the past. On a
+// busy machine the puts took most of a second, and a start was refused
+// ("effective_from is in the past") when the rules started one second ahead.
+// Here the rules are made as if 1.5 s passed before the puts: all go in.
+func TestSimulatorRulesSurviveSlowPuts(t *testing.T) {
+	db, _ := clickhousetest.OpenStore(t, clickhousetest.Migrated(t))
+	late := func(now time.Time) []rebate.Rule { return simulate.Rules(now.Add(-1500 * time.Millisecond)) }
+	if err := putRules(context.Background(), db, late); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -66,14 +66,22 @@ func (s *Simulator) clickThenOrder(u uint64, f fate) {
 	s.later(time.Duration(1+s.rng.IntN(10))*time.Second, nil, func() { s.order(u, m, p, f) })
 }
 
+// rulesAhead is how far ahead of now the rules of Rules start. They are put
+// one after the other, each repricing, and a rule may not start in the
+// past: with one second, a start on a busy machine was refused when the
+// third put came 0.67 s after the first (rebate up stopped: "effective_from
+// is in the past"). Until then the seeded default prices.
+const rulesAhead = 5 * time.Second
+
 // Rules are the rules a simulated run puts as it starts (rebate up), from
-// now on: a default with referral earnings, a richer share for tiers 2 and
+// rulesAhead on: a default with referral earnings, a richer share for tiers 2 and
 // 3 (3 capped at 60.00: never below the default share of the simulator's
 // commissions, so its users never withdraw more than they have), and a
 // promotion: merchant 1 (the busiest) pays 0.9 of its commission from a
-// minute after now for half an hour, so a demo sees it start and end.
+// minute after the others start for half an hour, so a demo sees it start
+// and end.
 func Rules(now time.Time) []rebate.Rule {
-	from := now.UTC().Truncate(time.Second).Add(time.Second)
+	from := now.UTC().Truncate(time.Second).Add(rulesAhead)
 	promo := from.Add(time.Minute)
 	return []rebate.Rule{
 		{MerchantID: 0, EffectiveFrom: from, Share: 5000, ReferralShare: 1000},
