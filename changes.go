@@ -55,16 +55,9 @@ func (c *Changes) Add(e *Event) {
 	case e.Type == Click:
 		set(&c.ClickMinutes, MerchantMinute{e.MerchantID, e.TS.UTC().Truncate(time.Minute)})
 		set(&c.Clicks, UserProduct{e.UserID, e.ProductID})
-		if ts := e.TS.UTC(); c.FirstClick.IsZero() || ts.Before(c.FirstClick) {
-			c.FirstClick = ts
-		}
+		earliest(&c.FirstClick, e.TS.UTC())
 	case e.Type == UserTierChanged:
-		if c.TierChanges == nil {
-			c.TierChanges = map[uint64]time.Time{}
-		}
-		if t, ok := c.TierChanges[e.UserID]; !ok || e.TS.Before(t) {
-			c.TierChanges[e.UserID] = e.TS.UTC()
-		}
+		earliestOf(&c.TierChanges, e.UserID, e.TS.UTC())
 	case e.Type == UserJoined:
 		set(&c.Joins, e.UserID)
 	}
@@ -89,16 +82,9 @@ func (c *Changes) Merge(o Changes) {
 	for k := range o.Clicks {
 		set(&c.Clicks, k)
 	}
-	if !o.FirstClick.IsZero() && (c.FirstClick.IsZero() || o.FirstClick.Before(c.FirstClick)) {
-		c.FirstClick = o.FirstClick
-	}
+	earliest(&c.FirstClick, o.FirstClick)
 	for u, t := range o.TierChanges {
-		if c.TierChanges == nil {
-			c.TierChanges = map[uint64]time.Time{}
-		}
-		if was, ok := c.TierChanges[u]; !ok || t.Before(was) {
-			c.TierChanges[u] = t
-		}
+		earliestOf(&c.TierChanges, u, t)
 	}
 	for u := range o.Joins {
 		set(&c.Joins, u)
@@ -108,6 +94,23 @@ func (c *Changes) Merge(o Changes) {
 // Empty reports whether nothing changed.
 func (c *Changes) Empty() bool {
 	return len(c.Orders) == 0 && len(c.ClickMinutes) == 0 && len(c.Clicks) == 0 && len(c.TierChanges) == 0 && len(c.Joins) == 0
+}
+
+// earliest keeps in *t the earlier of it and u; zero is none.
+func earliest(t *time.Time, u time.Time) {
+	if !u.IsZero() && (t.IsZero() || u.Before(*t)) {
+		*t = u
+	}
+}
+
+// earliestOf keeps in (*m)[k] the earlier of it and t.
+func earliestOf(m *map[uint64]time.Time, k uint64, t time.Time) {
+	if *m == nil {
+		*m = map[uint64]time.Time{}
+	}
+	if was, ok := (*m)[k]; !ok || t.Before(was) {
+		(*m)[k] = t
+	}
 }
 
 func set[K comparable](m *map[K]bool, k K) {

@@ -70,7 +70,8 @@ type batch struct {
 	oldest  time.Time // the oldest Kafka timestamp, for freshness
 	reason  string    // why it was sealed, for rebate_ingest_flushes_total
 
-	// What a flush already did, so a retry redoes only what failed.
+	// What a flush already did, so a retry redoes only what failed (owed
+	// implies guarded: the first step of every flush).
 	guarded, dlqDone, inserted, materialized, owed bool
 	stored                                         rebate.Changes // what the stored events change
 	tok                                            string         // the content token, once computed; drop resets it
@@ -94,9 +95,7 @@ func (b *batch) reset() {
 func (b *batch) empty() bool { return len(b.spans) == 0 }
 
 // started reports whether a flush did a step of b's: a retry skips it.
-func (b *batch) started() bool {
-	return b.guarded || b.dlqDone || b.inserted || b.materialized || b.owed
-}
+func (b *batch) started() bool { return b.guarded || b.dlqDone || b.inserted || b.materialized }
 
 func (b *batch) records() int { return len(b.events) + len(b.rejects) }
 

@@ -320,14 +320,6 @@ func (in *Ingester) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[st
 	in.filling.Store(int64(in.b.bytes))
 	in.setBuffered()
 	in.wakeLocked()
-	if !in.owed.empty() {
-		// What the settle above could not do stays owed: the flusher sets
-		// its timer for it.
-		select {
-		case in.sealed <- struct{}{}:
-		default:
-		}
-	}
 }
 
 // onLost drops what the member held of partitions it lost without a

@@ -34,9 +34,13 @@ func (o *owed) empty() bool { return o.since.IsZero() }
 // add owes b's signals and commit.
 func (o *owed) add(b *batch, now time.Time) {
 	if o.empty() {
-		o.since = now
+		// The first batch's changes are taken, not copied (a bulk batch's
+		// are 100,000 keys): a stored batch's changes are never changed
+		// again, and its next use starts new ones (batch.reset).
+		o.since, o.changes = now, b.stored
+	} else {
+		o.changes.Merge(b.stored)
 	}
-	o.changes.Merge(b.stored)
 	if o.commits == nil {
 		o.commits = map[partition]*kgo.Record{}
 	}
@@ -69,15 +73,26 @@ func (o *owed) due(interval time.Duration) (time.Time, bool) {
 	return o.since.Add(interval), true
 }
 
+// isDue reports whether something is owed and due now. Under flushMu.
+func (o *owed) isDue(interval time.Duration) bool {
+	at, owing := o.due(interval)
+	return owing && !time.Now().Before(at)
+}
+
 // owe adds the stored batch b to what is owed, once, and settles it when
 // it is due; the flusher settles it when it falls due with no batch to
 // store, a revoke or a shutdown at once. Under flushMu.
 func (in *Ingester) owe(ctx context.Context, b *batch) error {
 	if !b.owed {
+		if in.owed.empty() {
+			// The flusher sets its timer for it, whoever stored b (a
+			// revoke callback whose settle then fails leaves it owed).
+			in.wakeFlusher()
+		}
 		in.owed.add(b, time.Now())
 		b.owed = true
 	}
-	if due, _ := in.owed.due(in.cfg.SignalInterval); time.Now().Before(due) {
+	if !in.owed.isDue(in.cfg.SignalInterval) {
 		return nil
 	}
 	return in.settle(ctx)

@@ -42,6 +42,12 @@ func (in *Ingester) seal(now time.Time) {
 func (in *Ingester) handOff(b *batch, reason string) {
 	in.pending = b
 	b.reason = reason
+	in.wakeFlusher()
+}
+
+// wakeFlusher makes the flusher look again at the sealed batch and at what
+// is owed. One wake stands for any number: the flusher looks at both.
+func (in *Ingester) wakeFlusher() {
 	select {
 	case in.sealed <- struct{}{}:
 	default: // the flusher has been told already
@@ -158,7 +164,7 @@ func (in *Ingester) settleDue(ctx context.Context) error {
 	in.mu.Lock()
 	stopped := in.stopped
 	in.mu.Unlock()
-	if at, owing := in.owed.due(in.cfg.SignalInterval); stopped || !owing || time.Now().Before(at) {
+	if stopped || !in.owed.isDue(in.cfg.SignalInterval) {
 		return nil
 	}
 	return in.settle(ctx)
