@@ -31,11 +31,17 @@ type Config struct {
 	// QueryTimeout bounds each statement on the client side; 0 for none.
 	QueryTimeout time.Duration
 	MaxOpenConns int
+	// WritePriority is the OS priority, on the ClickHouse server, of the
+	// service's writes: storing events and working out what they change
+	// (pricing, figures, signals). "low" runs them at nice 19, so that on a
+	// busy server the reads beside them get the CPU first; "normal" leaves
+	// them at the reads' priority.
+	WritePriority string
 }
 
 // RegisterFlags binds the connection settings to their flags and variables.
 func (c *Config) RegisterFlags(f *settings.Flags) {
-	c.RegisterDatabaseFlag(f)
+	c.registerDatabase(f)
 	f.String(&c.Addr, "clickhouse-addr", "REBATE_CLICKHOUSE_ADDR", "127.0.0.1:8123",
 		"host:port of ClickHouse's HTTP interface; replicas comma-separated, tried in order (failover)", hostPorts)
 	f.String(&c.Username, "clickhouse-user", "REBATE_CLICKHOUSE_USER", "default", "ClickHouse user")
@@ -44,6 +50,16 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.String(&c.Compression, "clickhouse-compression", "REBATE_CLICKHOUSE_COMPRESSION", "none", "none, lz4, zstd or gzip",
 		settings.OneOf("none", "lz4", "zstd", "gzip"))
 	f.Duration(&c.DialTimeout, "clickhouse-dial-timeout", "REBATE_CLICKHOUSE_DIAL_TIMEOUT", 5*time.Second, "connect timeout", settings.Positive)
+	c.registerWritePriority(f)
+}
+
+// registerWritePriority binds WritePriority, which a command that runs its
+// own ClickHouse (rebate up) sets too.
+func (c *Config) registerWritePriority(f *settings.Flags) {
+	f.String(&c.WritePriority, "clickhouse-write-priority", "REBATE_CLICKHOUSE_WRITE_PRIORITY", "low",
+		"OS priority of the service's writes on the ClickHouse server (storing events, pricing, figures, signals): "+
+			"low (nice 19: the reads beside them get the CPU first; ignored by a server without CAP_SYS_NICE) or normal",
+		settings.OneOf("low", "normal"))
 }
 
 // Addrs are the addresses of Addr, in order.
@@ -57,16 +73,29 @@ func hostPorts(v string) error {
 	return nil
 }
 
-// RegisterDatabaseFlag binds the database alone, for a command that runs its
-// own ClickHouse (rebate up) and so has no address or user to set.
-func (c *Config) RegisterDatabaseFlag(f *settings.Flags) {
+// registerDatabase binds the database.
+func (c *Config) registerDatabase(f *settings.Flags) {
 	f.String(&c.Database, "clickhouse-database", "REBATE_CLICKHOUSE_DATABASE", "rebate", "database of the service's tables", settings.NonEmpty)
+}
+
+// RegisterEmbeddedFlags binds what a command that runs its own ClickHouse
+// (rebate up), and so has no address or user to set, may set: the database
+// and the writes' priority.
+func (c *Config) RegisterEmbeddedFlags(f *settings.Flags) {
+	c.registerDatabase(f)
+	c.registerWritePriority(f)
+}
+
+// withDefaults is c with every setting left zero at its default.
+func (c Config) withDefaults() Config {
+	settings.FillDefaults(c.RegisterFlags)
+	return c
 }
 
 // Options are clickhouse-go's options for c; fields left zero take their
 // defaults.
 func (c Config) Options() (*ch.Options, error) {
-	settings.FillDefaults(c.RegisterFlags)
+	c = c.withDefaults()
 	if err := settings.Check(c.RegisterFlags); err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func (db *DB) InsertEvents(ctx context.Context, events []rebate.Event, sources [
 		return err
 	}
 	defer block.release()
-	err = db.conn.InsertFormat(ch.Context(ctx, ch.WithSettings(insertSettings(dedupToken))), "Native", insertEventsSQL, block)
+	err = db.conn.InsertFormat(ch.Context(ctx, ch.WithSettings(db.writeSettings(insertSettings(dedupToken)))), "Native", insertEventsSQL, block)
 	if err != nil {
 		return domainError(fmt.Sprintf("insert %d events", len(events)), err)
 	}
@@ -61,7 +61,7 @@ func insertSettings(dedupToken string) ch.Settings {
 // InsertRules writes rules as given, without the "not in the past" check of
 // PutRule: for loading history and for tests that replay it.
 func (db *DB) InsertRules(ctx context.Context, rules []rebate.Rule) error {
-	batch, err := db.conn.PrepareBatch(ctx,
+	batch, err := db.conn.PrepareBatch(ch.Context(ctx, ch.WithSettings(db.writeSettings(nil))),
 		"INSERT INTO rebate_rules (merchant_id, tier_key, effective_from, effective_to, share, cap, referral_share, created_at)")
 	if err != nil {
 		return domainError("insert rules", err)

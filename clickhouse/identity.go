@@ -49,7 +49,8 @@ func (db *DB) identities(ctx context.Context, kind string, ids []string, out map
 	for i, id := range ids {
 		quoted[i] = quoteLiteral(id)
 	}
-	ctx = ch.Context(ctx, ch.WithParameters(ch.Parameters{"kind": kind, "ids": "[" + strings.Join(quoted, ",") + "]"}))
+	ctx = ch.Context(ctx, ch.WithParameters(ch.Parameters{"kind": kind, "ids": "[" + strings.Join(quoted, ",") + "]"}),
+		ch.WithSettings(db.writeSettings(nil)))
 	rows, err := db.conn.Query(ctx, q.SQL)
 	if err != nil {
 		return domainError(q.Name, err)

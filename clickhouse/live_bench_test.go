@@ -33,6 +33,7 @@ type livePoint struct {
 	appP99       time.Duration // balance, orders, rank, leaderboard, product
 	analystP99   time.Duration // merchant stats 24h and all, minutely 60 and 1440
 	reads        int           //
+	byRead       string        // each read's p50 / p99 in ms: which one misses its goal
 	cpuPerM      float64       // process CPU-s per million events ingested, reads and refresh included
 	cores        float64       // process CPU-s per wall second during the live phase
 	diskPerEvent float64       // bytes on disk of the database's active parts per event stored
@@ -87,8 +88,10 @@ func liveConfigFromEnv(tb testing.TB) liveConfig {
 // run paced (one app read every 50 ms, one analyst read every 200 ms).
 // Reported per size: refresh time, read p99s, freshness (made to priced),
 // CPU-seconds per million events from getrusage (the engine runs in this
-// process), disk bytes per event and RSS. With REBATE_BENCH_CHART set, it
-// draws them as an SVG there.
+// process), disk bytes per event and RSS, and each read's p50 and p99.
+// With REBATE_BENCH_CHART set, it draws them as an SVG there;
+// REBATE_CLICKHOUSE_WRITE_PRIORITY sets the writes' priority, as for the
+// service.
 //
 //	REBATE_BENCH_CHART=$PWD/docs/live-benchmark.svg go test -run '^$' -bench Live -benchtime 1x -timeout 600m ./clickhouse/
 func BenchmarkLive(b *testing.B) {
@@ -126,6 +129,9 @@ func TestLiveBenchmarkRuns(t *testing.T) {
 		if p.ingested == 0 || p.reads == 0 || p.refreshP50 == 0 || p.diskPerEvent <= 0 || p.rssMB <= 0 || p.cpuPerM <= 0 {
 			t.Errorf("a measure is missing: %+v", p)
 		}
+		if strings.Count(p.byRead, ";") != 8 || strings.Contains(p.byRead, " 0.0/") {
+			t.Errorf("a read's quantiles are missing: %s", p.byRead)
+		}
 	}
 	if points[1].events < 40_000 {
 		t.Errorf("the second size holds %d events, want at least 40,000", points[1].events)
@@ -139,7 +145,11 @@ func TestLiveBenchmarkRuns(t *testing.T) {
 }
 
 func runLive(tb testing.TB, cfg liveConfig) []livePoint {
-	db, st := openStore(tb, migrated(tb))
+	chcfg := migrated(tb)
+	// The writes' priority as the service's variable sets it, to measure
+	// one against the other (the default: low).
+	chcfg.WritePriority = os.Getenv("REBATE_CLICKHOUSE_WRITE_PRIORITY")
+	db, st := openStore(tb, chcfg)
 	ctx := context.Background()
 	now := time.Now().UTC()
 	hist := eventgen.NewTraffic(42, benchUsers, benchMerchants, benchProducts)
@@ -182,6 +192,7 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 	var (
 		mu                    sync.Mutex
 		refresh, app, analyst []time.Duration
+		byRead                = map[string][]time.Duration{}
 		fresh                 []time.Duration
 		errs                  []error
 		wg                    sync.WaitGroup
@@ -212,17 +223,22 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 			}
 		}()
 	}
-	timed := func(into *[]time.Duration, f func() error) error {
+	timed := func(into *[]time.Duration, name string, f func() error) error {
 		t0 := time.Now()
 		err := f()
+		took := time.Since(t0)
 		mu.Lock()
-		*into = append(*into, time.Since(t0))
+		*into = append(*into, took)
+		if name != "" {
+			byRead[name] = append(byRead[name], took)
+		}
 		mu.Unlock()
 		return err
 	}
 	c0, w0 := cpuTime(), time.Now()
-	every(2*time.Second, func() error { return timed(&refresh, func() error { return st.RefreshLeaderboard(ctx) }) })
+	every(2*time.Second, func() error { return timed(&refresh, "", func() error { return st.RefreshLeaderboard(ctx) }) })
 	var reads atomic.Int64 // app and analyst reads take turns through their lists
+	appNames := []string{"balance", "orders", "rank", "leaderboard", "product"}
 	appReads := []func(u uint64) error{
 		func(u uint64) error { _, err := st.Balance(ctx, u); return err },
 		func(u uint64) error { _, _, err := st.Orders(ctx, u, rebate.FirstPage, 20); return err },
@@ -236,6 +252,7 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 			return err
 		},
 	}
+	analystNames := []string{"merchant-24h", "merchant-all", "minutely-60", "minutely-1440"}
 	analystReads := []func(m uint64) error{
 		func(m uint64) error { _, err := st.MerchantStats(ctx, m, rebate.WindowDay, time.Now()); return err },
 		func(m uint64) error { _, err := st.MerchantStats(ctx, m, rebate.WindowAll, time.Now()); return err },
@@ -244,11 +261,13 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 	}
 	every(50*time.Millisecond, func() error {
 		u, n := pick.User(), reads.Add(1)
-		return timed(&app, func() error { return appReads[n%int64(len(appReads))](u) })
+		i := n % int64(len(appReads))
+		return timed(&app, appNames[i], func() error { return appReads[i](u) })
 	})
 	every(200*time.Millisecond, func() error {
 		n := reads.Add(1)
-		return timed(&analyst, func() error { return analystReads[n%int64(len(analystReads))](1 + uint64(n)%benchMerchants) })
+		i := n % int64(len(analystReads))
+		return timed(&analyst, analystNames[i], func() error { return analystReads[i](1 + uint64(n)%benchMerchants) })
 	})
 	// The writer: each 250 ms tick, what the rate owes since the start, as
 	// one batch; a slow batch makes the next one larger, as the ingester's
@@ -306,8 +325,18 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 		freshP50: quantile(fresh, 0.5), freshP99: quantile(fresh, 0.99),
 		refreshP50: quantile(refresh, 0.5), refreshMax: quantile(refresh, 1),
 		appP99: quantile(app, 0.99), analystP99: quantile(analyst, 0.99), reads: len(app) + len(analyst),
+		byRead:  readQuantiles(slices.Concat(appNames, analystNames), byRead),
 		cpuPerM: cpu.Seconds() / float64(ingested) * 1e6, cores: cpu.Seconds() / wall.Seconds(),
 	}
+}
+
+// readQuantiles is each named read's p50 / p99 in ms, in names' order.
+func readQuantiles(names []string, by map[string][]time.Duration) string {
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s %s/%s; ", n, ms(quantile(by[n], 0.5)), ms(quantile(by[n], 0.99)))
+	}
+	return strings.TrimSuffix(b.String(), "; ")
 }
 
 // quantile of ds (sorted in place); 0 for none.
@@ -343,9 +372,9 @@ func ms(d time.Duration) string {
 
 func liveLine(p livePoint) string {
 	return fmt.Sprintf("%.0f events/s, fresh p50/p99 %s/%s ms, refresh p50/max %s/%s ms, app p99 %s ms, analyst p99 %s ms (%d reads), "+
-		"%.1f CPU-s/M (%.2f cores), %.1f B/event on disk, RSS %.0f MB (peak %.0f)",
+		"%.1f CPU-s/M (%.2f cores), %.1f B/event on disk, RSS %.0f MB (peak %.0f); by read, p50/p99 ms: %s",
 		p.rate, ms(p.freshP50), ms(p.freshP99), ms(p.refreshP50), ms(p.refreshMax), ms(p.appP99), ms(p.analystP99), p.reads,
-		p.cpuPerM, p.cores, p.diskPerEvent, p.rssMB, p.hwmMB)
+		p.cpuPerM, p.cores, p.diskPerEvent, p.rssMB, p.hwmMB, p.byRead)
 }
 
 // liveTable is the points as the Markdown table docs/benchmarks.md shows.

@@ -280,7 +280,7 @@ func (db *DB) each(ctx context.Context, name string, p ch.Parameters, scan func(
 		return fmt.Errorf("no query %s", name)
 	}
 	defer observe(name)()
-	rows, err := db.conn.Query(ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(nil))), q.SQL)
+	rows, err := db.conn.Query(ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(db.writeSettings(nil)))), q.SQL)
 	if err != nil {
 		return domainError(name, err)
 	}
@@ -334,7 +334,7 @@ func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 	// A backfill's buckets may span more months (partitions) than one insert
 	// is allowed by default: refusing would stall ingestion on valid events
 	// that no retry fixes (as InsertEvents).
-	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(ch.Settings{"throw_on_max_partitions_per_insert_block": 0})))
+	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(db.writeSettings(ch.Settings{"throw_on_max_partitions_per_insert_block": 0}))))
 	defer observe(name)()
 	err := db.conn.Exec(ctx, q.SQL)
 	return domainError(name, err)

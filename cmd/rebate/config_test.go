@@ -108,6 +108,8 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{nil, env("REBATE_KAFKA_SESSION_TIMEOUT", "0s"), []string{"--session-timeout", "REBATE_KAFKA_SESSION_TIMEOUT"}, "ingest"},
 		{nil, env("REBATE_KAFKA_SASL_MECHANISM", "kerberos"), []string{"--kafka-sasl-mechanism", "scram-sha-512"}, "ingest"},
 		{nil, env("REBATE_CLICKHOUSE_COMPRESSION", "snappy"), []string{"--clickhouse-compression", "lz4"}, "migrate"},
+		{nil, env("REBATE_CLICKHOUSE_WRITE_PRIORITY", "high"), []string{"--clickhouse-write-priority", "low, normal"}, "ingest"},
+		{[]string{"--clickhouse-write-priority", "-5"}, env(), []string{"--clickhouse-write-priority", "low, normal"}, "up"},
 		{nil, env("REBATE_LEADERBOARD_REFRESH", "1500ms"), []string{"--leaderboard-refresh", "whole seconds"}, "migrate"},
 		{[]string{"--clickhouse-password", "secret", "--clickhouse-addr", "x"}, env(), []string{"--clickhouse-addr"}, "migrate"},
 		{nil, env("REBATE_CHLOCAL_CONNS", "many"), []string{"REBATE_CHLOCAL_CONNS", "not an integer"}, ""},

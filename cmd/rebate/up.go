@@ -55,7 +55,7 @@ func (c *upCmd) register(f *settings.Flags) {
 	f.String(&c.DataDir, "data", "REBATE_DATA_DIR", "data", "folder of every part's data (kafka/, clickhouse/); it survives restarts", settings.NonEmpty)
 	c.Broker.RegisterFlags(f)
 	c.Engine.RegisterFlags(f)
-	c.ClickHouse.RegisterDatabaseFlag(f)
+	c.ClickHouse.RegisterEmbeddedFlags(f)
 	c.Schema.RegisterFlags(f)
 	c.Topics.RegisterFlags(f)
 	c.Ingest.RegisterFlags(f)

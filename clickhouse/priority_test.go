@@ -1,0 +1,140 @@
+package clickhouse_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/internal/clickhousetest"
+	"github.com/rebatehq/rebate/internal/eventgen"
+)
+
+// statementLog is a proxy in front of the endpoint that notes, for each
+// statement, the phase the test is in and the os_thread_priority it carries.
+type statementLog struct {
+	mu    sync.Mutex
+	phase string
+	seen  map[string][]string // phase: "<priority or none> <statement's start>"
+}
+
+func (l *statementLog) serve(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sql := r.URL.Query().Get("query")
+		if sql == "" {
+			sql = string(body)
+		}
+		sql = strings.Join(strings.Fields(sql), " ")
+		// clickhouse-go's hello on each new connection is not the caller's.
+		if !strings.HasPrefix(sql, "SELECT displayName()") {
+			nice := r.URL.Query().Get("os_thread_priority")
+			if nice == "" {
+				nice = "none"
+			}
+			l.mu.Lock()
+			l.seen[l.phase] = append(l.seen[l.phase], nice+" "+sql[:min(len(sql), 60)])
+			l.mu.Unlock()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (l *statementLog) enter(phase string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.phase = phase
+}
+
+// TestWritesYieldToReads: at the default WritePriority (low), every
+// statement of the write path (the guard's lookup, the insert, the figures'
+// and the signals' statements) asks the server to run at nice 19, so that
+// reads beside them get the CPU first; no read asks it. At normal, none
+// does.
+func TestWritesYieldToReads(t *testing.T) {
+	cfg := clickhousetest.Migrated(t)
+	target, err := url.Parse("http://" + cfg.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	traffic := eventgen.NewTraffic(11, 50, 5, 20)
+	for _, c := range []struct {
+		priority  string // "" is the default
+		writeNice string
+	}{{"", "19"}, {"normal", "none"}} {
+		t.Run("priority="+c.priority, func(t *testing.T) {
+			log := &statementLog{seen: map[string][]string{}}
+			srv := httptest.NewServer(log.serve(httputil.NewSingleHostReverseProxy(target)))
+			defer srv.Close()
+			pc := cfg
+			pc.Addr, pc.WritePriority = strings.TrimPrefix(srv.URL, "http://"), c.priority
+			db, st := clickhousetest.OpenStore(t, pc)
+			ctx := context.Background()
+
+			log.enter("write")
+			events := traffic.Chunk(300, now.Add(-time.Minute), time.Minute)
+			var ids []string
+			for _, e := range events {
+				if e.Type.IsOrder() {
+					ids = append(ids, e.OrderID)
+				}
+			}
+			if _, err := db.Identities(ctx, rebate.EntityOrder, ids); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.InsertEvents(ctx, events, nil, "priority-"+c.priority); err != nil {
+				t.Fatal(err)
+			}
+			var ch rebate.Changes
+			ch.AddAll(events)
+			if err := db.Materialize(ctx, ch); err != nil {
+				t.Fatal(err)
+			}
+
+			log.enter("read")
+			if _, err := st.Balance(ctx, events[0].UserID); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := st.Orders(ctx, events[0].UserID, rebate.FirstPage, 20); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Minutely(ctx, now, 60); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.MerchantStats(ctx, events[0].MerchantID, rebate.WindowDay, now); err != nil {
+				t.Fatal(err)
+			}
+
+			log.mu.Lock()
+			defer log.mu.Unlock()
+			// The lookup, the insert, pricing, three kinds of bucket, and
+			// the signals at least.
+			if n := len(log.seen["write"]); n < 8 {
+				t.Fatalf("%d write statements seen, want at least 8: %q", n, log.seen["write"])
+			}
+			for _, s := range log.seen["write"] {
+				if nice, _, _ := strings.Cut(s, " "); nice != c.writeNice {
+					t.Errorf("write at priority %s: %s", nice, s)
+				}
+			}
+			if len(log.seen["read"]) < 4 {
+				t.Fatalf("%d reads seen, want 4: %q", len(log.seen["read"]), log.seen["read"])
+			}
+			for _, s := range log.seen["read"] {
+				if nice, _, _ := strings.Cut(s, " "); nice != "none" {
+					t.Errorf("read at priority %s: %s", nice, s)
+				}
+			}
+		})
+	}
+}
