@@ -35,9 +35,10 @@ func (db *DB) writeSettings(s ch.Settings) ch.Settings {
 		s = ch.Settings{}
 	}
 	if db.lowPriority {
+		// The threads that push an insert into its views take the
+		// statement's value too. os_thread_priority, not its newer name
+		// os_threads_nice_value_query, so that older servers take it.
 		s["os_thread_priority"] = writeNice
-		// The threads that push an insert into its views too.
-		s["os_threads_nice_value_materialized_view"] = writeNice
 	}
 	return s
 }

@@ -93,7 +93,7 @@ func (db *DB) members(ctx context.Context, ids []string, out map[string]rebate.E
 		}
 		users = append(users, u)
 	}
-	ctx = ch.Context(ctx, ch.WithParameters(ch.Parameters{"users": uintArray(users)}))
+	ctx = ch.Context(ctx, ch.WithParameters(ch.Parameters{"users": uintArray(users)}), ch.WithSettings(db.writeSettings(nil)))
 	rows, err := db.conn.Query(ctx, q.SQL)
 	if err != nil {
 		return domainError(q.Name, err)

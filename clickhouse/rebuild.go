@@ -359,7 +359,7 @@ func (r *rebuild) fill(ctx context.Context, dst string, v *matView) error {
 
 // insert runs a long INSERT, reporting its progress.
 func (r *rebuild) insert(ctx context.Context, stmt, what string) error {
-	settings := ch.Settings{}
+	settings := r.db.writeSettings(nil) // a rebuild runs while the service serves
 	for k, v := range fillSettings {
 		settings[k] = v
 	}

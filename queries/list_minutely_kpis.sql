@@ -2,12 +2,9 @@
 -- holds {now}, oldest first, zeros where nothing happened: distinct clicks by
 -- ts, and count, GMV, commission and rebate of orders that are not void, by
 -- placed_at; as_of is the newest event time a minute includes. Every minute,
--- the current one too, comes from the per-minute buckets, which Materialize
--- works out whole after each batch it stores (docs/schema.md): as fresh as
--- every other figure. Reading the current minute from clicks and order_prices
--- instead read every event of it, across all merchants: at 20,000 events/s
--- up to a million rows a call, most of the call's cost while ingesting
--- (docs/benchmarks.md, Reads while ingesting).
+-- the current one too, comes from the per-minute buckets, which are worked
+-- out again after each batch of events is stored: as fresh as the other
+-- figures.
 WITH
     toStartOfMinute({now:DateTime64(3, 'UTC')}) AS last_minute,
     last_minute - toIntervalMinute({minutes:UInt16} - 1) AS first_minute
@@ -21,6 +18,10 @@ SELECT
     max(as_of) AS as_of
 FROM
 (
+    -- The current minute from clicks and order_prices instead would read
+    -- every event of it across the merchants: at 20,000 events/s up to a
+    -- million rows a call, most of what the call cost while ingesting
+    -- (docs/benchmarks.md, Reads while ingesting).
     SELECT minute, sum(clicks) AS clicks, toUInt64(0) AS orders, toDecimal128(0, 2) AS gmv,
         toDecimal128(0, 2) AS commission, toDecimal128(0, 2) AS rebate, max(as_of) AS as_of
     FROM click_minutes FINAL

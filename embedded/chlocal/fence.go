@@ -119,6 +119,28 @@ func (v *verdicts) scan(text, keyword string) (*textFacts, *refusal) {
 	return facts, r
 }
 
+// threadNiceRe finds the settings that set the nice value of the engine's
+// threads: os_thread_priority and os_threads_nice_value_*.
+var threadNiceRe = regexp.MustCompile(`(?i)os_thread_priority|os_threads_nice_value`)
+
+// readonlyPriority refuses a readonly user's statement that sets the nice
+// value of the engine's threads, in the URL or in its text (a mention in a
+// string is refused too: the check does not parse). Where the process may
+// change priorities (CAP_SYS_NICE, which lets the service's writes yield to
+// reads: docs/operations.md), a negative value would put that user's reads
+// ahead of the service's own.
+func readonlyPriority(who string, req *request, sql string) *Exception {
+	for _, set := range req.settings {
+		if threadNiceRe.MatchString(set.name) {
+			return newException(codeReadonly, "%s: readonly users may not set %s (the engine's thread priority)", who, set.name)
+		}
+	}
+	if m := threadNiceRe.FindString(sql); m != "" {
+		return newException(codeReadonly, "%s: readonly users may not set %s (the engine's thread priority)", who, m)
+	}
+	return nil
+}
+
 // fence decides whether a client's statement may run; nil lets it.
 func (s *Server) fence(ctx context.Context, req *request, st *statement) *Exception {
 	if st.kind == kindSession {
@@ -127,6 +149,11 @@ func (s *Server) fence(ctx context.Context, req *request, st *statement) *Except
 	who := req.who()
 	if req.role() == RoleReadonly && (st.kind != kindOutput || st.keyword == "CHECK") {
 		return newException(codeReadonly, "%s: Cannot execute query in readonly mode: the user's role is readonly", who)
+	}
+	if req.role() == RoleReadonly {
+		if ex := readonlyPriority(who, req, st.sql); ex != nil {
+			return ex
+		}
 	}
 	// URL settings reach every statement, the hello included when it is
 	// not answered here (another format).

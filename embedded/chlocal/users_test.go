@@ -149,6 +149,11 @@ func TestReadonlyUser(t *testing.T) {
 		{ro, "TRUNCATE TABLE t"},
 		{ro, "SELECT 1 SETTINGS readonly = 0"},
 		{with(ro, "readonly", "0"), "SELECT 1"},
+		// Nor raise its reads' priority above the service's writes.
+		{ro, "SELECT 1 SETTINGS os_thread_priority = -20"},
+		{ro, "SELECT 1 SETTINGS OS_THREADS_NICE_VALUE_QUERY = -20"},
+		{with(ro, "os_thread_priority", "-20"), "SELECT 1"},
+		{with(ro, "os_threads_nice_value_query", "-5"), "SELECT 1"},
 	} {
 		wantException(t, post(t, base, tc.params, tc.sql), 164, http.StatusInternalServerError)
 	}
@@ -166,6 +171,8 @@ func TestReadonlyUser(t *testing.T) {
 	if err := chlocal.RunAs(ep.Server, chlocal.RoleReadonly, "SELECT count() FROM "+db+".t"); err != nil {
 		t.Errorf("SELECT on a readonly connection: %v", err)
 	}
+	// The service's writes (an admin's) set it.
+	mustOK(t, post(t, base, with(admin, "os_thread_priority", "19"), "SELECT 1"))
 	// The fence holds for admins too.
 	wantException(t, post(t, base, admin, "SELECT file('/etc/passwd')"), 497, http.StatusForbidden)
 }
