@@ -14,11 +14,9 @@ import (
 // DB is an open connection pool to the service's database.
 type DB struct {
 	conn    driver.Conn
-	cfg     Config
+	cfg     Config   // with its defaults
 	queries *Queries // queries/, for the store and the ingester's lookups
 	signals SignalConfig
-	// lowPriority: the writes carry os_thread_priority (Config.WritePriority).
-	lowPriority bool
 }
 
 // writeNice is the nice value of the service's writes at low priority: the
@@ -34,7 +32,7 @@ func (db *DB) writeSettings(s ch.Settings) ch.Settings {
 	if s == nil {
 		s = ch.Settings{}
 	}
-	if db.lowPriority {
+	if db.cfg.WritePriority == "low" {
 		// The threads that push an insert into its views take the
 		// statement's value too. os_thread_priority, not its newer name
 		// os_threads_nice_value_query, so that older servers take it.
@@ -45,6 +43,7 @@ func (db *DB) writeSettings(s ch.Settings) ch.Settings {
 
 // Open connects and checks the server answers.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
+	cfg = cfg.withDefaults()
 	opts, err := cfg.Options()
 	if err != nil {
 		return nil, err
@@ -62,8 +61,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &DB{conn: conn, cfg: cfg, queries: qs, signals: DefaultSignalConfig(),
-		lowPriority: cfg.withDefaults().WritePriority == "low"}, nil
+	return &DB{conn: conn, cfg: cfg, queries: qs, signals: DefaultSignalConfig()}, nil
 }
 
 // SetSignals sets the thresholds Materialize works signals out with (the
@@ -81,7 +79,7 @@ func (db *DB) SetSignals(c SignalConfig) error {
 // Signals are the thresholds Materialize works signals out with.
 func (db *DB) Signals() SignalConfig { return db.signals }
 
-// Config is what Open was given.
+// Config is what Open was given, its unset fields at their defaults.
 func (db *DB) Config() Config { return db.cfg }
 
 // Conn is the underlying clickhouse-go connection.

@@ -237,37 +237,35 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 	}
 	c0, w0 := cpuTime(), time.Now()
 	every(2*time.Second, func() error { return timed(&refresh, "", func() error { return st.RefreshLeaderboard(ctx) }) })
-	var reads atomic.Int64 // app and analyst reads take turns through their lists
-	appNames := []string{"balance", "orders", "rank", "leaderboard", "product"}
-	appReads := []func(u uint64) error{
-		func(u uint64) error { _, err := st.Balance(ctx, u); return err },
-		func(u uint64) error { _, _, err := st.Orders(ctx, u, rebate.FirstPage, 20); return err },
-		func(u uint64) error { _, err := st.Rank(ctx, u, rebate.WindowAll, 5); return err },
-		func(uint64) error { _, err := st.Leaderboard(ctx, rebate.WindowDay, 10); return err },
-		func(u uint64) error {
+	var reads atomic.Int64  // app and analyst reads take turns through their lists
+	appReads := []liveRead{ // of a user
+		{"balance", func(u uint64) error { _, err := st.Balance(ctx, u); return err }},
+		{"orders", func(u uint64) error { _, _, err := st.Orders(ctx, u, rebate.FirstPage, 20); return err }},
+		{"rank", func(u uint64) error { _, err := st.Rank(ctx, u, rebate.WindowAll, 5); return err }},
+		{"leaderboard", func(uint64) error { _, err := st.Leaderboard(ctx, rebate.WindowDay, 10); return err }},
+		{"product", func(u uint64) error {
 			_, err := st.Product(ctx, 1+u%benchProducts)
 			if rebate.ErrorCode(err) == rebate.ENOTFOUND {
 				err = nil
 			}
 			return err
-		},
+		}},
 	}
-	analystNames := []string{"merchant-24h", "merchant-all", "minutely-60", "minutely-1440"}
-	analystReads := []func(m uint64) error{
-		func(m uint64) error { _, err := st.MerchantStats(ctx, m, rebate.WindowDay, time.Now()); return err },
-		func(m uint64) error { _, err := st.MerchantStats(ctx, m, rebate.WindowAll, time.Now()); return err },
-		func(uint64) error { _, err := st.Minutely(ctx, time.Now(), 60); return err },
-		func(uint64) error { _, err := st.Minutely(ctx, time.Now(), 1440); return err },
+	analystReads := []liveRead{ // of a merchant
+		{"merchant-24h", func(m uint64) error { _, err := st.MerchantStats(ctx, m, rebate.WindowDay, time.Now()); return err }},
+		{"merchant-all", func(m uint64) error { _, err := st.MerchantStats(ctx, m, rebate.WindowAll, time.Now()); return err }},
+		{"minutely-60", func(uint64) error { _, err := st.Minutely(ctx, time.Now(), 60); return err }},
+		{"minutely-1440", func(uint64) error { _, err := st.Minutely(ctx, time.Now(), 1440); return err }},
 	}
 	every(50*time.Millisecond, func() error {
 		u, n := pick.User(), reads.Add(1)
-		i := n % int64(len(appReads))
-		return timed(&app, appNames[i], func() error { return appReads[i](u) })
+		r := appReads[n%int64(len(appReads))]
+		return timed(&app, r.name, func() error { return r.read(u) })
 	})
 	every(200*time.Millisecond, func() error {
 		n := reads.Add(1)
-		i := n % int64(len(analystReads))
-		return timed(&analyst, analystNames[i], func() error { return analystReads[i](1 + uint64(n)%benchMerchants) })
+		r := analystReads[n%int64(len(analystReads))]
+		return timed(&analyst, r.name, func() error { return r.read(1 + uint64(n)%benchMerchants) })
 	})
 	// The writer: each 250 ms tick, what the rate owes since the start, as
 	// one batch; a slow batch makes the next one larger, as the ingester's
@@ -325,16 +323,22 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 		freshP50: quantile(fresh, 0.5), freshP99: quantile(fresh, 0.99),
 		refreshP50: quantile(refresh, 0.5), refreshMax: quantile(refresh, 1),
 		appP99: quantile(app, 0.99), analystP99: quantile(analyst, 0.99), reads: len(app) + len(analyst),
-		byRead:  readQuantiles(slices.Concat(appNames, analystNames), byRead),
+		byRead:  readQuantiles(slices.Concat(appReads, analystReads), byRead),
 		cpuPerM: cpu.Seconds() / float64(ingested) * 1e6, cores: cpu.Seconds() / wall.Seconds(),
 	}
 }
 
-// readQuantiles is each named read's p50 / p99 in ms, in names' order.
-func readQuantiles(names []string, by map[string][]time.Duration) string {
+// liveRead is one of the reads the live phase runs, by its name.
+type liveRead struct {
+	name string
+	read func(id uint64) error
+}
+
+// readQuantiles is each read's p50 / p99 in ms, in reads' order.
+func readQuantiles(reads []liveRead, by map[string][]time.Duration) string {
 	var b strings.Builder
-	for _, n := range names {
-		fmt.Fprintf(&b, "%s %s/%s; ", n, ms(quantile(by[n], 0.5)), ms(quantile(by[n], 0.99)))
+	for _, r := range reads {
+		fmt.Fprintf(&b, "%s %s/%s; ", r.name, ms(quantile(by[r.name], 0.5)), ms(quantile(by[r.name], 0.99)))
 	}
 	return strings.TrimSuffix(b.String(), "; ")
 }

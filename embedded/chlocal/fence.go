@@ -119,24 +119,19 @@ func (v *verdicts) scan(text, keyword string) (*textFacts, *refusal) {
 	return facts, r
 }
 
-// threadNiceRe finds the settings that set the nice value of the engine's
-// threads: os_thread_priority and os_threads_nice_value_*.
-var threadNiceRe = regexp.MustCompile(`(?i)os_thread_priority|os_threads_nice_value`)
-
-// readonlyPriority refuses a readonly user's statement that sets the nice
-// value of the engine's threads, in the URL or in its text (a mention in a
-// string is refused too: the check does not parse). Where the process may
-// change priorities (CAP_SYS_NICE, which lets the service's writes yield to
-// reads: docs/operations.md), a negative value would put that user's reads
-// ahead of the service's own.
-func readonlyPriority(who string, req *request, sql string) *Exception {
-	for _, set := range req.settings {
-		if threadNiceRe.MatchString(set.name) {
-			return newException(codeReadonly, "%s: readonly users may not set %s (the engine's thread priority)", who, set.name)
-		}
+// settingRefused says why a client of role may not set name, in the URL or
+// in a SETTINGS clause; nil lets it. No one may set what reaches files, the
+// network or the engine's internals. A readonly user may not set the nice
+// value of the engine's threads either: where the process may change
+// priorities (CAP_SYS_NICE, which lets the service's writes yield to reads:
+// docs/operations.md), a negative value would put that user's reads ahead
+// of the service's own.
+func settingRefused(role Role, name string) *refusal {
+	if r := deniedSetting(name); r != nil {
+		return r
 	}
-	if m := threadNiceRe.FindString(sql); m != "" {
-		return newException(codeReadonly, "%s: readonly users may not set %s (the engine's thread priority)", who, m)
+	if l := strings.ToLower(name); role == RoleReadonly && (l == "os_thread_priority" || strings.HasPrefix(l, "os_threads_nice_value")) {
+		return &refusal{codeReadonly, fmt.Sprintf("readonly users may not set %s (the engine's thread priority)", name)}
 	}
 	return nil
 }
@@ -150,16 +145,11 @@ func (s *Server) fence(ctx context.Context, req *request, st *statement) *Except
 	if req.role() == RoleReadonly && (st.kind != kindOutput || st.keyword == "CHECK") {
 		return newException(codeReadonly, "%s: Cannot execute query in readonly mode: the user's role is readonly", who)
 	}
-	if req.role() == RoleReadonly {
-		if ex := readonlyPriority(who, req, st.sql); ex != nil {
-			return ex
-		}
-	}
 	// URL settings reach every statement, the hello included when it is
 	// not answered here (another format).
 	for _, set := range req.settings {
-		if settingDenied(set.name) {
-			return denied(who, refuse("the setting %s reaches files, the network or the engine's internals", set.name))
+		if r := settingRefused(req.role(), set.name); r != nil {
+			return denied(who, r)
 		}
 	}
 	if st.kind == kindOutput && isHello(st.sql) {
@@ -169,6 +159,13 @@ func (s *Server) fence(ctx context.Context, req *request, st *statement) *Except
 	facts, r := s.verdicts.scan(st.sql, st.keyword)
 	if r != nil {
 		return denied(who, r)
+	}
+	// The scan, shared by every role, refused what no one may set; what
+	// depends on the role is judged here.
+	for _, name := range facts.settings {
+		if r := settingRefused(req.role(), name); r != nil {
+			return denied(who, r)
+		}
 	}
 	if len(facts.identParams) > 0 && st.kind == kindOther {
 		// A view keeps its placeholders; their values come later as

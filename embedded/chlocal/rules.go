@@ -67,6 +67,7 @@ func refuse(format string, args ...any) *refusal {
 type textFacts struct {
 	names       []string // every bare word and quoted identifier
 	identParams []string // names of {name:Identifier} placeholders
+	settings    []string // names set in SETTINGS clauses
 }
 
 // scanText applies the rules that need the text, not the parse tree.
@@ -114,7 +115,7 @@ func scanText(text, keyword string) (*textFacts, *refusal) {
 		case isWord(s, t, "FROM") && t.depth == 0 && keyword == "ATTACH":
 			return nil, refuse("ATTACH ... FROM a path reads files outside the database")
 		case isWord(s, t, "SETTINGS") || isWord(s, t, "SETTING"):
-			if r := checkSettingsClause(s, toks, i); r != nil {
+			if r := checkSettingsClause(s, toks, i, facts); r != nil {
 				return nil, r
 			}
 		}
@@ -136,11 +137,13 @@ func scanText(text, keyword string) (*textFacts, *refusal) {
 // checkSettingsClause reads the name = value list after SETTINGS (or
 // SETTING) at toks[at], refusing denied names and values that are function
 // calls (a table's disk = disk(type = local, path = ...) puts its data
-// anywhere; EXPLAIN AST shows a SETTINGS clause as a bare "Set"). A value
+// anywhere; EXPLAIN AST shows a SETTINGS clause as a bare "Set"), and
+// noting each name in facts (what a role may set is judged by the fence,
+// after this scan, which every role shares). A value
 // runs to the next comma at the list's depth (1.5, [1, 2] and (1, 2) are
 // several tokens); the list ends at a clause keyword, a ';', or the bracket
 // that holds it.
-func checkSettingsClause(s *scanner, toks []token, at int) *refusal {
+func checkSettingsClause(s *scanner, toks []token, at int, facts *textFacts) *refusal {
 	depth := toks[at].depth
 	expectName := true
 	for j := at + 1; j < len(toks); j++ {
@@ -163,8 +166,9 @@ func checkSettingsClause(s *scanner, toks []token, at int) *refusal {
 			return nil
 		}
 		n := unquoteIdent(w)
-		if settingDenied(n) {
-			return refuse("the setting %s reaches files, the network or the engine's internals", n)
+		facts.settings = append(facts.settings, n)
+		if r := deniedSetting(n); r != nil {
+			return r
 		}
 		expectName = false
 		if j+3 < len(toks) && s.text(toks[j+1]) == "=" && (toks[j+2].kind == tokWord || toks[j+2].kind == tokIdent) &&
@@ -174,6 +178,14 @@ func checkSettingsClause(s *scanner, toks []token, at int) *refusal {
 				return refuse("the setting %s = %s(...) is refused: a setting's value may not be a function call", n, fn)
 			}
 		}
+	}
+	return nil
+}
+
+// deniedSetting refuses a setting no client may set, whatever its role.
+func deniedSetting(name string) *refusal {
+	if settingDenied(name) {
+		return refuse("the setting %s reaches files, the network or the engine's internals", name)
 	}
 	return nil
 }

@@ -171,6 +171,8 @@ func TestReadonlyUser(t *testing.T) {
 	if err := chlocal.RunAs(ep.Server, chlocal.RoleReadonly, "SELECT count() FROM "+db+".t"); err != nil {
 		t.Errorf("SELECT on a readonly connection: %v", err)
 	}
+	// Naming the setting is not setting it.
+	mustOK(t, post(t, base, ro, "SELECT count() FROM system.settings WHERE name = 'os_thread_priority'"))
 	// The service's writes (an admin's) set it.
 	mustOK(t, post(t, base, with(admin, "os_thread_priority", "19"), "SELECT 1"))
 	// The fence holds for admins too.
