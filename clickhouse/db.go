@@ -32,6 +32,13 @@ func (db *DB) writeSettings(s ch.Settings) ch.Settings {
 	if s == nil {
 		s = ch.Settings{}
 	}
+	// The server's insert queue off: on by default in recent releases, it
+	// would hold each batch the ingester made until the queue's flush, and
+	// merge the batches of several ingesters into one flush, whose
+	// deduplication tokens 26.2-26.6 registered in every partition the flush
+	// wrote, dropping later batches as repeats (ClickHouse issue 111031).
+	// The ingester batches and retries by itself.
+	s["async_insert"] = 0
 	if db.cfg.WritePriority == "low" {
 		// The threads that push an insert into its views take the
 		// statement's value too. os_thread_priority, not its newer name
