@@ -104,7 +104,10 @@ func TestWritesYieldToReads(t *testing.T) {
 			if _, err := db.Identities(ctx, rebate.EntityMember, []string{"1", "2"}); err != nil {
 				t.Fatal(err)
 			}
-			share, _ := rebate.ParseRate("0.5")
+			share, err := rebate.ParseRate("0.5")
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := db.InsertRules(ctx, []rebate.Rule{{MerchantID: 424242, EffectiveFrom: now.Add(time.Hour), Share: share}}); err != nil {
 				t.Fatal(err)
 			}

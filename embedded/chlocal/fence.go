@@ -119,17 +119,22 @@ func (v *verdicts) scan(text, keyword string) (*textFacts, *refusal) {
 	return facts, r
 }
 
-// settingRefused says why a client of role may not set name, in the URL or
-// in a SETTINGS clause; nil lets it. No one may set what reaches files, the
-// network or the engine's internals. A readonly user may not set the nice
-// value of the engine's threads either: where the process may change
-// priorities (CAP_SYS_NICE, which lets the service's writes yield to reads:
-// docs/operations.md), a negative value would put that user's reads ahead
-// of the service's own.
+// settingRefused says why a client of role may not set name in the URL;
+// nil lets it: what no one may set (settingDenied), then what the role may
+// not (roleRefusesSetting).
 func settingRefused(role Role, name string) *refusal {
-	if r := deniedSetting(name); r != nil {
+	if r := settingDenied(name); r != nil {
 		return r
 	}
+	return roleRefusesSetting(role, name)
+}
+
+// roleRefusesSetting says why a client of role may not set name beyond what
+// no one may. A readonly user may not set the nice value of the engine's
+// threads: where the process may change priorities (CAP_SYS_NICE, which
+// lets the service's writes yield to reads: docs/operations.md), a negative
+// value would put that user's reads ahead of the service's own.
+func roleRefusesSetting(role Role, name string) *refusal {
 	if l := strings.ToLower(name); role == RoleReadonly && (l == "os_thread_priority" || strings.HasPrefix(l, "os_threads_nice_value")) {
 		return &refusal{codeReadonly, fmt.Sprintf("readonly users may not set %s (the engine's thread priority)", name)}
 	}
@@ -163,7 +168,7 @@ func (s *Server) fence(ctx context.Context, req *request, st *statement) *Except
 	// The scan, shared by every role, refused what no one may set; what
 	// depends on the role is judged here.
 	for _, name := range facts.settings {
-		if r := settingRefused(req.role(), name); r != nil {
+		if r := roleRefusesSetting(req.role(), name); r != nil {
 			return denied(who, r)
 		}
 	}

@@ -42,12 +42,10 @@ var systemAllowed = set("REFRESH VIEW", "WAIT VIEW", "STOP VIEW", "START VIEW", 
 // set makes a set of names.
 var set = sqlfence.Set
 
-// settingDenied, scalarDenied and the allowed table functions are the
-// lists every fence of the service shares (internal/sqlfence).
-var (
-	settingDenied = sqlfence.SettingDenied
-	scalarDenied  = sqlfence.ScalarDenied
-)
+// scalarDenied, the settings settingDenied refuses and the allowed table
+// functions are the lists every fence of the service shares
+// (internal/sqlfence).
+var scalarDenied = sqlfence.ScalarDenied
 
 // refusal is why the fence refuses a statement, before the user's name is
 // put in front of it.
@@ -167,7 +165,7 @@ func checkSettingsClause(s *scanner, toks []token, at int, facts *textFacts) *re
 		}
 		n := unquoteIdent(w)
 		facts.settings = append(facts.settings, n)
-		if r := deniedSetting(n); r != nil {
+		if r := settingDenied(n); r != nil {
 			return r
 		}
 		expectName = false
@@ -182,9 +180,9 @@ func checkSettingsClause(s *scanner, toks []token, at int, facts *textFacts) *re
 	return nil
 }
 
-// deniedSetting refuses a setting no client may set, whatever its role.
-func deniedSetting(name string) *refusal {
-	if settingDenied(name) {
+// settingDenied refuses a setting no client may set, whatever its role.
+func settingDenied(name string) *refusal {
+	if sqlfence.SettingDenied(name) {
 		return refuse("the setting %s reaches files, the network or the engine's internals", name)
 	}
 	return nil
