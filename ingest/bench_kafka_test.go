@@ -16,7 +16,9 @@ import (
 // so it follows the contract) parses each record as JSONEachRow; a
 // materialized view writes what it reads into events, whose views do the
 // rest as for any insert. It has no guard, no dead letters and no
-// deduplication token: less work than rebate ingest does. Its DDL runs on
+// deduplication token, and alone it prices nothing (no Materialize): less
+// work than rebate ingest does. kafka-priced adds the pricing
+// (bench_pricer_test.go). Its DDL runs on
 // the helper engine's own connection (benchhelper_test.go): the endpoint's
 // fence refuses the Kafka engine.
 

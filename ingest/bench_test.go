@@ -24,7 +24,9 @@ import (
 // consumer of the same topic into the same schema: `rebate ingest`
 // (ingester "rebate") and, as the baseline, ClickHouse's own Kafka table
 // engine with a materialized view into events, tuned and with its defaults
-// (bench_kafka_test.go). The engine (`rebate chlocal`, fresh data, every
+// (bench_kafka_test.go), and tuned with the pricer a user of it must add to
+// get the service's figures (kafka-priced, bench_pricer_test.go: the same
+// work as rebate ingest; each run logs the orders it priced). The engine (`rebate chlocal`, fresh data, every
 // migration applied, the leaderboard refresh hourly as in the tests) and the
 // ingester run as their own processes; the broker (kfake, 4 partitions) in
 // this one. All share the 2 cores.
@@ -42,7 +44,7 @@ import (
 // (a poll of ClickHouse every 10 ms): freshness as a reader sees it.
 //
 // REBATE_BENCH_INGESTERS picks consumers (comma-separated: rebate,
-// kafka-tuned, kafka-defaults; default all); REBATE_BENCH_BIN runs another
+// kafka-priced, kafka-tuned, kafka-defaults; default all); REBATE_BENCH_BIN runs another
 // build of rebate (an older commit, for a before/after).
 func BenchmarkPipeline(b *testing.B) {
 	bin := buildRebate(b)
@@ -72,6 +74,9 @@ type consumer struct {
 	group string
 	// helper: the engine is the helper (startEngineHelper), not rebate chlocal.
 	helper bool
+	// process names the consumer's own process, whose CPU is counted
+	// ("" when it consumes inside the engine).
+	process string
 }
 
 // consuming is a started consumer.
@@ -84,7 +89,8 @@ type consuming interface {
 
 func consumers(b *testing.B) []consumer {
 	all := []consumer{
-		{name: "rebate", group: kafka.DefaultGroup, start: startRebateIngest},
+		{name: "rebate", group: kafka.DefaultGroup, start: startRebateIngest, process: "ingester"},
+		{name: "kafka-priced", group: pricerGroup, helper: true, start: kafkaPriced, process: "pricer"},
 		{name: "kafka-tuned", group: kafkaEngineGroup, helper: true, start: kafkaEngine(kafkaTuned)},
 		{name: "kafka-defaults", group: kafkaEngineGroup, helper: true, start: kafkaEngine(nil)},
 	}
@@ -99,7 +105,7 @@ func consumers(b *testing.B) []consumer {
 		}
 	}
 	if len(out) == 0 {
-		b.Fatalf("REBATE_BENCH_INGESTERS=%q: want some of rebate, kafka-tuned, kafka-defaults", want)
+		b.Fatalf("REBATE_BENCH_INGESTERS=%q: want some of rebate, kafka-priced, kafka-tuned, kafka-defaults", want)
 	}
 	return out
 }
@@ -160,10 +166,11 @@ func benchBulk(b *testing.B, bin string, c consumer, total int) {
 	rss := r.stop(b)
 	settled := settleMerges(b, cfg)
 	engineSettled := eng.cpu(b) - engine0
+	work := pricedWork(b, cfg)
 	engineRSS := eng.stop(b)
 	var u usage
-	if c.name == "rebate" {
-		u.add("ingester", consumerCPU)
+	if c.process != "" {
+		u.add(c.process, consumerCPU)
 	}
 	u.add("engine", engineCPU)
 	u.add("broker", selfUsed)
@@ -171,12 +178,34 @@ func benchBulk(b *testing.B, bin string, c consumer, total int) {
 	line := u.report(b, total)
 	b.ReportMetric((u.total()-engineCPU+engineSettled).Seconds()/float64(total)*1e6, "cpu-s/M-settled")
 	if rss > 0 {
-		b.ReportMetric(float64(rss)/1024, "ingester-peak-rss-MB")
+		b.ReportMetric(float64(rss)/1024, c.process+"-peak-rss-MB")
 	}
 	b.ReportMetric(float64(engineRSS)/1024, "engine-peak-rss-MB")
-	b.Logf("%s: %d events in %s: %.0f events/s; %s; engine until merges settled (%s later) %.2f; ingester peak RSS %d MB, engine %d MB",
+	peaks := fmt.Sprintf("engine peak RSS %d MB", engineRSS/1024)
+	if c.process != "" {
+		peaks = fmt.Sprintf("%s peak RSS %d MB, %s", c.process, rss/1024, peaks)
+	}
+	b.Logf("%s: %d events in %s: %.0f events/s; %s; engine until merges settled (%s later) %.2f; %s; %s",
 		c.name, total, took.Round(time.Millisecond), float64(total)/took.Seconds(), line, settled.Round(time.Second),
-		engineSettled.Seconds()/float64(total)*1e6, rss/1024, engineRSS/1024)
+		engineSettled.Seconds()/float64(total)*1e6, peaks, work)
+}
+
+// pricedWork says what the consumer's run priced, so that runs which do
+// the same work can be told from those that do not (the Kafka engine alone
+// prices nothing): the orders priced and their rebate.
+func pricedWork(b *testing.B, cfg clickhouse.Config) string {
+	b.Helper()
+	db, err := clickhouse.Open(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	var orders uint64
+	var reb string
+	if err := db.Conn().QueryRow(context.Background(), "SELECT count(), toString(sum(rebate)) FROM order_prices FINAL").Scan(&orders, &reb); err != nil {
+		b.Fatal(err)
+	}
+	return fmt.Sprintf("%d orders priced, rebate %s", orders, reb)
 }
 
 // settleMerges waits (at most a minute) until the database has no merge
@@ -220,8 +249,8 @@ func benchSteady(b *testing.B, bin string, c consumer, rate int) {
 	committed := load.markers(b, kc, c.group, nil, 30*time.Second)
 	events := load.sent() - n0
 	var u usage
-	if c.name == "rebate" {
-		u.add("ingester", r.cpu(b)-consumer0)
+	if c.process != "" {
+		u.add(c.process, r.cpu(b)-consumer0)
 	}
 	u.add("engine", eng.cpu(b)-engine0)
 	u.add("broker", selfCPU()-self0)
@@ -237,7 +266,7 @@ func benchSteady(b *testing.B, bin string, c consumer, rate int) {
 	b.ReportMetric(vp50, "visible-p50-ms")
 	b.ReportMetric(vp99, "visible-p99-ms")
 	if rss > 0 {
-		b.ReportMetric(float64(rss)/1024, "ingester-peak-rss-MB")
+		b.ReportMetric(float64(rss)/1024, c.process+"-peak-rss-MB")
 	}
 	b.Logf("%s at %d events/s: %s; produce to committed p50 %.0f ms, p99 %.0f ms (%d markers); to visible in a query p50 %.0f ms, p99 %.0f ms (%d markers)",
 		c.name, rate, line, cp50, cp99, len(committed), vp50, vp99, len(visible))

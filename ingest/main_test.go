@@ -11,5 +11,8 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) != "" {
 		os.Exit(engineHelper())
 	}
+	if os.Getenv(pricerEnv) != "" {
+		os.Exit(pricer())
+	}
 	chlocaltest.Main(m)
 }
