@@ -281,14 +281,16 @@ func metricValue(t *testing.T, r *running, name string) float64 {
 
 func waitConsumed(t *testing.T, r *running, n int) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	// A deadline, not a speed: with test processes sharing two cores it once
+	// took over 20 s.
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if metricValue(t, r, "rebate_ingest_records_consumed_total") >= float64(n) {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("ingester did not consume %d records", n)
+	t.Fatalf("ingester did not consume %d records within a minute (consumed %v)", n, metricValue(t, r, "rebate_ingest_records_consumed_total"))
 }
 
 // seriesCount is how many label sets name has in r's registry.
