@@ -26,10 +26,11 @@ import (
 // engine with a materialized view into events, tuned and with its defaults
 // (bench_kafka_test.go), and tuned with the pricer a user of it must add to
 // get the service's figures (kafka-priced, bench_pricer_test.go: the same
-// work as rebate ingest; each run logs the orders it priced). The engine (`rebate chlocal`, fresh data, every
-// migration applied, the leaderboard refresh hourly as in the tests) and the
-// ingester run as their own processes; the broker (kfake, 4 partitions) in
-// this one. All share the 2 cores.
+// work as rebate ingest; each run logs the orders it priced). The engine
+// (`rebate chlocal`, fresh data, every migration applied, the leaderboard
+// refresh hourly as in the tests) and the ingester run as their own
+// processes; the broker (kfake, 4 partitions) in this one. All share the 2
+// cores.
 //
 //	go test -run '^$' -bench Pipeline -benchtime 1x -count 5 -timeout 60m -v ./ingest/
 //
@@ -44,8 +45,8 @@ import (
 // (a poll of ClickHouse every 10 ms): freshness as a reader sees it.
 //
 // REBATE_BENCH_INGESTERS picks consumers (comma-separated: rebate,
-// kafka-priced, kafka-tuned, kafka-defaults; default all); REBATE_BENCH_BIN runs another
-// build of rebate (an older commit, for a before/after).
+// kafka-priced, kafka-tuned, kafka-defaults; default all); REBATE_BENCH_BIN
+// runs another build of rebate (an older commit, for a before/after).
 func BenchmarkPipeline(b *testing.B) {
 	bin := buildRebate(b)
 	total := envInt(b, "REBATE_BENCH_EVENTS", 2_000_000)
