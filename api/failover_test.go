@@ -166,7 +166,7 @@ func TestFailoverBetweenReplicas(t *testing.T) {
 
 	select {
 	case <-first.killed:
-	case <-time.After(30 * time.Second):
+	case <-time.After(90 * time.Second): // a deadline, as waitFor's
 		t.Fatal("the first endpoint was never killed: the ingester sent it fewer than 5 inserts")
 	}
 	waitFor(t, "the ingester committing the whole stream", func() bool {

@@ -337,17 +337,20 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	return 0
 }
 
-// waitFor polls ok until it holds, failing after 30 s.
+// waitFor polls ok until it holds, failing after 90 s.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	deadline := time.After(30 * time.Second)
+	// A deadline, not a speed: under the race detector, with every package's
+	// tests sharing two cores, the failover test's ingester once took over
+	// 30 s to commit its stream.
+	deadline := time.After(90 * time.Second)
 	for !ok() {
 		select {
 		case <-tick.C:
 		case <-deadline:
-			t.Fatalf("not within 30 s: %s", what)
+			t.Fatalf("not within 90 s: %s", what)
 		}
 	}
 }
