@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -41,13 +41,9 @@ const (
 func kafkaPriced(b *testing.B, bin string, kc kafka.Config, eng *engineProc, cfg clickhouse.Config) consuming {
 	b.Helper()
 	k := kafkaEngine(kafkaTuned)(b, bin, kc, eng, cfg).(kafkaRun)
-	self, err := os.Executable()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), pricerEnv+"="+kc.Brokers[0], "REBATE_BENCH_PRICER_CH="+cfg.Addr, "REBATE_BENCH_PRICER_DB="+cfg.Database)
-	return pricedRun{k: k, p: startProc(b, "pricer (Kafka engine baseline)", cmd)}
+	p := startSelf(b, "pricer (Kafka engine baseline)", pricerEnv+"="+strings.Join(kc.Brokers, ","),
+		"REBATE_BENCH_PRICER_CH="+cfg.Addr, "REBATE_BENCH_PRICER_DB="+cfg.Database)
+	return pricedRun{k: k, p: p}
 }
 
 type pricedRun struct {
@@ -74,8 +70,12 @@ func pricer() int {
 		return fail(err)
 	}
 	defer db.Close()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(os.Getenv(pricerEnv)), kgo.ConsumerGroup(pricerGroup), kgo.ConsumeTopics(topic),
-		kgo.DisableAutoCommit(), kgo.FetchMaxWait(100*time.Millisecond))
+	opts, err := kafka.Config{Brokers: strings.Split(os.Getenv(pricerEnv), ",")}.Opts()
+	if err != nil {
+		return fail(err)
+	}
+	cl, err := kgo.NewClient(append(opts, kgo.ConsumerGroup(pricerGroup), kgo.ConsumeTopics(topic),
+		kgo.DisableAutoCommit(), kgo.FetchMaxWait(100*time.Millisecond))...)
 	if err != nil {
 		return fail(err)
 	}
@@ -150,16 +150,8 @@ func take(ctx context.Context, cl *kgo.Client, n int, d time.Duration) []*kgo.Re
 // in every partition: the records are in events and its views.
 func waitStored(ctx context.Context, adm *kadm.Client, last map[int32]int64) error {
 	for {
-		if offs, err := adm.FetchOffsets(ctx, kafkaEngineGroup); err == nil {
-			done := true
-			for p, o := range last {
-				if c, ok := offs.Lookup(topic, p); !ok || c.At <= o {
-					done = false
-				}
-			}
-			if done {
-				return nil
-			}
+		if past, err := committedPast(ctx, adm, kafkaEngineGroup, last); err == nil && past {
+			return nil
 		}
 		select {
 		case <-ctx.Done():

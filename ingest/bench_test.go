@@ -165,9 +165,14 @@ func benchBulk(b *testing.B, bin string, c consumer, total int) {
 	took := time.Since(start)
 	engineCPU, selfUsed, consumerCPU := eng.cpu(b)-engine0, selfCPU()-self0, r.cpu(b)
 	rss := r.stop(b)
-	settled := settleMerges(b, cfg)
+	db, err := clickhouse.Open(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	settled := settleMerges(b, db)
 	engineSettled := eng.cpu(b) - engine0
-	work := pricedWork(b, cfg)
+	work := pricedWork(b, db)
+	db.Close()
 	engineRSS := eng.stop(b)
 	var u usage
 	if c.process != "" {
@@ -194,13 +199,8 @@ func benchBulk(b *testing.B, bin string, c consumer, total int) {
 // pricedWork says what the consumer's run priced, so that runs which do
 // the same work can be told from those that do not (the Kafka engine alone
 // prices nothing): the orders priced and their rebate.
-func pricedWork(b *testing.B, cfg clickhouse.Config) string {
+func pricedWork(b *testing.B, db *clickhouse.DB) string {
 	b.Helper()
-	db, err := clickhouse.Open(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
 	var orders uint64
 	var reb string
 	if err := db.Conn().QueryRow(context.Background(), "SELECT count(), toString(sum(rebate)) FROM order_prices FINAL").Scan(&orders, &reb); err != nil {
@@ -211,13 +211,8 @@ func pricedWork(b *testing.B, cfg clickhouse.Config) string {
 
 // settleMerges waits (at most a minute) until the database has no merge
 // running, and says how long that took.
-func settleMerges(b *testing.B, cfg clickhouse.Config) time.Duration {
+func settleMerges(b *testing.B, db *clickhouse.DB) time.Duration {
 	b.Helper()
-	db, err := clickhouse.Open(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
 	start := time.Now()
 	for quiet := 0; quiet < 3 && time.Since(start) < time.Minute; {
 		var n uint64
@@ -453,22 +448,30 @@ func waitGroupCommitted(tb testing.TB, kc kafka.Config, group string, d time.Dur
 	for time.Now().Before(deadline) {
 		ends, err := adm.ListEndOffsets(ctx, topic)
 		if err == nil {
-			committed, err := adm.FetchOffsets(ctx, group)
-			if err == nil {
-				behind := 0
-				ends.Each(func(o kadm.ListedOffset) {
-					if c, ok := committed.Lookup(topic, o.Partition); !ok || c.At < o.Offset {
-						behind++
-					}
-				})
-				if behind == 0 {
-					return
-				}
+			last := map[int32]int64{}
+			ends.Each(func(o kadm.ListedOffset) { last[o.Partition] = o.Offset - 1 })
+			if past, err := committedPast(ctx, adm, group, last); err == nil && past {
+				return
 			}
 		}
 		time.Sleep(20 * time.Millisecond) // polling the broker, bounded above
 	}
 	tb.Fatalf("group %s did not commit the whole topic within %s", group, d)
+}
+
+// committedPast reports whether group has committed past the offset last
+// names in each partition of the topic.
+func committedPast(ctx context.Context, adm *kadm.Client, group string, last map[int32]int64) (bool, error) {
+	offs, err := adm.FetchOffsets(ctx, group)
+	if err != nil {
+		return false, err
+	}
+	for p, o := range last {
+		if c, ok := offs.Lookup(topic, p); !ok || c.At <= o {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func envInt(tb testing.TB, name string, def int) int {

@@ -85,17 +85,24 @@ func engineHelper() int {
 // startEngineHelper runs the baseline's engine as its own process.
 func startEngineHelper(tb testing.TB) *engineProc {
 	tb.Helper()
+	addr := freePort(tb)
+	e := &engineProc{proc: startSelf(tb, "engine (Kafka engine baseline)", helperEnv+"="+addr,
+		"REBATE_BENCH_ENGINE_PATH="+filepath.Join(tb.TempDir(), "clickhouse"), "REBATE_CHDB_LIB="+chlocaltest.LibPath(tb)), addr: addr}
+	e.waitReady(tb)
+	return e
+}
+
+// startSelf runs this test binary again as its own process, with env
+// added: TestMain sends it to the helper env names (main_test.go).
+func startSelf(tb testing.TB, name string, env ...string) *proc {
+	tb.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	addr := freePort(tb)
 	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), helperEnv+"="+addr, "REBATE_BENCH_ENGINE_PATH="+filepath.Join(tb.TempDir(), "clickhouse"),
-		"REBATE_CHDB_LIB="+chlocaltest.LibPath(tb))
-	e := &engineProc{proc: startProc(tb, "engine (Kafka engine baseline)", cmd), addr: addr}
-	e.waitReady(tb)
-	return e
+	cmd.Env = append(os.Environ(), env...)
+	return startProc(tb, name, cmd)
 }
 
 // direct runs sql on the helper's own engine connection, outside the fence.
