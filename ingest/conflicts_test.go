@@ -45,7 +45,7 @@ func TestConflictingEventsAreKeptOut(t *testing.T) {
 	// First the originals, stored and committed by one ingester...
 	produce(t, kc, records(append(filler, order("paid", rebate.OrderPaid, 1), click(now.Add(-time.Minute)))))
 	first := start(t, kc, db, cfg, ingest.Hooks{})
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 	first.stop()
 	if err := first.wait(t, 30*time.Second); err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func TestConflictingEventsAreKeptOut(t *testing.T) {
 	conflicting[1].Headers = []kgo.RecordHeader{{Key: "trace", Value: []byte("t-1")}}
 	produce(t, kc, conflicting)
 	r := start(t, kc, db, cfg, ingest.Hooks{})
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 
 	ctx := context.Background()
 	if b, err := st.Balance(ctx, 2); err != nil || b.Orders != (rebate.OrderCounts{}) || b.Confirmed != 0 {

@@ -217,7 +217,7 @@ func TestFatalErrorStopsWithoutCommitting(t *testing.T) {
 	}
 	// The next ingester, with a working sink, gets every record.
 	start(t, kc, s.db, smallBatches(), ingest.Hooks{})
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 	var n uint64
 	if err := s.db.Conn().QueryRow(context.Background(), "SELECT uniqExact(event_id) FROM events").Scan(&n); err != nil {
 		t.Fatal(err)

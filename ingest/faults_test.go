@@ -183,7 +183,7 @@ func TestLagThroughOutage(t *testing.T) {
 	cfg.LagInterval = 100 * time.Millisecond
 	r := start(t, kc, viaProxy, cfg, ingest.Hooks{})
 	produce(t, kc, records(s.stream.Events[:half]))
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 	waitFor(t, 5*time.Second, "lag 0", func() bool { return seriesCount(t, r, "rebate_ingest_consumer_lag") == 4 && lag(r) == 0 })
 
 	px.setDown(true)
@@ -235,7 +235,7 @@ func TestClickHouseHangs(t *testing.T) {
 	cfg.InsertTimeout = time.Second
 	r := start(t, kc, viaProxy, cfg, ingest.Hooks{})
 	produce(t, kc, records(events[:200]))
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 
 	px.setFrozen(true)
 	frozen := time.Now()
@@ -306,7 +306,7 @@ func TestPoisonEvents(t *testing.T) {
 	all = append(all, poison...)
 	produce(t, kc, all)
 	r := start(t, kc, s.db, smallBatches(), ingest.Hooks{})
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 	dls := deadLetters(t, kc, len(bad))
 	if len(dls) != len(bad) {
 		t.Fatalf("%d dead letters, want %d", len(dls), len(bad))
@@ -353,7 +353,7 @@ func TestPoisonRowIsIsolated(t *testing.T) {
 	})
 	produce(t, kc, records(events))
 	start(t, kc, sink, ingest.Config{BatchRows: 1000, FlushInterval: 50 * time.Millisecond}, ingest.Hooks{})
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 	dls := deadLetters(t, kc, 1)
 	got, err := rebate.Decode(dls[0].Value)
 	if err != nil || got.ID != target || kafka.Header(dls[0], kafka.HeaderField) != "clickhouse" {

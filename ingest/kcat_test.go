@@ -39,7 +39,7 @@ func TestKcatProducer(t *testing.T) {
 		t.Fatalf("kcat: %v: %s", err, out)
 	}
 	start(t, kc, s.db, smallBatches(), ingest.Hooks{})
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 	var n uint64
 	if err := s.db.Conn().QueryRow(context.Background(), "SELECT uniqExact(event_id) FROM events").Scan(&n); err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func TestKilledStaticMemberResumesFast(t *testing.T) {
 	killable.Dialer = k.dial
 	start(t, killable, s.db, cfg, ingest.Hooks{})
 	produce(t, kc, records(s.stream.Events[:half]))
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 
 	k.kill() // and never stopped: abandoned, as a killed process is
 	killed := time.Now()

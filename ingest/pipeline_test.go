@@ -340,7 +340,7 @@ func TestSignalsOwedAfterAFailedRevokeAreSettled(t *testing.T) {
 	waitFor(t, 30*time.Second, "the revoke's signals failing", func() bool { return sink.failed.Load() > 0 })
 	waitMembers(t, kc, 2)
 	sink.fail.Store(false)
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 	s.check(t, 75)
 }
 

@@ -30,7 +30,7 @@ func TestTopicRecreatedNewRecordsAtOldOffsets(t *testing.T) {
 
 	produce(t, kc, records(first))
 	r := start(t, kc, s.db, cfg, ingest.Hooks{})
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 	r.stop()
 	if err := r.wait(t, 20*time.Second); err != nil {
 		t.Fatal(err)
@@ -46,7 +46,7 @@ func TestTopicRecreatedNewRecordsAtOldOffsets(t *testing.T) {
 	}
 	produce(t, kc, records(second))
 	r = start(t, kc, s.db, cfg, ingest.Hooks{})
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 
 	var stored uint64
 	if err := s.db.Conn().QueryRow(ctx, "SELECT uniqExact(event_id) FROM events").Scan(&stored); err != nil {
@@ -90,7 +90,7 @@ func TestReplayOfSameRecordsStoresNothingTwice(t *testing.T) {
 	// (Copies of one event within a block fold on insert: count rows, not records.)
 	before := rows()
 	r = start(t, kc, s.db, cfg, ingest.Hooks{})
-	waitCommitted(t, kc, 30*time.Second)
+	waitCommitted(t, kc, 60*time.Second)
 	if got := metricValue(t, r, "rebate_ingest_events_inserted_total"); got != n {
 		t.Fatalf("the restarted ingester inserted %v events, want the replay of %d", got, n)
 	}
