@@ -150,7 +150,7 @@ func take(ctx context.Context, cl *kgo.Client, n int, d time.Duration) []*kgo.Re
 // in every partition: the records are in events and its views.
 func waitStored(ctx context.Context, adm *kadm.Client, last map[int32]int64) error {
 	for {
-		if past, err := committedPast(ctx, adm, kafkaEngineGroup, last); err == nil && past {
+		if n, err := behind(ctx, adm, kafkaEngineGroup, last); err == nil && n == 0 {
 			return nil
 		}
 		select {

@@ -438,42 +438,6 @@ func (l *load) markers(b *testing.B, kc kafka.Config, group string, db *clickhou
 	}
 }
 
-// waitGroupCommitted polls until group has committed every record of the
-// topic, or fails after d.
-func waitGroupCommitted(tb testing.TB, kc kafka.Config, group string, d time.Duration) {
-	tb.Helper()
-	adm := kadm.NewClient(client(tb, kc))
-	ctx := context.Background()
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		ends, err := adm.ListEndOffsets(ctx, topic)
-		if err == nil {
-			last := map[int32]int64{}
-			ends.Each(func(o kadm.ListedOffset) { last[o.Partition] = o.Offset - 1 })
-			if past, err := committedPast(ctx, adm, group, last); err == nil && past {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond) // polling the broker, bounded above
-	}
-	tb.Fatalf("group %s did not commit the whole topic within %s", group, d)
-}
-
-// committedPast reports whether group has committed past the offset last
-// names in each partition of the topic.
-func committedPast(ctx context.Context, adm *kadm.Client, group string, last map[int32]int64) (bool, error) {
-	offs, err := adm.FetchOffsets(ctx, group)
-	if err != nil {
-		return false, err
-	}
-	for p, o := range last {
-		if c, ok := offs.Lookup(topic, p); !ok || c.At <= o {
-			return false, nil
-		}
-	}
-	return true, nil
-}
-
 func envInt(tb testing.TB, name string, def int) int {
 	tb.Helper()
 	s := os.Getenv(name)

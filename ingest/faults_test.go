@@ -119,20 +119,29 @@ func (p *proxy) setFrozen(frozen bool) {
 	p.thawed.Broadcast()
 }
 
+// proxied opens the scenario's database through a proxy to the embedded
+// endpoint, as a client that notices an outage soon does: a second to
+// connect, five to answer. It is closed after the ingester the test starts
+// next has stopped.
+func proxied(t *testing.T, s *scenario) (*proxy, *clickhouse.DB) {
+	t.Helper()
+	px := newProxy(t, chlocaltest.Start(t).Addr)
+	db, err := clickhouse.Open(context.Background(), clickhouse.Config{Addr: px.addr(), Database: s.db.Config().Database,
+		DialTimeout: time.Second, QueryTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return px, db
+}
+
 // TestClickHouseOutage: ClickHouse goes away mid-stream. The ingester pauses
 // fetching, holds no more than one batch, retries, resumes by itself when
 // ClickHouse is back, and the figures come out exact.
 func TestClickHouseOutage(t *testing.T) {
 	kc := newCluster(t)
 	s := newScenarioWith(t, 40, 0.05)
-	ep := chlocaltest.Start(t)
-	px := newProxy(t, ep.Addr)
-	cfg := clickhouse.Config{Addr: px.addr(), Database: s.db.Config().Database, DialTimeout: time.Second, QueryTimeout: 5 * time.Second}
-	viaProxy, err := clickhouse.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer viaProxy.Close()
+	px, viaProxy := proxied(t, s)
 	half := len(s.stream.Events) / 2
 	produce(t, kc, records(s.stream.Events[:half]))
 	icfg := smallBatches()
@@ -169,14 +178,7 @@ func TestClickHouseOutage(t *testing.T) {
 func TestLagThroughOutage(t *testing.T) {
 	kc := newCluster(t)
 	s := newScenario(t, 41)
-	ep := chlocaltest.Start(t)
-	px := newProxy(t, ep.Addr)
-	viaProxy, err := clickhouse.Open(context.Background(), clickhouse.Config{Addr: px.addr(), Database: s.db.Config().Database,
-		DialTimeout: time.Second, QueryTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer viaProxy.Close()
+	px, viaProxy := proxied(t, s)
 	lag := func(r *running) float64 { return metricValue(t, r, "rebate_ingest_consumer_lag") }
 	half := len(s.stream.Events) / 2
 	cfg := smallBatches()

@@ -156,36 +156,62 @@ func waitCommittedWhile(t testing.TB, kc kafka.Config, r *running, d time.Durati
 // the offsets: a check that must hold all the way.
 func waitCommittedEach(t testing.TB, kc kafka.Config, d time.Duration, each func()) {
 	t.Helper()
-	adm := kadm.NewClient(client(t, kc))
+	waitGroupCommittedEach(t, kc, group, d, each)
+}
+
+// waitGroupCommitted polls until group has committed every record of the
+// topic, or fails after d.
+func waitGroupCommitted(tb testing.TB, kc kafka.Config, group string, d time.Duration) {
+	tb.Helper()
+	waitGroupCommittedEach(tb, kc, group, d, nil)
+}
+
+// waitGroupCommittedEach is waitGroupCommitted calling each, if not nil,
+// before every look at the offsets.
+func waitGroupCommittedEach(tb testing.TB, kc kafka.Config, group string, d time.Duration, each func()) {
+	tb.Helper()
+	adm := kadm.NewClient(client(tb, kc))
 	ctx := context.Background()
 	deadline := time.Now().Add(d)
 	var last string
 	for time.Now().Before(deadline) {
-		each()
+		if each != nil {
+			each()
+		}
 		ends, err := adm.ListEndOffsets(ctx, topic)
 		if err == nil {
-			var committed kadm.OffsetResponses
-			committed, err = adm.FetchOffsets(ctx, group)
-			if err == nil {
-				behind := 0
-				ends.Each(func(o kadm.ListedOffset) {
-					c, ok := committed.Lookup(topic, o.Partition)
-					if !ok || c.At < o.Offset {
-						behind++
-					}
-				})
-				if behind == 0 {
+			want := map[int32]int64{}
+			ends.Each(func(o kadm.ListedOffset) { want[o.Partition] = o.Offset - 1 })
+			var n int
+			if n, err = behind(ctx, adm, group, want); err == nil {
+				if n == 0 {
 					return
 				}
-				last = fmt.Sprintf("%d partitions behind", behind)
+				last = fmt.Sprintf("%d partitions behind", n)
 			}
 		}
 		if err != nil {
 			last = err.Error()
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // polling the broker, bounded above
 	}
-	t.Fatalf("group did not commit the whole topic within %s: %s", d, last)
+	tb.Fatalf("group %s did not commit the whole topic within %s: %s", group, d, last)
+}
+
+// behind counts the partitions in which group has not committed past the
+// offset last names.
+func behind(ctx context.Context, adm *kadm.Client, group string, last map[int32]int64) (int, error) {
+	offs, err := adm.FetchOffsets(ctx, group)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for p, o := range last {
+		if c, ok := offs.Lookup(topic, p); !ok || c.At <= o {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // deadLetters reads the whole dead-letter topic.
