@@ -75,3 +75,6 @@ func EncodeEvents(events []rebate.Event, sources []rebate.Source) (int, error) {
 // starts, and what it returns as it ends; nil stops. Not safe while
 // statements run: benchmarks set it before they start.
 func ObserveStatements(start func(name string) func()) { execObserver = start }
+
+// SampleValue is a value of a ClickHouse type, as Validate plans with.
+var SampleValue = sampleValue

@@ -4,6 +4,12 @@
 -- whole minutes come from the per-minute buckets (merchant_minutes,
 -- click_minutes); the part-minutes at both ends from clicks and order_prices, so the
 -- answer is exact to the millisecond and the current minute is fresh.
+-- The event times (ts, placed_at: DateTime64) are compared with DateTime64
+-- bounds only (first_whole_at, last_part_at), never with the DateTime minute
+-- bounds: the engine's index analysis reads ts < first_whole as ts <=
+-- first_whole - 1 s and skips a part whose events all lie in the minute's
+-- last second, such as the click at since when since is hh:mm:59.815
+-- (docs/schema.md, Time bounds).
 WITH
     3 AS VOID, -- the order state (rebate.StateVoid)
     {merchant_id:UInt64} AS m,
@@ -11,7 +17,9 @@ WITH
     {now:DateTime64(3, 'UTC')} AS upto,
     toStartOfMinute(since) AS since_minute,
     if(since_minute = since, since_minute, since_minute + INTERVAL 1 MINUTE) AS first_whole,
-    toStartOfMinute(upto) AS last_part
+    toStartOfMinute(upto) AS last_part,
+    toDateTime64(first_whole, 3, 'UTC') AS first_whole_at,
+    toDateTime64(last_part, 3, 'UTC') AS last_part_at
 SELECT
     m AS merchant_id,
     sum(part_clicks) AS clicks,
@@ -37,10 +45,10 @@ FROM
     -- Both ends in one branch, inside the window even when it starts and
     -- ends within one minute (then there is no whole minute, and the ends
     -- meet).
-    WHERE merchant_id = m AND ts >= since AND ts <= upto AND (ts < first_whole OR ts >= last_part)
+    WHERE merchant_id = m AND ts >= since AND ts <= upto AND (ts < first_whole_at OR ts >= last_part_at)
     UNION ALL
     SELECT 0, countIf(state != VOID), sumIf(amount, state != VOID), sumIf(commission, state != VOID),
         sumIf(rebate, state != VOID), max(ts)
     FROM order_prices FINAL
-    WHERE merchant_id = m AND placed_at >= since AND placed_at <= upto AND (placed_at < first_whole OR placed_at >= last_part)
+    WHERE merchant_id = m AND placed_at >= since AND placed_at <= upto AND (placed_at < first_whole_at OR placed_at >= last_part_at)
 )

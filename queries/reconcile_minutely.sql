@@ -7,10 +7,12 @@
 -- for: service (rebate reconcile; written apart from the views on purpose)
 WITH
     toStartOfMinute({since:DateTime64(3, 'UTC')}) AS first_minute,
+    -- Event times are compared with a DateTime64 bound only (get_merchant_stats.sql says why).
+    toDateTime64(first_minute, 3, 'UTC') AS first_minute_at,
     clicks_once AS (
         SELECT merchant_id, ts
         FROM events
-        WHERE type = 'click' AND ts >= first_minute
+        WHERE type = 'click' AND ts >= first_minute_at
         ORDER BY event_id, ingested_at, kafka_partition, kafka_offset
         LIMIT 1 BY event_id
     ),
@@ -19,7 +21,7 @@ WITH
             sumIf(toInt64(amount * 100), state != 3) AS e_gmv, sumIf(toInt64(commission * 100), state != 3) AS e_commission,
             sumIf(toInt64(rebate * 100), state != 3) AS e_rebate
         FROM order_prices FINAL
-        WHERE placed_at >= first_minute
+        WHERE placed_at >= first_minute_at
         GROUP BY merchant_id, minute
     ),
     expected_clicks AS (
