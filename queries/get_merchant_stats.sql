@@ -4,12 +4,6 @@
 -- whole minutes come from the per-minute buckets (merchant_minutes,
 -- click_minutes); the part-minutes at both ends from clicks and order_prices, so the
 -- answer is exact to the millisecond and the current minute is fresh.
--- The event times (ts, placed_at: DateTime64) are compared with DateTime64
--- bounds only (first_whole_at, last_part_at), never with the DateTime minute
--- bounds: the engine's index analysis reads ts < first_whole as ts <=
--- first_whole - 1 s and skips a part whose events all lie in the minute's
--- last second, such as the click at since when since is hh:mm:59.815
--- (docs/schema.md, Time bounds).
 WITH
     3 AS VOID, -- the order state (rebate.StateVoid)
     {merchant_id:UInt64} AS m,
@@ -18,6 +12,11 @@ WITH
     toStartOfMinute(since) AS since_minute,
     if(since_minute = since, since_minute, since_minute + INTERVAL 1 MINUTE) AS first_whole,
     toStartOfMinute(upto) AS last_part,
+    -- The event times (ts, placed_at: DateTime64) meet DateTime64 bounds
+    -- only, never the DateTime minutes: the engine's index analysis reads
+    -- ts < first_whole as ts <= first_whole - 1 s, and skipped a part whose
+    -- events all lay in the minute's last second, such as the click at
+    -- since when since was hh:mm:59.815 (docs/schema.md, Time bounds).
     toDateTime64(first_whole, 3, 'UTC') AS first_whole_at,
     toDateTime64(last_part, 3, 'UTC') AS last_part_at
 SELECT
