@@ -25,10 +25,10 @@ import (
 func TestTimeBoundsKeepTheirType(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openStore(t, migrated(t))
-	if got := clickhousetest.MixedTimeComparisons(t, db.Conn(), ctx, nil, "SELECT 1 FROM clicks WHERE ts < toStartOfMinute(now64(3, 'UTC'))"); len(got.Mixed) != 1 {
+	if got := clickhousetest.MixedTimeComparisons(t, db, ctx, "SELECT 1 FROM clicks WHERE ts < toStartOfMinute(now64(3, 'UTC'))"); len(got.Mixed) != 1 {
 		t.Fatalf("canary: a DateTime64 column against a DateTime bound: %d mixed comparisons found, want 1 (EXPLAIN QUERY TREE's format changed?)", len(got.Mixed))
 	}
-	if got := clickhousetest.MixedTimeComparisons(t, db.Conn(), ctx, nil, "SELECT 1 FROM clicks WHERE ts < toDateTime64(toStartOfMinute(now64(3, 'UTC')), 3, 'UTC')"); len(got.Mixed) != 0 || got.Timed != 1 {
+	if got := clickhousetest.MixedTimeComparisons(t, db, ctx, "SELECT 1 FROM clicks WHERE ts < toDateTime64(toStartOfMinute(now64(3, 'UTC')), 3, 'UTC')"); len(got.Mixed) != 0 || got.Timed != 1 {
 		t.Fatalf("canary: the bound cast to DateTime64: %v mixed, %d comparisons of times found; want none and 1", got.Mixed, got.Timed)
 	}
 	qs, err := clickhouse.LoadQueries(queries.FS)
@@ -50,7 +50,7 @@ func TestTimeBoundsKeepTheirType(t *testing.T) {
 		for _, p := range q.Params {
 			params[p.Name] = clickhouse.SampleValue(p.Type)
 		}
-		got := clickhousetest.MixedTimeComparisons(t, db.Conn(), ctx, params, sel)
+		got := clickhousetest.MixedTimeComparisons(t, db, ch.Context(ctx, ch.WithParameters(params)), sel)
 		for _, bad := range got.Mixed {
 			t.Errorf("queries/%s.sql compares %s", q.Name, bad)
 		}
@@ -79,7 +79,7 @@ func TestTimeBoundsKeepTheirType(t *testing.T) {
 		t.Fatalf("no SELECT of %s among the views %v", clickhouse.LeaderboardView, views)
 	}
 	for name, sel := range views {
-		got := clickhousetest.MixedTimeComparisons(t, db.Conn(), ctx, nil, sel)
+		got := clickhousetest.MixedTimeComparisons(t, db, ctx, sel)
 		for _, bad := range got.Mixed {
 			t.Errorf("view %s compares %s", name, bad)
 		}

@@ -311,7 +311,7 @@ func TestClickHousePanels(t *testing.T) {
 					}
 					queries[k] = q
 					// The panel's time bounds keep their column's type (docs/schema.md, Time bounds).
-					for _, bad := range clickhousetest.MixedTimeComparisons(t, db.Conn(), ctx, nil, q).Mixed {
+					for _, bad := range clickhousetest.MixedTimeComparisons(t, db, ctx, q).Mixed {
 						t.Errorf("compares %s", bad)
 					}
 					rows, err := db.Conn().Query(ctx, q)

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	ch "github.com/ClickHouse/clickhouse-go/v2"
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/rebatehq/rebate/clickhouse"
 )
 
 // The rule of docs/schema.md, Time bounds, read from the engine's typed
@@ -51,9 +50,10 @@ func timeKind(typ string) string {
 // sides are a DateTime64 and a DateTime, Date or integer, and the
 // DateTime64 side holds a column (or the other way round: a DateTime or
 // Date column against a DateTime64).
-func MixedTimeComparisons(t testing.TB, conn driver.Conn, ctx context.Context, params ch.Parameters, sel string) TimeComparisons {
+// ctx carries sel's parameters, if it has any.
+func MixedTimeComparisons(t testing.TB, db *clickhouse.DB, ctx context.Context, sel string) TimeComparisons {
 	t.Helper()
-	rows, err := conn.Query(ch.Context(ctx, ch.WithParameters(params)), "EXPLAIN QUERY TREE "+sel)
+	rows, err := db.Conn().Query(ctx, "EXPLAIN QUERY TREE "+sel)
 	if err != nil {
 		t.Fatalf("explain %s: %v", sel, err)
 	}
