@@ -2,7 +2,7 @@ package clickhouse_test
 
 import (
 	"context"
-	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -121,17 +121,13 @@ func TestWindowsStartingInLastSecond(t *testing.T) {
 			t.Fatalf("the stream has no order exactly at the 7d or 30d start (%v)", paid)
 		}
 		ctx := context.Background()
-		var q string
-		c := ch.Context(ctx, ch.WithParameters(ch.Parameters{"v": clickhouse.LeaderboardView}))
-		if err := db.Conn().QueryRow(c, "SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {v:String}").Scan(&q); err != nil {
-			t.Fatal(err)
-		}
+		q := viewSelects(t, db)[clickhouse.LeaderboardView]
 		const clock = "now64(3, 'UTC') AS as_of"
 		if strings.Count(q, clock) != 1 {
 			t.Fatalf("the leaderboards' query does not take as_of from %q once:\n%s", clock, q)
 		}
 		q = strings.Replace(q, clock, "{as_of:DateTime64(3, 'UTC')} AS as_of", 1)
-		c = ch.Context(ctx, ch.WithParameters(ch.Parameters{"as_of": asOf.Format("2006-01-02 15:04:05.000")}))
+		c := ch.Context(ctx, ch.WithParameters(ch.Parameters{"as_of": asOf.Format("2006-01-02 15:04:05.000")}))
 		rows, err := db.Conn().Query(c, "SELECT toString(period), rank, user_id, rebate FROM ("+q+") WHERE rank > 0 ORDER BY period, rank")
 		if err != nil {
 			t.Fatal(err)
@@ -145,11 +141,9 @@ func TestWindowsStartingInLastSecond(t *testing.T) {
 			if err := rows.Scan(&period, &e.Rank, &e.UserID, &reb); err != nil {
 				t.Fatal(err)
 			}
-			m, err := rebate.ParseMoney(reb.StringFixed(2))
-			if err != nil {
+			if e.Rebate, err = clickhouse.Money(reb); err != nil {
 				t.Fatal(err)
 			}
-			e.Rebate = m
 			got[rebate.Window(period)] = append(got[rebate.Window(period)], e)
 		}
 		if err := rows.Err(); err != nil {
@@ -158,7 +152,7 @@ func TestWindowsStartingInLastSecond(t *testing.T) {
 		want := oracle.New(stream.Events, stream.Rules)
 		for _, w := range rebate.Windows() {
 			exp := want.Leaderboard(w, asOf)
-			if fmt.Sprint(got[w]) != fmt.Sprint(exp) {
+			if !slices.Equal(got[w], exp) {
 				t.Errorf("leaderboard %s as of %s (%d orders at its start):\n got %v\nwant %v",
 					w, asOf.Format(time.RFC3339Nano), paid[w], got[w], exp)
 			}

@@ -76,5 +76,8 @@ func EncodeEvents(events []rebate.Event, sources []rebate.Source) (int, error) {
 // statements run: benchmarks set it before they start.
 func ObserveStatements(start func(name string) func()) { execObserver = start }
 
-// SampleValue is a value of a ClickHouse type, as Validate plans with.
-var SampleValue = sampleValue
+// SampleParams are the sample values Validate plans q with.
+func (q *Query) SampleParams() ch.Parameters { return q.sampleParams() }
+
+// Money is a figure as the store reads it from a Decimal.
+var Money = money

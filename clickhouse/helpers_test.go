@@ -19,18 +19,26 @@ func openStore(t testing.TB, cfg clickhouse.Config) (*clickhouse.DB, *clickhouse
 // column runs q, whose rows are one string each, and returns them in order.
 func column(t testing.TB, db *clickhouse.DB, q string) []string {
 	t.Helper()
-	rows, err := db.Conn().Query(context.Background(), q)
+	return clickhousetest.Column(t, db, context.Background(), q)
+}
+
+// viewSelects are the SELECTs of the database's views, by name, as the
+// engine renders them (system.tables.as_select).
+func viewSelects(t testing.TB, db *clickhouse.DB) map[string]string {
+	t.Helper()
+	rows, err := db.Conn().Query(context.Background(),
+		"SELECT name, as_select FROM system.tables WHERE database = currentDatabase() AND engine IN ('MaterializedView', 'View')")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var out []string
+	out := map[string]string{}
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		var name, sel string
+		if err := rows.Scan(&name, &sel); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, s)
+		out[name] = sel
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)

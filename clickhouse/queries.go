@@ -187,10 +187,7 @@ func (qs *Queries) Require(names ...string) error {
 // sample values, so a query naming a missing table or column fails here.
 func (qs *Queries) Validate(ctx context.Context, conn driver.Conn) error {
 	for _, q := range qs.All() {
-		params := ch.Parameters{}
-		for _, p := range q.Params {
-			params[p.Name] = sampleValue(p.Type)
-		}
+		params := q.sampleParams()
 		explain := "EXPLAIN AST "
 		if q.ReadOnly {
 			explain = "EXPLAIN PLAN "
@@ -207,6 +204,15 @@ func (qs *Queries) Validate(ctx context.Context, conn driver.Conn) error {
 		}
 	}
 	return nil
+}
+
+// sampleParams binds each of q's parameters to a sample value, for planning.
+func (q *Query) sampleParams() ch.Parameters {
+	params := ch.Parameters{}
+	for _, p := range q.Params {
+		params[p.Name] = sampleValue(p.Type)
+	}
+	return params
 }
 
 // sampleValue is a value of a ClickHouse type, for planning.

@@ -46,11 +46,7 @@ func TestTimeBoundsKeepTheirType(t *testing.T) {
 			}
 			sel = selectOf(t, q.SQL)
 		}
-		params := ch.Parameters{}
-		for _, p := range q.Params {
-			params[p.Name] = clickhouse.SampleValue(p.Type)
-		}
-		got := clickhousetest.MixedTimeComparisons(t, db, ch.Context(ctx, ch.WithParameters(params)), sel)
+		got := clickhousetest.MixedTimeComparisons(t, db, ch.Context(ctx, ch.WithParameters(q.SampleParams())), sel)
 		for _, bad := range got.Mixed {
 			t.Errorf("queries/%s.sql compares %s", q.Name, bad)
 		}
@@ -60,21 +56,7 @@ func TestTimeBoundsKeepTheirType(t *testing.T) {
 	if want := []string{"put_signal_thresholds"}; !slices.Equal(skipped, want) {
 		t.Errorf("statements not checked %v, want %v: read the new ones' SELECT", skipped, want)
 	}
-	rows, err := db.Conn().Query(ctx, "SELECT name, as_select FROM system.tables WHERE database = currentDatabase() AND engine IN ('MaterializedView', 'View') ORDER BY name")
-	if err != nil {
-		t.Fatal(err)
-	}
-	views := map[string]string{}
-	for rows.Next() {
-		var name, sel string
-		if err := rows.Scan(&name, &sel); err != nil {
-			t.Fatal(err)
-		}
-		views[name] = sel
-	}
-	if err := rows.Close(); err != nil {
-		t.Fatal(err)
-	}
+	views := viewSelects(t, db)
 	if views[clickhouse.LeaderboardView] == "" {
 		t.Fatalf("no SELECT of %s among the views %v", clickhouse.LeaderboardView, views)
 	}

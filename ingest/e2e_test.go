@@ -33,14 +33,7 @@ func newScenario(t *testing.T, seed uint64) *scenario { return newScenarioWith(t
 func newScenarioWith(t *testing.T, seed uint64, conflictRate float64) *scenario {
 	t.Helper()
 	db, st := clickhousetest.OpenStore(t, clickhousetest.Migrated(t))
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	if seed%2 == 1 {
-		// Odd seeds end in the last second of a minute, so every window
-		// starts in one too: the edge where the engine once skipped the
-		// event at a window's start (docs/schema.md, Time bounds), which
-		// the clock alone met one run in sixty.
-		now = now.Truncate(time.Minute).Add(-time.Second + time.Duration(1+seed%999)*time.Millisecond)
-	}
+	now := clickhousetest.StreamNow(seed) // odd seeds: every window starts in a minute's last second
 	stream := eventgen.Generate(eventgen.Config{
 		Seed: seed, Users: 60, Merchants: 8, Products: 20, Orders: 500, Clicks: 1000,
 		Withdrawals: 100, ProductUpdates: 80, DuplicateRate: 0.1, ConflictRate: conflictRate, Now: now,
