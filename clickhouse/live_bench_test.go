@@ -237,7 +237,10 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 	}
 	c0, w0 := cpuTime(), time.Now()
 	every(2*time.Second, func() error { return timed(&refresh, "", func() error { return st.RefreshLeaderboard(ctx) }) })
-	var reads atomic.Int64  // app and analyst reads take turns through their lists
+	// Each list takes turns through its reads by its own count: a shared
+	// count let the app's reads shift the analysts' turns, so a short live
+	// phase could skip one of their reads altogether.
+	var appTurn, analystTurn atomic.Int64
 	appReads := []liveRead{ // of a user
 		{"balance", func(u uint64) error { _, err := st.Balance(ctx, u); return err }},
 		{"orders", func(u uint64) error { _, _, err := st.Orders(ctx, u, rebate.FirstPage, 20); return err }},
@@ -258,12 +261,12 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 		{"minutely-1440", func(uint64) error { _, err := st.Minutely(ctx, time.Now(), 1440); return err }},
 	}
 	every(50*time.Millisecond, func() error {
-		u, n := pick.User(), reads.Add(1)
+		u, n := pick.User(), appTurn.Add(1)
 		r := appReads[n%int64(len(appReads))]
 		return timed(&app, r.name, func() error { return r.read(u) })
 	})
 	every(200*time.Millisecond, func() error {
-		n := reads.Add(1)
+		n := analystTurn.Add(1)
 		r := analystReads[n%int64(len(analystReads))]
 		return timed(&analyst, r.name, func() error { return r.read(1 + uint64(n)%benchMerchants) })
 	})
@@ -273,7 +276,19 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 	tick := time.NewTicker(250 * time.Millisecond)
 	var owed rebate.Changes
 	var owedSince time.Time
-	for time.Since(w0) < cfg.live && ctx.Err() == nil {
+	// The phase lasts cfg.live, and longer until every read has been timed
+	// once: on a slow machine a read can take longer than its pace.
+	timedReads := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(byRead)
+	}
+	allReads := len(appReads) + len(analystReads)
+	for (time.Since(w0) < cfg.live || timedReads() < allReads) && ctx.Err() == nil {
+		if time.Since(w0) > cfg.live+time.Minute {
+			fail(fmt.Errorf("live phase: %d of %d reads timed a minute past its %s", timedReads(), allReads, cfg.live))
+			break
+		}
 		<-tick.C
 		due := int(time.Since(w0).Seconds()*float64(cfg.rate)) - ingested
 		if due <= 0 {
