@@ -406,3 +406,55 @@ func TestSortedByDayKeepsRows(t *testing.T) {
 	same("after the rollback", want, "click_minutes: merchant_id, minute; merchant_minutes: merchant_id, minute; "+
 		"order_prices: merchant_id, placed_at, order_id")
 }
+
+// TestRestoredIsMigrated holds the test kit's databases, copies of one
+// migrated template (clickhousetest.Migrated), to a database migrated
+// afresh: the same tables and views, defined alike, holding the same rows.
+// A copy that drifted would let every other test pass on a schema the
+// service never runs.
+func TestRestoredIsMigrated(t *testing.T) {
+	fresh, copied := clickhousetest.Migrate(t), clickhousetest.Migrated(t)
+	db, _ := openStore(t, fresh)
+	// Both leaderboards refreshed, as their first refresh after the view
+	// is made may not have run yet in either; the columns set by the clock
+	// are left out of the rows compared.
+	for _, cfg := range []clickhouse.Config{fresh, copied} {
+		_, st := openStore(t, cfg)
+		if err := st.RefreshLeaderboard(context.Background()); err != nil {
+			t.Fatalf("%t: %v", cfg.Database == copied.Database, err)
+		}
+	}
+	clocked := map[string]string{"leaderboards": "as_of", "schema_migrations": "sequence"}
+	// Every table's and view's definition, and every table's rows, with
+	// the database's name taken out.
+	objects := func(database string) map[string]string {
+		out := map[string]string{}
+		for _, line := range column(t, db, "SELECT name || '\\t' || create_table_query FROM system.tables WHERE database = '"+database+"'") {
+			name, create, _ := strings.Cut(line, "\t")
+			out[name] = strings.ReplaceAll(create, database, "DB")
+		}
+		for _, name := range column(t, db, "SELECT name FROM system.tables WHERE database = '"+database+"' AND engine LIKE '%MergeTree'") {
+			rows := "SELECT * FROM " + database + "." + name
+			if c, ok := clocked[name]; ok {
+				rows = "SELECT * EXCEPT (" + c + ") FROM " + database + "." + name
+			}
+			out[name+" rows"] = column(t, db, "SELECT toString(count()) || ' rows, hash ' || toString(sum(cityHash64(toString(tuple(*))))) FROM ("+rows+")")[0]
+		}
+		return out
+	}
+	want, got := objects(fresh.Database), objects(copied.Database)
+	if len(want) < 40 || !strings.HasPrefix(want["schema_migrations rows"], "2") {
+		t.Fatalf("the fresh database holds %d objects and %s of schema_migrations; is it migrated?", len(want), want["schema_migrations rows"])
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s in the copy:\n%s\nmigrated afresh:\n%s", name, got[name], w)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("the copy holds %s; a database migrated afresh does not", name)
+		}
+	}
+	t.Logf("%d definitions and tables' rows alike", len(want))
+}

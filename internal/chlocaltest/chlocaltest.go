@@ -151,14 +151,21 @@ func (e *Endpoint) URL() string { return "http://" + e.Addr }
 // Database creates an empty database for the test and drops it afterwards.
 func (e *Endpoint) Database(tb testing.TB) string {
 	tb.Helper()
+	name := e.DatabaseName(tb)
+	if err := e.Open(tb, "default").Exec(context.Background(), "CREATE DATABASE "+name); err != nil {
+		tb.Fatalf("create database: %v", err)
+	}
+	return name
+}
+
+// DatabaseName is a new database's name for the test to create (a
+// restore makes its own); it is dropped, if there, when the test ends.
+func (e *Endpoint) DatabaseName(tb testing.TB) string {
+	tb.Helper()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "t_" + hex.EncodeToString(b[:])
 	conn := e.Open(tb, "default")
-	ctx := context.Background()
-	if err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		tb.Fatalf("create database: %v", err)
-	}
 	tb.Cleanup(func() {
 		if err := conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name); err != nil {
 			tb.Errorf("drop database %s: %v", name, err)
