@@ -409,42 +409,48 @@ func TestSortedByDayKeepsRows(t *testing.T) {
 
 // TestRestoredIsMigrated holds the test kit's databases, copies of one
 // migrated template (clickhousetest.Migrated), to a database migrated
-// afresh: the same tables and views, defined alike, holding the same rows.
-// A copy that drifted would let every other test pass on a schema the
-// service never runs.
+// afresh: the same tables and views, defined alike, the MergeTree tables
+// holding the same rows, at the same migration; and the copy's
+// leaderboards refresh. A copy that drifted would let every other test pass
+// on a schema the service never runs.
 func TestRestoredIsMigrated(t *testing.T) {
 	fresh, copied := clickhousetest.Migrate(t), clickhousetest.Migrated(t)
 	db, _ := openStore(t, fresh)
-	// Both leaderboards refreshed, as their first refresh after the view
-	// is made may not have run yet in either; the columns set by the clock
-	// are left out of the rows compared.
-	for _, cfg := range []clickhouse.Config{fresh, copied} {
+	// The check that the copy's refreshable view works: engine 26.5 loads
+	// a restored view's UNION ALL unnormalised, and only DB.Restore's
+	// setting its query again makes it refresh. The fresh one is refreshed
+	// too, so both leaderboards hold a refresh's rows.
+	for _, cfg := range []clickhouse.Config{copied, fresh} {
 		_, st := openStore(t, cfg)
 		if err := st.RefreshLeaderboard(context.Background()); err != nil {
-			t.Fatalf("%t: %v", cfg.Database == copied.Database, err)
+			t.Fatalf("the leaderboards of %s do not refresh: %v", cfg.Database, err)
 		}
 	}
-	clocked := map[string]string{"leaderboards": "as_of", "schema_migrations": "sequence"}
-	// Every table's and view's definition, and every table's rows, with
-	// the database's name taken out.
+	// Columns the clock sets are left out of the rows compared, and
+	// schema_migrations is compared by where it stands: its history differs
+	// whenever the migrator retried a statement.
+	clocked := map[string]string{"leaderboards": "as_of"}
+	versions := migrationVersions(t)
+	newest := strconv.Itoa(versions[len(versions)-1])
 	objects := func(database string) map[string]string {
 		out := map[string]string{}
 		for _, line := range column(t, db, "SELECT name || '\\t' || create_table_query FROM system.tables WHERE database = '"+database+"'") {
 			name, create, _ := strings.Cut(line, "\t")
 			out[name] = strings.ReplaceAll(create, database, "DB")
 		}
-		for _, name := range column(t, db, "SELECT name FROM system.tables WHERE database = '"+database+"' AND engine LIKE '%MergeTree'") {
+		for _, name := range column(t, db, "SELECT name FROM system.tables WHERE database = '"+database+"' AND engine LIKE '%MergeTree' AND name != 'schema_migrations'") {
 			rows := "SELECT * FROM " + database + "." + name
 			if c, ok := clocked[name]; ok {
 				rows = "SELECT * EXCEPT (" + c + ") FROM " + database + "." + name
 			}
 			out[name+" rows"] = column(t, db, "SELECT toString(count()) || ' rows, hash ' || toString(sum(cityHash64(toString(tuple(*))))) FROM ("+rows+")")[0]
 		}
+		out["migration"] = column(t, db, "SELECT toString(version) || if(dirty, ' dirty', '') FROM "+database+".schema_migrations ORDER BY sequence DESC LIMIT 1")[0]
 		return out
 	}
 	want, got := objects(fresh.Database), objects(copied.Database)
-	if len(want) < 40 || !strings.HasPrefix(want["schema_migrations rows"], "2") {
-		t.Fatalf("the fresh database holds %d objects and %s of schema_migrations; is it migrated?", len(want), want["schema_migrations rows"])
+	if want["migration"] != newest {
+		t.Fatalf("the fresh database stands at migration %q, want %s", want["migration"], newest)
 	}
 	for name, w := range want {
 		if got[name] != w {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -57,10 +58,19 @@ func migratedTemplate(tb testing.TB) (*clickhouse.DB, string) {
 		if err != nil {
 			tb.Fatal(err)
 		}
+		// Its leaderboards refreshed and the refresh waited for first, so
+		// the backup never meets the view swapping its table: the copies
+		// start from a settled one.
 		backup := "migrated-" + cfg.Database
-		if err := db.Conn().Exec(ctx, fmt.Sprintf("BACKUP DATABASE %s TO Disk('%s', '%s')", cfg.Database, clickhouse.DefaultBackupDisk, backup)); err != nil {
-			db.Close()
-			tb.Fatalf("back up the migrated template: %v", err)
+		for _, stmt := range []string{
+			"SYSTEM REFRESH VIEW " + clickhouse.LeaderboardView,
+			"SYSTEM WAIT VIEW " + clickhouse.LeaderboardView,
+			fmt.Sprintf("BACKUP DATABASE %s TO Disk('%s', '%s')", cfg.Database, clickhouse.DefaultBackupDisk, backup),
+		} {
+			if err := db.Conn().Exec(ctx, stmt); err != nil {
+				db.Close()
+				tb.Fatalf("make the migrated template: %s: %v", stmt, err)
+			}
 		}
 		template.db, template.backup = db, backup
 	}
@@ -228,20 +238,32 @@ func (s StoreFigures) AllReferrals(ctx context.Context, user uint64, page uint32
 // and products.
 //
 // The samples keep the check's cost to the stream's, not to users times
-// windows: a quarter of the users page through their orders and referrals
-// a few rows at a time (the rest read them in pages of 100, the most a
-// page may hold), and each window's neighbours are read for its first and
-// last ranked users, the user never seen and rankSample others. The
-// leaderboard compared whole proves the ranking; the sample proves the
-// neighbours query reads it.
+// windows. About a quarter of the users, and always those with the most
+// orders and the most referrals, page through them a few rows at a time
+// (the rest read them in pages of 100, the most a page may hold). In each
+// window the neighbours are read of the first, second, second-to-last and
+// last ranked users, of a user seen but not ranked there, of the user
+// never seen, and of rankSample others. The leaderboard compared whole
+// proves the ranking; the sample proves the neighbours query reads it.
 func CompareFigures(t *testing.T, st Figures, want *oracle.Oracle, now time.Time, rng *rand.Rand) {
 	t.Helper()
 	ctx := context.Background()
 	users := append(want.Users(), 999_999_999)
 	pages := make([]uint32, len(users))
-	for i := range pages {
+	most := func(n func(uint64) int) uint64 { // the user with the most of n
+		top := users[0]
+		for _, u := range users {
+			if n(u) > n(top) {
+				top = u
+			}
+		}
+		return top
+	}
+	mostOrders := most(func(u uint64) int { return len(want.Orders(u)) })
+	mostReferrals := most(func(u uint64) int { return len(want.Referrals(u)) })
+	for i, u := range users {
 		pages[i] = 100
-		if rng.IntN(4) == 0 {
+		if rng.IntN(4) == 0 || u == mostOrders || u == mostReferrals {
 			pages[i] = uint32(1 + rng.IntN(7))
 		}
 	}
@@ -275,10 +297,12 @@ func CompareFigures(t *testing.T, st Figures, want *oracle.Oracle, now time.Time
 		t.Fatal(err)
 	}
 	windows := rebate.Windows()
-	ranked := make([][]uint64, len(windows)) // each window's sample, drawn here: rng is not for goroutines
+	// Each window's users in a random order, drawn here: rng is not for
+	// goroutines.
+	shuffled := make([][]uint64, len(windows))
 	for i := range windows {
-		for _, j := range rng.Perm(len(users))[:min(rankSample, len(users))] {
-			ranked[i] = append(ranked[i], users[j])
+		for _, j := range rng.Perm(len(users)) {
+			shuffled[i] = append(shuffled[i], users[j])
 		}
 	}
 	Parallel(t, len(windows), func(i int) error {
@@ -291,9 +315,18 @@ func CompareFigures(t *testing.T, st Figures, want *oracle.Oracle, now time.Time
 		if !sameEntries(lb.Entries, exp) {
 			return fmt.Errorf("leaderboard %s as of %s:\n got %+v\nwant %+v", w, lb.AsOf, lb.Entries, exp)
 		}
-		sample := append(ranked[i], users[len(users)-1])
-		if len(exp) > 0 {
-			sample = append(sample, exp[0].UserID, exp[len(exp)-1].UserID)
+		sample := append(slices.Clone(shuffled[i][:min(rankSample, len(users))]), users[len(users)-1])
+		ranks := map[uint64]bool{}
+		for _, e := range exp {
+			ranks[e.UserID] = true
+		}
+		for _, k := range []int{0, 1, len(exp) - 2, len(exp) - 1} {
+			if k >= 0 && k < len(exp) {
+				sample = append(sample, exp[k].UserID)
+			}
+		}
+		if j := slices.IndexFunc(shuffled[i], func(u uint64) bool { return !ranks[u] && u != users[len(users)-1] }); j >= 0 {
+			sample = append(sample, shuffled[i][j]) // seen, not ranked in this window
 		}
 		for _, u := range sample {
 			r, err := st.Rank(ctx, u, w, 2)
@@ -338,7 +371,7 @@ func CompareFigures(t *testing.T, st Figures, want *oracle.Oracle, now time.Time
 }
 
 // rankSample is how many users' neighbours CompareFigures reads in each
-// window, beside the first and last ranked and the user never seen.
+// window at random, beside those it always reads.
 const rankSample = 12
 
 // Parallel runs check(0..n-1) on 4 goroutines, one per engine connection,
