@@ -33,7 +33,8 @@ FUZZTIME ?=
 fuzz_budget = $(or $(FUZZTIME),$(1)x)
 ## fuzz: the event decoder, the endpoint's SQL scanner and statement reader, the
 ## fences' readers of untrusted input (EXPLAIN AST answers, SQL text and VALUES data,
-## the users setting, analysts' SQL text and its placeholders), and the parameter
+## the users setting, analysts' SQL text and its placeholders, the query trees of
+## queries published), and the parameter
 ## types, declarations and values of analysts' queries, and the Native encoder against
 ## clickhouse-go's, a fixed number of inputs each
 fuzz:
@@ -44,6 +45,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzCheckText$$' -fuzztime $(call fuzz_budget,250000) ./internal/sqlfence/
 	$(GO) test -run '^$$' -fuzz '^FuzzParamType$$' -fuzztime $(call fuzz_budget,50000) ./clickhouse/
 	$(GO) test -run '^$$' -fuzz '^FuzzSQLPlaceholders$$' -fuzztime $(call fuzz_budget,50000) ./clickhouse/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadTimeComparisons$$' -fuzztime $(call fuzz_budget,30000) ./clickhouse/
 	$(GO) test -run '^$$' -fuzz '^FuzzFenceText$$' -fuzztime $(call fuzz_budget,25000) ./embedded/chlocal/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseUsers$$' -fuzztime $(call fuzz_budget,20000) ./embedded/chlocal/
 	$(GO) test -run '^$$' -fuzz '^FuzzCredentials$$' -fuzztime $(call fuzz_budget,200000) ./internal/settings/

@@ -81,3 +81,6 @@ func (q *Query) SampleParams() ch.Parameters { return q.sampleParams() }
 
 // Money is a figure as the store reads it from a Decimal.
 var Money = money
+
+// ReadTimeComparisons reads EXPLAIN QUERY TREE's lines (DB.TimeComparisons).
+var ReadTimeComparisons = readTimeComparisons

@@ -181,6 +181,15 @@ func (s *Store) Publish(ctx context.Context, q rebate.NamedQuery) (rebate.NamedQ
 	if err != nil {
 		return q, sqlError(err, lim)
 	}
+	// An event time compared with a bound of another type answers short,
+	// silently (docs/schema.md, Time bounds): refused, saying how to mend it.
+	tc, err := s.db.TimeComparisons(ch.Context(ctx, ch.WithParameters(sample), ch.WithSettings(ch.Settings{"readonly": 1})), sql)
+	if err != nil {
+		return q, err
+	}
+	if len(tc.Mixed) > 0 {
+		return q, mixedTimesError(tc)
+	}
 	if q.Params == nil {
 		q.Params = []rebate.QueryParam{}
 	}

@@ -108,10 +108,24 @@ func TestPublishedQueries(t *testing.T) {
 		{rebate.NamedQuery{Name: "string_bounds", SQL: "SELECT {x:String}", Params: []rebate.QueryParam{{Name: "x", Type: "String", Min: ptr("a")}}}, rebate.EINVALID, "min and max"},
 		{rebate.NamedQuery{Name: "default_not_allowed", SQL: "SELECT {x:UInt8}", Params: []rebate.QueryParam{{Name: "x", Type: "UInt8", Allowed: []string{"1"}, Default: ptr("2")}}}, rebate.EINVALID, "default"},
 		{rebate.NamedQuery{Name: "long_ttl", SQL: "SELECT 1", CacheTTL: 2 * time.Hour}, rebate.EINVALID, "cache_ttl"},
+		// An event time against a DateTime bound (docs/schema.md, Time
+		// bounds), whether the function's, a placeholder's or a subquery's.
+		{rebate.NamedQuery{Name: "mixed_bound", SQL: "SELECT count() FROM clicks WHERE ts < toStartOfDay(now('UTC'))"}, rebate.EINVALID, "toDateTime64(m, 3, 'UTC')"},
+		{rebate.NamedQuery{Name: "mixed_param", SQL: "SELECT count() FROM orders WHERE placed_at >= {since:DateTime}", Params: []rebate.QueryParam{{Name: "since", Type: "DateTime"}}}, rebate.EINVALID, "greaterOrEquals"},
+		{rebate.NamedQuery{Name: "mixed_sub", SQL: "SELECT count() FROM clicks WHERE ts >= (SELECT max(minute) FROM click_minutes)"}, rebate.EINVALID, "a bound of another type"},
 	} {
 		_, err := a.Publish(ctx, c.q)
 		if rebate.ErrorCode(err) != c.code || !strings.Contains(err.Error(), c.say) {
 			t.Errorf("%s: %v (code %q), want %s saying %q", c.q.Name, err, rebate.ErrorCode(err), c.code, c.say)
+		}
+	}
+	// The same bounds cast to DateTime64 are published.
+	for _, q := range []rebate.NamedQuery{
+		{Name: "cast_bound", SQL: "SELECT count() FROM clicks WHERE ts < toDateTime64(toStartOfDay(now('UTC')), 3, 'UTC')"},
+		{Name: "cast_param", SQL: "SELECT count() FROM orders WHERE placed_at >= {since:DateTime64(3)}", Params: []rebate.QueryParam{{Name: "since", Type: "DateTime64(3)"}}},
+	} {
+		if _, err := a.Publish(ctx, q); err != nil {
+			t.Errorf("%s: %v", q.Name, err)
 		}
 	}
 	if err := a.Unpublish(ctx, "get_balance", "ops"); rebate.ErrorCode(err) != rebate.ECONFLICT {

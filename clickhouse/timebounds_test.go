@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -75,3 +76,17 @@ func TestTimeBoundsKeepTheirType(t *testing.T) {
 
 // insertSelect matches an INSERT ... (columns) SELECT or WITH.
 var insertSelect = regexp.MustCompile(`(?m)^INSERT INTO [^(]*\([^)]*\)\n(SELECT|WITH)\b`)
+
+// FuzzReadTimeComparisons: the query tree of any SQL an analyst publishes
+// is read without a panic, and a comparison is counted at most once.
+func FuzzReadTimeComparisons(f *testing.F) {
+	f.Add("QUERY id: 0\n  WHERE\n    FUNCTION id: 1, function_name: less, function_type: ordinary, result_type: UInt8\n      ARGUMENTS\n        LIST id: 2, nodes: 2\n          COLUMN id: 3, column_name: ts, result_type: DateTime64(3, 'UTC'), source_id: 4\n          CONSTANT id: 5, constant_value: UInt64_1, constant_value_type: DateTime('UTC')")
+	f.Add("FUNCTION id: 1, function_name: equals\n      ARGUMENTS\n        LIST\n")
+	f.Fuzz(func(t *testing.T, tree string) {
+		lines := strings.Split(tree, "\n")
+		got := clickhouse.ReadTimeComparisons(lines)
+		if n := len(got.Mixed) + len(got.Unread); n > len(lines) || got.Timed > len(lines) {
+			t.Fatalf("%d lines read as %+v", len(lines), got)
+		}
+	})
+}
