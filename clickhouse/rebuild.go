@@ -123,7 +123,7 @@ func (db *DB) Rebuild(ctx context.Context, opts RebuildOptions) (done []Rebuilt,
 		switch rc := roles[t].recompute; {
 		case s.refresher(t) != nil:
 			r.Refreshed = true
-			err = db.refreshView(ctx, s.refresher(t).name)
+			err = db.RefreshView(ctx, s.refresher(t).name)
 		case rc != "":
 			r.Recomputed = true
 			if !recomputed[rc] {
@@ -220,7 +220,9 @@ func (db *DB) lockRebuild(ctx context.Context) (unlock func() error, err error) 
 	}, nil
 }
 
-func (db *DB) refreshView(ctx context.Context, view string) error {
+// RefreshView runs a refreshable view's refresh now and waits for it to
+// end (a failed refresh is its error).
+func (db *DB) RefreshView(ctx context.Context, view string) error {
 	for _, stmt := range []string{"SYSTEM REFRESH VIEW ", "SYSTEM WAIT VIEW "} {
 		if err := db.conn.Exec(ctx, stmt+qualified(db.cfg.Database, view)); err != nil {
 			return domainError("refresh "+view, err)

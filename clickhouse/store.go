@@ -215,12 +215,7 @@ func scanEntry(r driver.Rows, lb *rebate.Leaderboard) error {
 // RefreshLeaderboard recomputes the leaderboards now and waits for it, for
 // tests and for callers that cannot wait for the next scheduled refresh.
 func (s *Store) RefreshLeaderboard(ctx context.Context) error {
-	for _, stmt := range []string{"SYSTEM REFRESH VIEW " + LeaderboardView, "SYSTEM WAIT VIEW " + LeaderboardView} {
-		if err := s.db.conn.Exec(ctx, stmt); err != nil {
-			return domainError("refresh leaderboard", err)
-		}
-	}
-	return nil
+	return s.db.RefreshView(ctx, LeaderboardView)
 }
 
 // MerchantStats are a merchant's figures over the window ending at now.
