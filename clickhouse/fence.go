@@ -49,20 +49,26 @@ func (s *Store) catalog(ctx context.Context) (map[string]bool, string, error) {
 
 // strings runs a statement of the service's own with one String column.
 func (s *Store) strings(ctx context.Context, sql string) ([]string, error) {
-	rows, err := s.db.conn.Query(ctx, sql)
+	return s.db.strings(ctx, sql, "read the server's catalog")
+}
+
+// strings runs a statement of the service's own with one String column;
+// what says what it was for, in its errors.
+func (db *DB) strings(ctx context.Context, sql, what string) ([]string, error) {
+	rows, err := db.conn.Query(ctx, sql)
 	if err != nil {
-		return nil, domainError("read the server's catalog", err)
+		return nil, domainError(what, err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
 		var v string
 		if err := rows.Scan(&v); err != nil {
-			return nil, domainError("read the server's catalog", err)
+			return nil, domainError(what, err)
 		}
 		out = append(out, v)
 	}
-	return out, domainError("read the server's catalog", rows.Err())
+	return out, domainError(what, rows.Err())
 }
 
 // fence checks an analyst's statement (params bound as they will be when

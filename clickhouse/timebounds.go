@@ -34,21 +34,9 @@ type TimeComparisons struct {
 // TimeComparisons reads the comparisons of sel's query tree; ctx carries
 // sel's parameters, if it has any.
 func (db *DB) TimeComparisons(ctx context.Context, sel string) (TimeComparisons, error) {
-	rows, err := db.conn.Query(ctx, "EXPLAIN QUERY TREE "+sel)
+	lines, err := db.strings(ctx, "EXPLAIN QUERY TREE "+sel, "read the query tree")
 	if err != nil {
-		return TimeComparisons{}, domainError("read the query tree", err)
-	}
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
-		var l string
-		if err := rows.Scan(&l); err != nil {
-			return TimeComparisons{}, domainError("read the query tree", err)
-		}
-		lines = append(lines, l)
-	}
-	if err := rows.Err(); err != nil {
-		return TimeComparisons{}, domainError("read the query tree", err)
+		return TimeComparisons{}, err
 	}
 	return readTimeComparisons(lines), nil
 }
