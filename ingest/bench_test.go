@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/eventgen"
+	"github.com/rebatehq/rebate/internal/testenv"
 	"github.com/rebatehq/rebate/kafka"
 )
 
@@ -49,7 +49,7 @@ import (
 // runs another build of rebate (an older commit, for a before/after).
 func BenchmarkPipeline(b *testing.B) {
 	bin := buildRebate(b)
-	total := envInt(b, "REBATE_BENCH_EVENTS", 2_000_000)
+	total := testenv.Int(b, "REBATE_BENCH_EVENTS", 2_000_000)
 	for _, c := range consumers(b) {
 		b.Run("bulk/"+c.name, func(b *testing.B) {
 			for b.Loop() {
@@ -436,17 +436,4 @@ func (l *load) markers(b *testing.B, kc kafka.Config, group string, db *clickhou
 		pending = append(pending, m)
 		mu.Unlock()
 	}
-}
-
-func envInt(tb testing.TB, name string, def int) int {
-	tb.Helper()
-	s := os.Getenv(name)
-	if s == "" {
-		return def
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		tb.Fatalf("%s=%q: want a positive integer", name, s)
-	}
-	return n
 }

@@ -1,7 +1,6 @@
 package ingest_test
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/procstat"
 	"github.com/rebatehq/rebate/kafka"
 )
 
@@ -27,29 +27,6 @@ import (
 // window while a process runs; peak RSS from /proc/<pid>/status (VmHWM)
 // just before it is stopped. The broker (kfake) runs in the test process, accounted with
 // getrusage(RUSAGE_SELF).
-
-// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times; 100 on
-// Linux for every architecture Go runs on.
-const clockTicks = 100
-
-// procCPU is the CPU time process pid has used so far.
-func procCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name may hold spaces; the fields after it do not.
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: utime %q stime %q", pid, f[11], f[12])
-	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
-}
 
 // selfCPU is the CPU time of this process so far.
 func selfCPU() time.Duration {
@@ -96,7 +73,7 @@ func (p *proc) pid() int { return p.cmd.Process.Pid }
 // cpu is the CPU time the process used so far.
 func (p *proc) cpu(tb testing.TB) time.Duration {
 	tb.Helper()
-	d, err := procCPU(p.pid())
+	d, err := procstat.CPU(p.pid())
 	if err != nil {
 		tb.Fatalf("%s: %v", p.name, err)
 	}

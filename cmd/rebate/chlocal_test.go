@@ -25,7 +25,7 @@ var built struct {
 }
 
 // binary builds the rebate command once per test run.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	built.once.Do(func() {
 		dir, err := os.MkdirTemp("", "rebate-bin-")
@@ -77,7 +77,7 @@ var addrRe = regexp.MustCompile(`http://(127\.0\.0\.1:\d+)`)
 
 // startProc runs the rebate binary with args and the engine at lib; the
 // process is killed when the test ends if it is still running.
-func startProc(t *testing.T, lib string, args ...string) *proc {
+func startProc(t testing.TB, lib string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = append(os.Environ(), "REBATE_CHDB_LIB="+lib)

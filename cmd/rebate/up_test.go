@@ -114,7 +114,7 @@ func TestUpCommand(t *testing.T) {
 	p.stop(t, syscall.SIGTERM)
 }
 
-func startUp(t *testing.T, lib, apiAddr string, args ...string) *proc {
+func startUp(t testing.TB, lib, apiAddr string, args ...string) *proc {
 	t.Helper()
 	p := startProc(t, lib, args...)
 	p.out = &syncBuffer{}
@@ -132,7 +132,7 @@ func startUp(t *testing.T, lib, apiAddr string, args ...string) *proc {
 }
 
 // poll waits up to a minute for ok, failing with the process's log.
-func poll(t *testing.T, p *proc, what string, ok func() bool) {
+func poll(t testing.TB, p *proc, what string, ok func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		select {
@@ -161,7 +161,7 @@ func waitFinished(t *testing.T, p *proc) int {
 }
 
 // scrape reads the API's /metrics.
-func scrape(t *testing.T, apiAddr string) string {
+func scrape(t testing.TB, apiAddr string) string {
 	t.Helper()
 	resp, err := http.Get("http://" + apiAddr + "/metrics")
 	if err != nil {
@@ -173,7 +173,7 @@ func scrape(t *testing.T, apiAddr string) string {
 }
 
 // metric sums every series of name on the API's /metrics.
-func metric(t *testing.T, apiAddr, name string) float64 {
+func metric(t testing.TB, apiAddr, name string) float64 {
 	t.Helper()
 	sum := 0.0
 	for _, l := range strings.Split(scrape(t, apiAddr), "\n") {

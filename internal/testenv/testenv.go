@@ -6,7 +6,9 @@ package testenv
 import (
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
+	"time"
 )
 
 // CI reports whether the tests run under CI=true.
@@ -43,4 +45,34 @@ func Chromium(tb testing.TB) string {
 	}
 	Missing(tb, "no chromium (make test-deps installs it)")
 	return ""
+}
+
+// Int is the positive integer in the environment variable name (a
+// benchmark's knob), or def when it is unset; anything else fails tb.
+func Int(tb testing.TB, name string, def int) int {
+	tb.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		tb.Fatalf("%s=%q: want a positive integer", name, s)
+	}
+	return n
+}
+
+// Duration is the positive duration (as "90s") in the environment variable
+// name, or def when it is unset; anything else fails tb.
+func Duration(tb testing.TB, name string, def time.Duration) time.Duration {
+	tb.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		tb.Fatalf("%s=%q: want a positive duration, as 90s", name, s)
+	}
+	return d
 }
