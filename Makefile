@@ -72,6 +72,7 @@ bench: engine
 	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -count 3 -timeout 90m -v ./ingest/
 	REBATE_BENCH_PROFILE=1 $(GO) test -run '^$$' -bench SteadyBatch -benchtime 30x -count 3 ./clickhouse/
 	REBATE_BENCH_PROFILE=1 REBATE_BENCH_BATCH=50000 $(GO) test -run '^$$' -bench SteadyBatch -benchtime 6x -count 3 ./clickhouse/
+	$(GO) test -run '^$$' -bench LightTraffic -benchtime 1x -count 3 -timeout 30m ./cmd/rebate/
 	$(MAKE) bench-live
 
 ## bench-live: reads while ingesting 20k events/s as history grows, drawn to

@@ -36,6 +36,7 @@ var mayImport = map[string][]string{
 	"internal/testenv":    nil,
 	"internal/secrettest": nil,
 	"internal/benchchart": nil,
+	"internal/procstat":   nil,
 	// Test kits and the simulator: anything but the program.
 	"internal/apiclient":      {"*"},
 	"internal/chlocaltest":    {"*"},

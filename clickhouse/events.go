@@ -59,7 +59,8 @@ func insertSettings(dedupToken string) ch.Settings {
 }
 
 // InsertRules writes rules as given, without the "not in the past" check of
-// PutRule: for loading history and for tests that replay it.
+// PutRule: for loading history and for tests that replay it. The rule
+// timeline is built again after, as PutRule does.
 func (db *DB) InsertRules(ctx context.Context, rules []rebate.Rule) error {
 	batch, err := db.conn.PrepareBatch(ch.Context(ctx, ch.WithSettings(db.writeSettings(nil))),
 		"INSERT INTO rebate_rules (merchant_id, tier_key, effective_from, effective_to, share, cap, referral_share, created_at)")
@@ -81,5 +82,8 @@ func (db *DB) InsertRules(ctx context.Context, rules []rebate.Rule) error {
 			return domainError("insert rules", err)
 		}
 	}
-	return domainError("insert rules", batch.Send())
+	if err := batch.Send(); err != nil {
+		return domainError("insert rules", err)
+	}
+	return db.BuildRules(ctx)
 }

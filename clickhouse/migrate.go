@@ -121,7 +121,25 @@ func (mg *Migrator) UpWith(ctx context.Context, sc SchemaConfig) error {
 	if err := mg.SetReferralWindow(ctx, sc.ReferralWindowDays); err != nil {
 		return err
 	}
+	if err := mg.BuildRules(ctx); err != nil {
+		return err
+	}
 	return mg.SetLeaderboardRefresh(ctx, sc.LeaderboardRefresh)
+}
+
+// BuildRules builds the rule timeline pricing reads again (DB.BuildRules),
+// so that a rule written around the service, by hand or by an older binary,
+// counts from here on (docs/schema.md, Rules as a timeline).
+func (mg *Migrator) BuildRules(ctx context.Context) error {
+	db, err := Open(ctx, mg.cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.BuildRules(ctx); err != nil {
+		return fmt.Errorf("build the rule timeline: %w", err)
+	}
+	return nil
 }
 
 // Down reverts every migration.

@@ -31,7 +31,7 @@ var storeQueries = []string{"get_balance", "list_user_orders", "get_leaderboard"
 	"materialize_click_minutes", "materialize_user_days", "materialize_user_totals", "get_leaderboard_as_of",
 	"list_published_queries", "list_published_versions", "put_published_query",
 	"materialize_no_click_signals", "list_click_order_keys", "list_signal_users", "list_invited_members", "materialize_user_signals", "materialize_farm_signals", "list_risk_signals", "get_signal_counts",
-	"get_signal_thresholds", "put_signal_thresholds", "get_referral_totals"}
+	"get_signal_thresholds", "put_signal_thresholds", "get_referral_totals", "materialize_rule_timeline", "materialize_rule_build"}
 
 // NewStore loads queries/ and has the server plan each one, so a missing or
 // broken file stops start-up.
@@ -344,6 +344,9 @@ func (s *Store) PutRule(ctx context.Context, r rebate.Rule, now time.Time) error
 			return rebate.Errorf(rebate.ECONFLICT, "effective_from", "refused by the server: %s", exceptionMessage(err))
 		}
 		return domainError("put rule", err)
+	}
+	if err := s.db.BuildRules(ctx); err != nil {
+		return err
 	}
 	// A rule takes effect from now on, so it prices again only orders
 	// placed in the future (a producer's clock ahead of ours): normally none.

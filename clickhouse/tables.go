@@ -76,7 +76,7 @@ const (
 
 // pricedFrom are the tables an order's price is worked out from
 // (queries/materialize_order_prices.sql).
-var pricedFrom = []string{"orders", "user_orders", "user_tiers", "members", "invitations", "rebate_rules", "service_settings"}
+var pricedFrom = []string{"orders", "user_orders", "user_tiers", "members", "invitations", "rebate_rules", "rule_timeline", "rule_builds", "service_settings"}
 
 // roles names the tables by what the structure cannot tell: the service's
 // records, and the tables the ingester computes (docs/schema.md, How
