@@ -51,28 +51,27 @@ func Chromium(tb testing.TB) string {
 // benchmark's knob), or def when it is unset; anything else fails tb.
 func Int(tb testing.TB, name string, def int) int {
 	tb.Helper()
-	s := os.Getenv(name)
-	if s == "" {
-		return def
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		tb.Fatalf("%s=%q: want a positive integer", name, s)
-	}
-	return n
+	return positive(tb, name, def, strconv.Atoi, "a positive integer")
 }
 
 // Duration is the positive duration (as "90s") in the environment variable
 // name, or def when it is unset; anything else fails tb.
 func Duration(tb testing.TB, name string, def time.Duration) time.Duration {
 	tb.Helper()
+	return positive(tb, name, def, time.ParseDuration, "a positive duration, as 90s")
+}
+
+// positive reads the variable name with parse, or def when it is unset,
+// failing tb on anything but a value above zero.
+func positive[T int | time.Duration](tb testing.TB, name string, def T, parse func(string) (T, error), want string) T {
+	tb.Helper()
 	s := os.Getenv(name)
 	if s == "" {
 		return def
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		tb.Fatalf("%s=%q: want a positive duration, as 90s", name, s)
+	v, err := parse(s)
+	if err != nil || v <= 0 {
+		tb.Fatalf("%s=%q: want %s", name, s, want)
 	}
-	return d
+	return v
 }
