@@ -106,11 +106,12 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 		users[k.UserID] = true
 	}
 	for part := range slices.Chunk(keys, materializeChunk) {
-		of := map[uint64]bool{}
+		of, at := map[uint64]bool{}, map[uint64]bool{0: true} // 0: the default's timeline
 		for _, k := range part {
-			of[k.UserID] = true
+			of[k.UserID], at[k.MerchantID] = true, true
 		}
-		p := ch.Parameters{"keys": keyArray(part), "users": uintArray(slices.Sorted(maps.Keys(of)))}
+		p := ch.Parameters{"keys": keyArray(part), "users": uintArray(slices.Sorted(maps.Keys(of))),
+			"merchants": uintArray(slices.Sorted(maps.Keys(at)))}
 		if err := db.exec(ctx, "materialize_order_prices", p); err != nil {
 			return err
 		}

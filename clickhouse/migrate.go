@@ -118,10 +118,12 @@ func (mg *Migrator) UpWith(ctx context.Context, sc SchemaConfig) error {
 	if err := mg.SetRetention(ctx, sc.EventsRetentionDays); err != nil {
 		return err
 	}
-	if err := mg.SetReferralWindow(ctx, sc.ReferralWindowDays); err != nil {
+	// Before the referral window, which may price every order again: with
+	// the rules as they are.
+	if err := mg.BuildRules(ctx); err != nil {
 		return err
 	}
-	if err := mg.BuildRules(ctx); err != nil {
+	if err := mg.SetReferralWindow(ctx, sc.ReferralWindowDays); err != nil {
 		return err
 	}
 	return mg.SetLeaderboardRefresh(ctx, sc.LeaderboardRefresh)

@@ -25,7 +25,7 @@ func TestQueryFiles(t *testing.T) {
 			if !q.ReadOnly {
 				t.Errorf("%s: a read must be a SELECT", q.Name)
 			}
-		case "put", "materialize", "recompute":
+		case "put", "materialize", "recompute", "delete":
 			if q.ReadOnly {
 				t.Errorf("%s: a %s must write", q.Name, verb)
 			}

@@ -52,3 +52,30 @@ func TestRuleWrittenAroundTheService(t *testing.T) {
 		t.Errorf("after migrate up built the timeline: rebate %s, want the hand-written rule's 2.00", got)
 	}
 }
+
+// TestRuleBuildsKept: each build registers its own id once its rows are
+// written, pricing's newest is the newest built, and builds before the two
+// newest registered are deleted.
+func TestRuleBuildsKept(t *testing.T) {
+	db, _ := openStore(t, migrated(t))
+	ctx := context.Background()
+	for range 3 {
+		if err := db.BuildRules(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var builds, registered uint64
+	var newestBuilt, newestRegistered uint64
+	if err := db.Conn().QueryRow(ctx, "SELECT uniqExact(build), max(build) FROM rule_timeline").Scan(&builds, &newestBuilt); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Conn().QueryRow(ctx, "SELECT count(), max(build) FROM rule_builds").Scan(&registered, &newestRegistered); err != nil {
+		t.Fatal(err)
+	}
+	if builds != 2 || registered != 2 {
+		t.Errorf("after three builds: %d builds of rule_timeline and %d registered, want the 2 newest", builds, registered)
+	}
+	if newestBuilt != newestRegistered {
+		t.Errorf("newest built %d, newest registered %d", newestBuilt, newestRegistered)
+	}
+}

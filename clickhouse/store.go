@@ -31,7 +31,7 @@ var storeQueries = []string{"get_balance", "list_user_orders", "get_leaderboard"
 	"materialize_click_minutes", "materialize_user_days", "materialize_user_totals", "get_leaderboard_as_of",
 	"list_published_queries", "list_published_versions", "put_published_query",
 	"materialize_no_click_signals", "list_click_order_keys", "list_signal_users", "list_invited_members", "materialize_user_signals", "materialize_farm_signals", "list_risk_signals", "get_signal_counts",
-	"get_signal_thresholds", "put_signal_thresholds", "get_referral_totals", "materialize_rule_timeline", "materialize_rule_build"}
+	"get_signal_thresholds", "put_signal_thresholds", "get_referral_totals", "materialize_rule_timeline", "materialize_rule_build", "get_rule_builds_kept", "delete_rule_timeline", "delete_rule_builds"}
 
 // NewStore loads queries/ and has the server plan each one, so a missing or
 // broken file stops start-up.
@@ -346,7 +346,10 @@ func (s *Store) PutRule(ctx context.Context, r rebate.Rule, now time.Time) error
 		return domainError("put rule", err)
 	}
 	if err := s.db.BuildRules(ctx); err != nil {
-		return err
+		// Stored, not yet in force: pricing reads the timeline. Putting the
+		// same rule again (while it is still in the future) or `rebate
+		// migrate up` builds it.
+		return fmt.Errorf("the rule is stored but not in force yet (put it again, or run rebate migrate up): %w", err)
 	}
 	// A rule takes effect from now on, so it prices again only orders
 	// placed in the future (a producer's clock ahead of ours): normally none.

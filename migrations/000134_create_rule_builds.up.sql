@@ -5,8 +5,8 @@
 CREATE TABLE IF NOT EXISTS rule_builds
 (
     build      UInt64        COMMENT 'The build of rule_timeline (ns).',
-    merchants  Array(UInt64) COMMENT 'The merchants it has a timeline of: those with rules of their own, and 0.',
-    tier_keys  Array(UInt8)  COMMENT 'The tiers it has a timeline of: those rules name (n for tier n - 1), and 0.'
+    merchants  Array(UInt64) COMMENT 'The merchants it has a timeline of: those with rules of their own, and 0 (every other merchant) when the default has rules.',
+    tier_keys  Array(UInt8)  COMMENT 'The tiers it has a timeline of: those rules name (n for tier n - 1), and 0 (every other tier).'
 )
 ENGINE = MergeTree
 ORDER BY build

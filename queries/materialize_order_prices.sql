@@ -1,8 +1,8 @@
 -- Prices again the orders {keys} (merchant_id, placed_at, order_id: the key
--- of orders) of the users {users} and writes them to order_prices with a
--- newer version, which wins. Run after the events that touch them are stored
--- (an order's own, its user's tier changes and joins), so the price follows
--- what is known.
+-- of orders) of the users {users} at the merchants {merchants} (and 0) and
+-- writes them to order_prices with a newer version, which wins. Run after
+-- the events that touch them are stored (an order's own, its user's tier
+-- changes and joins), so the price follows what is known.
 --
 -- Each order as it stands (its highest state, FINAL), with its user's tier
 -- at placed_at, the rule chosen for it, its rebate
@@ -13,13 +13,14 @@
 -- earnings). Rules may not take effect in the past, so a rule put reprices
 -- no stored order unless it was placed in the future.
 --
--- The rule comes from rule_timeline's newest build: per merchant with rules
--- of its own (else 0) and tier named by rules (else 0), the rule in force
--- from each instant, found with an ASOF JOIN. Choosing it here among every
--- candidate rule, with array lambdas, cost this statement half its CPU in
--- planning alone, whatever the batch's size (docs/benchmarks.md). The users
--- come as a parameter, not a lookup of the keys' (measured: 40 percent of
--- the statement's CPU). Written here, not as the parameterized view
+-- The rule comes from rule_timeline's newest build, the timelines of the
+-- batch's merchants only: per merchant with rules of its own (else 0) and
+-- tier named by rules (else 0), the rule in force from each instant, found
+-- with an ASOF JOIN. Choosing it here among every candidate rule, with
+-- array lambdas, cost this statement half its CPU in planning alone,
+-- whatever the batch's size (docs/benchmarks.md). The users come as a
+-- parameter, not a lookup of the keys' (measured: 40 percent of the
+-- statement's CPU). Written here, not as the parameterized view
 -- priced_orders (000042, dropped by 000104): the same SELECT through the
 -- view cost twice the CPU.
 -- settings: max_threads = 1 (the keys of one batch: one thread costs 5-15% less CPU than two, measured, and is no slower)
@@ -29,7 +30,7 @@ INSERT INTO order_prices (order_id, user_id, merchant_id, product_id, state, amo
 WITH
     (SELECT ifNull(toUInt32OrNull(argMax(value, updated_at)), 365) FROM service_settings WHERE name = 'referral_window_days')
         AS window_days,
-    (SELECT argMax(tuple(build, merchants, tier_keys), build) FROM rule_builds) AS rules
+    (SELECT tuple(build, merchants, tier_keys) FROM rule_builds ORDER BY build DESC LIMIT 1) AS rules
 SELECT
     order_id, user_id, merchant_id, product_id, state, amount, commission, placed_at, ts, tier,
     if(isNull(cap), uncapped, least(uncapped, assumeNotNull(cap))) AS rebate,
@@ -68,7 +69,7 @@ FROM
     (
         SELECT merchant_id, tier_key, seg_from, share, cap, referral_share
         FROM rule_timeline
-        WHERE build = rules.1
+        WHERE build = rules.1 AND merchant_id IN {merchants:Array(UInt64)}
     ) AS r ON r.merchant_id = if(has(rules.2, o.merchant_id), o.merchant_id, 0)
           AND r.tier_key = if(has(rules.3, t.tier + 1), t.tier + 1, 0)
           AND o.placed_at >= r.seg_from

@@ -1,13 +1,15 @@
--- Works out a new build of rule_timeline from rebate_rules (read with FINAL):
--- for each merchant with rules of its own and 0 (every other merchant), and
--- each tier rules name and 0 (every other tier), the rule in force from each
--- instant one of its candidates starts or a promotion of them ends. The
--- candidates of merchant m and tier key k are the rules of m and of 0 for
--- every tier or for k; of those in force at an instant, the best: a
--- promotion, the merchant's, a tier's, the latest start, the latest put
--- (docs/events.md, Rules). None in force: a share of 0. Between two instants
--- nothing changes which rules are in force, so the choice holds until the
--- next. materialize_rule_build makes the build the one pricing reads.
+-- Works out build {build} of rule_timeline from rebate_rules (read with
+-- FINAL): for each merchant with rules of its own and 0 (every other
+-- merchant), and each tier rules name and 0 (every other tier), the rule in
+-- force from each instant one of its candidates starts or a promotion of
+-- them ends. The candidates of merchant m and tier key k are the rules of m
+-- and of 0 for every tier or for k; of those in force at an instant, the
+-- best: a promotion, the merchant's, a tier's, the latest start, the latest
+-- put (docs/events.md, Rules). None in force: a share of 0. Between two
+-- instants nothing changes which rules are in force, so the choice holds
+-- until the next. {build} comes from the server's clock before this
+-- statement begins, so the build reads every rule written before it;
+-- materialize_rule_build then makes it the one pricing reads.
 -- for: service (a rule put, and rules loaded, build the timeline pricing reads)
 INSERT INTO rule_timeline (build, merchant_id, tier_key, seg_from, share, cap, referral_share)
 WITH
@@ -17,19 +19,25 @@ WITH
         SELECT merchant_id, tier_key, effective_from, effective_to, share, cap, referral_share, created_at
         FROM rebate_rules FINAL
     ),
+    keys AS
+    (
+        SELECT m, k
+        FROM (SELECT DISTINCT merchant_id AS m FROM (SELECT merchant_id FROM rules UNION ALL SELECT toUInt64(0))) AS ms
+        CROSS JOIN (SELECT DISTINCT tier_key AS k FROM (SELECT tier_key FROM rules UNION ALL SELECT toUInt8(0))) AS ks
+    ),
+    -- Joined by merchant, not filtered from every pair: a merchant's own
+    -- rules, then the default's (few) for every merchant.
     candidates AS
     (
         SELECT keys.m AS m, keys.k AS k, r.*
-        FROM
-        (
-            SELECT m, k
-            FROM (SELECT DISTINCT merchant_id AS m FROM (SELECT merchant_id FROM rules UNION ALL SELECT toUInt64(0))) AS ms
-            CROSS JOIN (SELECT DISTINCT tier_key AS k FROM (SELECT tier_key FROM rules UNION ALL SELECT toUInt8(0))) AS ks
-        ) AS keys
-        CROSS JOIN rules AS r
-        WHERE (r.merchant_id = keys.m OR r.merchant_id = 0) AND (r.tier_key = 0 OR r.tier_key = keys.k)
+        FROM keys INNER JOIN rules AS r ON r.merchant_id = keys.m
+        WHERE r.tier_key = 0 OR r.tier_key = keys.k
+        UNION ALL
+        SELECT keys.m AS m, keys.k AS k, r.*
+        FROM keys CROSS JOIN (SELECT * FROM rules WHERE merchant_id = 0) AS r
+        WHERE keys.m != 0 AND (r.tier_key = 0 OR r.tier_key = keys.k)
     )
-SELECT toUnixTimestamp64Nano(now64(9)), m, k, b,
+SELECT {build:UInt64}, m, k, b,
        if(n = 0, toDecimal32(0, 4), best.1),
        if(n = 0, CAST(NULL, 'Nullable(Decimal(18, 2))'), best.2),
        if(n = 0, toDecimal32(0, 4), best.3)

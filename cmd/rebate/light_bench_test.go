@@ -54,7 +54,7 @@ func BenchmarkLightTraffic(b *testing.B) {
 		b.Logf("%d events/s asked, %.0f stored/s over %s; %d batches of %.0f events: insert %.0f ms, figures %.0f ms each; args %q",
 			rate, r.events/r.wall.Seconds(), r.wall.Round(time.Second), int(r.batches), r.events/max(r.batches, 1),
 			r.insertMs, r.figuresMs, extra)
-		b.Logf("CPU by thread name (share of the process; the program's own threads also parse and plan the engine's statements): %s", r.threads)
+		b.Logf("CPU by thread, under its name at the end (share of the process; the program's own threads also parse and plan the engine's statements): %s", r.threads)
 	}
 }
 
@@ -72,7 +72,7 @@ func wait(b *testing.B, p *proc, d time.Duration) {
 type lightReading struct {
 	at      time.Time
 	cpu     time.Duration
-	threads map[string]time.Duration
+	threads map[int]procstat.Thread
 	metrics map[string]float64 // series (name and labels) to value
 }
 
@@ -123,11 +123,15 @@ func (a lightReading) since(b lightReading) lightResult {
 	}
 	slices.SortFunc(names, func(x, y string) int { return cmp.Compare(used[y], used[x]) })
 	var parts []string
+	var live float64
 	for _, n := range names {
+		live += used[n].Seconds()
 		if share := used[n].Seconds() / cpu; share >= 0.01 {
 			parts = append(parts, fmt.Sprintf("%s %.0f%%", n, 100*share))
 		}
 	}
+	// The process's CPU less its live threads': threads that ended.
+	parts = append(parts, fmt.Sprintf("threads that ended %.0f%%", 100*max(cpu-live, 0)/cpu))
 	r.threads = strings.Join(parts, ", ")
 	return r
 }

@@ -21,6 +21,39 @@ import (
 // every architecture Go runs on.
 const clockTicks = 100
 
+// Thread is what the kernel accounts to one thread so far.
+type Thread struct {
+	Name  string        // its name now; the engine renames a pool thread for each job
+	Start uint64        // when it started (clock ticks since boot): a reused id is another thread
+	CPU   time.Duration // utime + stime
+}
+
+// Threads reads every live thread of pid, by thread id. A thread that ended
+// is in CPU, not here.
+func Threads(pid int) (map[int]Thread, error) {
+	paths, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil || len(paths) == 0 {
+		return nil, fmt.Errorf("threads of %d: none readable (%v)", pid, err)
+	}
+	out := map[int]Thread{}
+	for _, path := range paths {
+		tid, err := strconv.Atoi(filepath.Base(filepath.Dir(path)))
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		th, err := parseStat(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out[tid] = th
+	}
+	return out, nil
+}
+
 // CPU is the CPU time process pid has used so far, its ended threads
 // included.
 func CPU(pid int) (time.Duration, error) {
@@ -28,62 +61,47 @@ func CPU(pid int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, d, err := parseStat(b)
+	th, err := parseStat(b)
 	if err != nil {
 		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 	}
-	return d, nil
+	return th.CPU, nil
 }
 
-// Threads is the CPU time each live thread of pid has used so far, added
-// up by thread name. A thread that ended is in CPU, not here.
-func Threads(pid int) (map[string]time.Duration, error) {
-	dirs, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
-	if err != nil || len(dirs) == 0 {
-		return nil, fmt.Errorf("threads of %d: none readable (%v)", pid, err)
-	}
-	out := map[string]time.Duration{}
-	for _, path := range dirs {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			continue // the thread ended meanwhile
-		}
-		name, d, err := parseStat(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		out[name] += d
-	}
-	return out, nil
-}
-
-// parseStat reads the name and utime + stime of a /proc stat line: "pid
-// (name) state ...", the name possibly holding spaces and parentheses,
-// so the fields are counted from the last ')'.
-func parseStat(b []byte) (string, time.Duration, error) {
+// parseStat reads a /proc stat line: "pid (name) state ...", the name
+// possibly holding spaces and parentheses, so the fields are counted from
+// the last ')'.
+func parseStat(b []byte) (Thread, error) {
 	open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
 	if open < 0 || end < open || end+2 > len(b) {
-		return "", 0, fmt.Errorf("no (name) in %q", b)
+		return Thread{}, fmt.Errorf("no (name) in %q", b)
 	}
 	f := strings.Fields(string(b[end+2:]))
-	if len(f) < 13 {
-		return "", 0, fmt.Errorf("%d fields after the name", len(f))
+	if len(f) < 20 {
+		return Thread{}, fmt.Errorf("%d fields after the name", len(f))
 	}
 	utime, err1 := strconv.ParseInt(f[11], 10, 64)
 	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return "", 0, fmt.Errorf("utime %q stime %q", f[11], f[12])
+	start, err3 := strconv.ParseUint(f[19], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return Thread{}, fmt.Errorf("utime %q stime %q starttime %q", f[11], f[12], f[19])
 	}
-	return string(b[open+1 : end]), time.Duration(utime+stime) * time.Second / clockTicks, nil
+	return Thread{Name: string(b[open+1 : end]), Start: start, CPU: time.Duration(utime+stime) * time.Second / clockTicks}, nil
 }
 
-// Delta is what each name used between two readings of Threads: a name
-// new in after counts whole, one gone from it not at all.
-func Delta(before, after map[string]time.Duration) map[string]time.Duration {
+// Delta is what the threads alive at after used since before, added up by
+// their names at after: a thread counts from its reading in before, or
+// whole if it started since. Threads that ended between the two readings
+// are not here: the process's CPU less the sum of these is theirs.
+func Delta(before, after map[int]Thread) map[string]time.Duration {
 	out := map[string]time.Duration{}
-	for name, d := range after {
-		if d -= before[name]; d > 0 {
-			out[name] = d
+	for tid, th := range after {
+		d := th.CPU
+		if was, ok := before[tid]; ok && was.Start == th.Start {
+			d -= was.CPU
+		}
+		if d > 0 {
+			out[th.Name] += d
 		}
 	}
 	return out

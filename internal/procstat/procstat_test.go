@@ -10,13 +10,39 @@ import (
 func TestParseStat(t *testing.T) {
 	// A name with a space and a parenthesis, as a thread may be named.
 	line := "4242 (Query (x) Pipe) S 1 2 3 4 5 6 7 8 9 10 250 75 0 0 20 0 7 0 100 1000 10\n"
-	name, d, err := parseStat([]byte(line))
-	if err != nil || name != "Query (x) Pipe" || d != 3250*time.Millisecond {
-		t.Fatalf("parseStat = %q, %v, %v; want \"Query (x) Pipe\", 3.25s", name, d, err)
+	th, err := parseStat([]byte(line))
+	if err != nil || th != (Thread{Name: "Query (x) Pipe", Start: 100, CPU: 3250 * time.Millisecond}) {
+		t.Fatalf("parseStat = %+v, %v; want \"Query (x) Pipe\", started at 100, 3.25s", th, err)
 	}
-	for _, bad := range []string{"", "4242 S 1", "4242 (x) S 1 2", "4242 (x) S 1 2 3 4 5 6 7 8 9 10 u s"} {
-		if _, _, err := parseStat([]byte(bad)); err == nil {
+	for _, bad := range []string{"", "4242 S 1", "4242 (x) S 1 2", "4242 (x) S 1 2 3 4 5 6 7 8 9 10 u s 0 0 20 0 7 0 100"} {
+		if _, err := parseStat([]byte(bad)); err == nil {
 			t.Errorf("parseStat(%q): no error", bad)
+		}
+	}
+}
+
+func TestDelta(t *testing.T) {
+	ms := time.Millisecond
+	before := map[int]Thread{
+		1: {Name: "main", Start: 5, CPU: 100 * ms},
+		2: {Name: "ThreadPool", Start: 6, CPU: 300 * ms},  // renamed by its next job
+		3: {Name: "MergeMutate", Start: 7, CPU: 50 * ms},  // ends
+		4: {Name: "QueryPipeEx", Start: 8, CPU: 400 * ms}, // its id reused by a new thread
+	}
+	after := map[int]Thread{
+		1: {Name: "main", Start: 5, CPU: 150 * ms},
+		2: {Name: "MergeMutate", Start: 6, CPU: 320 * ms},
+		4: {Name: "QueryPipeEx", Start: 90, CPU: 30 * ms},
+		5: {Name: "MergeMutate", Start: 91, CPU: 10 * ms},
+	}
+	got := Delta(before, after)
+	want := map[string]time.Duration{"main": 50 * ms, "MergeMutate": 30 * ms, "QueryPipeEx": 30 * ms}
+	if len(got) != len(want) {
+		t.Fatalf("Delta = %v, want %v", got, want)
+	}
+	for name, d := range want {
+		if got[name] != d {
+			t.Errorf("Delta[%s] = %v, want %v (all: %v)", name, got[name], d, got)
 		}
 	}
 }
