@@ -328,6 +328,42 @@ func (s *Store) Rules(ctx context.Context) ([]rebate.Rule, error) {
 // PutRule stores a rule. One that would take effect in the past, by this
 // clock or the server's, is refused with ECONFLICT.
 func (s *Store) PutRule(ctx context.Context, r rebate.Rule, now time.Time) error {
+	return s.PutRules(ctx, []rebate.Rule{r}, now)
+}
+
+// PutRules stores rules as PutRule does, each refused if it would take
+// effect in the past, then builds the rule timeline once for them all and
+// prices again what they change: a set of rules made from one now (rebate
+// up's) is stored before the building starts, so none falls in the past
+// while the others' builds run.
+func (s *Store) PutRules(ctx context.Context, rules []rebate.Rule, now time.Time) error {
+	for _, r := range rules {
+		if err := s.storeRule(ctx, r, now); err != nil {
+			return err
+		}
+	}
+	if err := s.db.BuildRules(ctx); err != nil {
+		// Stored, not yet in force: pricing reads the timeline. Putting the
+		// same rule again (while it is still in the future) or `rebate
+		// migrate up` builds it.
+		return fmt.Errorf("the rule is stored but not in force yet (put it again, or run rebate migrate up): %w", err)
+	}
+	for _, r := range rules {
+		// A rule takes effect from now on, so it prices again only orders
+		// placed in the future (a producer's clock ahead of ours): normally none.
+		until := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+		if r.Promotion() {
+			until = r.EffectiveTo
+		}
+		if err := s.db.Reprice(ctx, r.MerchantID, r.EffectiveFrom, until); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storeRule writes one rule, refusing one in the past (ECONFLICT).
+func (s *Store) storeRule(ctx context.Context, r rebate.Rule, now time.Time) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
@@ -345,19 +381,7 @@ func (s *Store) PutRule(ctx context.Context, r rebate.Rule, now time.Time) error
 		}
 		return domainError("put rule", err)
 	}
-	if err := s.db.BuildRules(ctx); err != nil {
-		// Stored, not yet in force: pricing reads the timeline. Putting the
-		// same rule again (while it is still in the future) or `rebate
-		// migrate up` builds it.
-		return fmt.Errorf("the rule is stored but not in force yet (put it again, or run rebate migrate up): %w", err)
-	}
-	// A rule takes effect from now on, so it prices again only orders
-	// placed in the future (a producer's clock ahead of ours): normally none.
-	until := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
-	if r.Promotion() {
-		until = r.EffectiveTo
-	}
-	return s.db.Reprice(ctx, r.MerchantID, r.EffectiveFrom, until)
+	return nil
 }
 
 // ruleArgs are put_rule's parameters for r: the encodings of rebate_rules

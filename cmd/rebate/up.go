@@ -309,17 +309,17 @@ func startSimulator(cfg simulate.Config, kc kafka.Config, topics kafka.Topics, l
 }
 
 // putRules stores the rules made from now through the store, which refuses
-// any in the past.
+// any in the past: all of them first, then one build of the rule timeline
+// (Store.PutRules), so that slow builds cannot push a later one into the
+// past.
 func putRules(ctx context.Context, db *clickhouse.DB, rules func(now time.Time) []rebate.Rule) error {
 	st, err := clickhouse.NewStore(ctx, db)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	for _, r := range rules(now) {
-		if err := st.PutRule(ctx, r, now); err != nil {
-			return fmt.Errorf("put the simulator's rule %s: %w", r, err)
-		}
+	if err := st.PutRules(ctx, rules(now), now); err != nil {
+		return fmt.Errorf("put the simulator's rules: %w", err)
 	}
 	return nil
 }
