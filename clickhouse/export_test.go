@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -84,3 +85,22 @@ var Money = money
 
 // ReadTimeComparisons reads EXPLAIN QUERY TREE's lines (DB.TimeComparisons).
 var ReadTimeComparisons = readTimeComparisons
+
+// WithRebuildHooks sets a rebuild's tests' hooks: beforeCapture runs before
+// its capture views are created, waiting when it waits for inserts in
+// flight before its fill.
+func WithRebuildHooks(o RebuildOptions, beforeCapture, waiting func()) RebuildOptions {
+	o.beforeCapture, o.waiting = beforeCapture, waiting
+	return o
+}
+
+// InsertEventsInto stores events in table (made AS events), not in events:
+// a staging table for an insert a test runs itself.
+func (db *DB) InsertEventsInto(ctx context.Context, table string, events []rebate.Event) error {
+	block, err := encodeEvents(events, nil)
+	if err != nil {
+		return err
+	}
+	defer block.release()
+	return db.conn.InsertFormat(ctx, "Native", strings.Replace(insertEventsSQL, "INSERT INTO events", "INSERT INTO "+table, 1), block)
+}

@@ -53,6 +53,11 @@ type RebuildOptions struct {
 	// it is swapped in: tests insert there, where an insert is sure to fall
 	// between fill and swap.
 	BeforeExchange func(table string)
+
+	// Tests' hooks (export_test.go): beforeCapture runs before the capture
+	// views are created, waiting when the rebuild waits for inserts in
+	// flight before its fill.
+	beforeCapture, waiting func()
 }
 
 // Rebuilt is what Rebuild did to one table.
@@ -269,7 +274,9 @@ func (r *rebuild) run(ctx context.Context) (uint64, error) {
 	}
 	r.tables = append(r.tables, r.next)
 	feeders := r.s.feeders(r.table)
-	captured := time.Now()
+	if r.opts.beforeCapture != nil {
+		r.opts.beforeCapture()
+	}
 	for _, v := range feeders {
 		capture := v.name + rebuildInfix + "capture"
 		stmt := fmt.Sprintf("CREATE MATERIALIZED VIEW %s TO %s AS %s", qualified(name, capture), qualified(name, r.next), v.sel)
@@ -278,7 +285,7 @@ func (r *rebuild) run(ctx context.Context) (uint64, error) {
 		}
 		r.views = append(r.views, capture)
 	}
-	if err := db.waitInserts(ctx, captured); err != nil {
+	if err := db.waitInserts(ctx, r.opts.waiting); err != nil {
 		return 0, err
 	}
 	if !r.opts.Since.IsZero() {
@@ -303,11 +310,10 @@ func (r *rebuild) run(ctx context.Context) (uint64, error) {
 	}
 	// The capture views now write the old table (named next since the
 	// exchange); inserts that began before they go still write both.
-	dropped := time.Now()
 	if err := r.dropViews(ctx); err != nil {
 		return 0, err
 	}
-	return rows, db.waitInserts(ctx, dropped)
+	return rows, db.waitInserts(ctx, nil)
 }
 
 // fill writes into dst what view v makes of everything its source holds,
@@ -440,18 +446,48 @@ func (db *DB) dropLeftovers(ctx context.Context) error {
 	return nil
 }
 
-// waitInserts waits until every INSERT running when since passed has ended:
-// it may write through views fixed before a capture view existed. Bounded:
-// one insert taking 10 minutes is a fault to report, not to wait out.
-func (db *DB) waitInserts(ctx context.Context, since time.Time) error {
+// waitInserts waits until every INSERT running now has ended: one that
+// began before a capture view existed writes through the views fixed when
+// it began, so its rows reach the new table only through the fill, which
+// must therefore start after it ends. Each insert is named by its query id,
+// read after the views changed: it is listed from before its views are
+// fixed until after its rows are committed, so no clock (the client's or
+// the server's) and no margin decide what is waited for. (A margin did: an
+// insert that began more than a second after the rebuild read its clock,
+// and before a slow CREATE of the capture view returned, was neither
+// captured nor waited for, and its rows were lost.) waiting, if set, is
+// called once if there is anything to wait for. Bounded: one insert taking
+// 10 minutes is a fault to report, not to wait out.
+func (db *DB) waitInserts(ctx context.Context, waiting func()) error {
+	var ids []string
+	rows, err := db.conn.Query(ctx, "SELECT query_id FROM system.processes WHERE query_kind = 'Insert'")
+	if err != nil {
+		return domainError("wait for inserts in flight", err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return domainError("wait for inserts in flight", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return domainError("wait for inserts in flight", err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if waiting != nil {
+		waiting()
+	}
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
-		// elapsed is the server's; a second of margin for the round trips
-		// makes the test wait for a few later inserts too, never fewer.
-		age := max(0, time.Since(since).Seconds()-1)
 		var n uint64
-		err := db.conn.QueryRow(ctx, "SELECT count() FROM system.processes WHERE query_kind = 'Insert' AND elapsed >= "+
-			strconv.FormatFloat(age, 'f', 3, 64)).Scan(&n)
+		p := ch.Parameters{"ids": arrayParam(ids, func(b *strings.Builder, id string) { b.WriteString(quoteLiteral(id)) })}
+		err := db.conn.QueryRow(ch.Context(ctx, ch.WithParameters(p)),
+			"SELECT count() FROM system.processes WHERE query_kind = 'Insert' AND has({ids:Array(String)}, query_id)").Scan(&n)
 		if err != nil {
 			return domainError("wait for inserts in flight", err)
 		}
