@@ -332,6 +332,17 @@ func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 	if !ok {
 		return fmt.Errorf("no query %s", name)
 	}
+	if q.declares("version") {
+		v, err := db.serverClock(ctx)
+		if err != nil {
+			return domainError(name+": its version", err)
+		}
+		p = maps.Clone(p)
+		if p == nil {
+			p = ch.Parameters{}
+		}
+		p["version"] = strconv.FormatUint(v, 10)
+	}
 	// A backfill's buckets may span more months (partitions) than one insert
 	// is allowed by default: refusing would stall ingestion on valid events
 	// that no retry fixes (as InsertEvents).
@@ -339,6 +350,22 @@ func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 	defer observe(name)()
 	err := db.conn.Exec(ctx, q.SQL)
 	return domainError(name, err)
+}
+
+// serverClock reads the server's clock (ns), at the writes' priority: a
+// statement's version. Read before the statement, never in it: the engine
+// evaluates now64() after it has taken the snapshot of the parts the
+// statement reads (probed: a row committed before a statement's now64()
+// went unread by it), so a version from the statement itself could be
+// newer than what it read, and a stale row win over a fresher one written
+// meanwhile by another process. Read before, a version is older than the
+// statement's snapshot: a row with a newer version read every fact
+// committed before an older one was written (docs/schema.md, How figures
+// are kept).
+func (db *DB) serverClock(ctx context.Context) (uint64, error) {
+	var v uint64
+	err := db.conn.QueryRow(ch.Context(ctx, ch.WithSettings(db.writeSettings(nil))), "SELECT toUInt64(toUnixTimestamp64Nano(now64(9)))").Scan(&v)
+	return v, err
 }
 
 // arrayParam renders items as an array parameter's value, each by item:

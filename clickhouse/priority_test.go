@@ -26,6 +26,13 @@ type statementLog struct {
 	phase  string
 	seen   map[string][]string // phase: "<priority or none> <statement's start>"
 	queued []string            // inserts without async_insert=0
+	sent   []sentStatement     // every statement, whole, as it arrived
+}
+
+// sentStatement is a statement and when it reached the proxy.
+type sentStatement struct {
+	at  time.Time
+	sql string
 }
 
 func (l *statementLog) serve(next http.Handler) http.Handler {
@@ -37,6 +44,9 @@ func (l *statementLog) serve(next http.Handler) http.Handler {
 			sql = string(body)
 		}
 		sql = strings.Join(strings.Fields(sql), " ")
+		l.mu.Lock()
+		l.sent = append(l.sent, sentStatement{time.Now(), sql})
+		l.mu.Unlock()
 		// clickhouse-go's hello on each new connection is not the caller's.
 		if !strings.HasPrefix(sql, "SELECT displayName()") {
 			nice := r.URL.Query().Get("os_thread_priority")

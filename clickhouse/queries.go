@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -246,4 +247,9 @@ func (q *Query) settings(extra ch.Settings) ch.Settings {
 		out[k] = v
 	}
 	return out
+}
+
+// declares says whether the query has the parameter name.
+func (q *Query) declares(name string) bool {
+	return slices.ContainsFunc(q.Params, func(p rebate.QueryParam) bool { return p.Name == name })
 }

@@ -16,10 +16,8 @@ import (
 // builds at once, the newer id read at least what the older did. Builds
 // before the two newest registered are deleted after.
 func (db *DB) BuildRules(ctx context.Context) error {
-	var build uint64
-	// One of the service's writes: at their priority (--clickhouse-write-priority).
-	clock := ch.Context(ctx, ch.WithSettings(db.writeSettings(nil)))
-	if err := db.conn.QueryRow(clock, "SELECT toUInt64(toUnixTimestamp64Nano(now64(9)))").Scan(&build); err != nil {
+	build, err := db.serverClock(ctx)
+	if err != nil {
 		return domainError("the rule timeline's build", err)
 	}
 	p := ch.Parameters{"build": strconv.FormatUint(build, 10)}

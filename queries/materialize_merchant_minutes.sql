@@ -17,7 +17,7 @@ SELECT
     sumIf(commission, state != VOID),
     sumIf(rebate, state != VOID),
     max(ts),
-    toUnixTimestamp64Nano(now64(9))
+    {version:UInt64}
 FROM order_prices FINAL
 WHERE (toDate(placed_at), merchant_id, toStartOfMinute(placed_at)) IN {buckets:Array(Tuple(Date, UInt64, DateTime('UTC')))}
 GROUP BY merchant_id, minute

@@ -15,7 +15,7 @@
 -- for: service (the ingester works out the signals each batch it stores touches)
 INSERT INTO risk_signals (user_id, signal, ref, raised, at, window_start, window_end, merchant_id, product_id,
                           last_click, orders, voided, invitees, settled, version)
-SELECT *, toUnixTimestamp64Nano(now64(9))
+SELECT *, {version:UInt64}
 FROM
 (
     WITH candidates AS

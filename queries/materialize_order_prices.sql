@@ -36,7 +36,7 @@ SELECT
     if(isNull(cap), uncapped, least(uncapped, assumeNotNull(cap))) AS rebate,
     if(inviter != 0 AND placed_at >= joined_at AND placed_at < joined_at + toIntervalDay(window_days), inviter, 0) AS inviter_id,
     if(inviter_id != 0, toDecimal64(toDecimal128(commission, 2) * referral_share, 2), toDecimal64(0, 2)) AS referral,
-    toUnixTimestamp64Nano(now64(9))
+    {version:UInt64}
 FROM
 (
     SELECT

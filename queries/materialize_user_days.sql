@@ -15,7 +15,7 @@ SELECT day, user_id,
     sumIf(rebate, state IN (PAID, SETTLED)), countIf(state IN (PAID, SETTLED)),
     count(), countIf(state = VOID),
     toUInt32(max(in_hour)), argMax(placed_at, (in_hour, -toUnixTimestamp64Milli(placed_at))),
-    toUnixTimestamp64Nano(now64(9))
+    {version:UInt64}
 FROM
 (
     SELECT user_id, placed_at, toDate(placed_at) AS day, state, rebate,

@@ -4,6 +4,6 @@
 -- for: service (rebate rebuild)
 -- settings: max_execution_time = 0
 INSERT INTO click_minutes (merchant_id, minute, clicks, as_of, version)
-SELECT merchant_id, toStartOfMinute(ts) AS minute, count(), max(ts), toUnixTimestamp64Nano(now64(9))
+SELECT merchant_id, toStartOfMinute(ts) AS minute, count(), max(ts), {version:UInt64}
 FROM clicks FINAL
 GROUP BY merchant_id, minute
