@@ -100,13 +100,13 @@ func TestReadsFindTheirDays(t *testing.T) {
 			"before_order_id": "", "limit": "20"}, 0, 3},
 		{"list_user_referrals", "*", named("list_user_referrals"), ch.Parameters{"user_id": "9", "after_user_id": "0", "limit": "20"}, 0, 3},
 		{"materialize_merchant_minutes", "order_prices", selectOf(t, named("materialize_merchant_minutes")),
-			ch.Parameters{"buckets": "[('" + minute[:10] + "',1,'" + minute + "'),('" + minute[:10] + "',2,'" + minute + "')]"}, 0.03, 0},
+			ch.Parameters{"buckets": "[('" + minute[:10] + "',1,'" + minute + "'),('" + minute[:10] + "',2,'" + minute + "')]", "version": "1"}, 0.03, 0},
 		// The busiest user's day: its keys in user_orders, then those in
 		// order_prices, not all the user's orders.
 		{"materialize_user_days busiest", "*", selectOf(t, named("materialize_user_days")),
-			ch.Parameters{"users": "[9999]", "buckets": "[(9999,'" + now.Format(time.DateOnly) + "')]"}, 0, 4},
+			ch.Parameters{"users": "[9999]", "buckets": "[(9999,'" + now.Format(time.DateOnly) + "')]", "version": "1"}, 0, 4},
 		{"materialize_user_days", "*", selectOf(t, named("materialize_user_days")),
-			ch.Parameters{"users": "[7]", "buckets": "[(7,'" + now.Format(time.DateOnly) + "')]"}, 0, 3},
+			ch.Parameters{"users": "[7]", "buckets": "[(7,'" + now.Format(time.DateOnly) + "')]", "version": "1"}, 0, 3},
 		{"list_minutely_kpis 60", "click_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "60"}, 0.1, 0},
 		{"list_minutely_kpis 60", "merchant_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "60"}, 0.1, 0},
 		{"list_minutely_kpis 1440", "click_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "1440"}, 0.1, 0},
