@@ -67,8 +67,16 @@ func (db *DB) MaterializeSignals(ctx context.Context, c rebate.Changes) error {
 	if err != nil {
 		return err
 	}
+	if len(c.Orders) == 0 && len(cleared) == 0 && len(c.Joins) == 0 {
+		return nil
+	}
+	// The signals read the figures, not each other.
+	v, err := db.version(ctx)
+	if err != nil {
+		return err
+	}
 	for part := range slices.Chunk(withOrders(c.Orders, cleared), materializeChunk) {
-		if err := db.exec(ctx, "materialize_no_click_signals", ch.Parameters{"keys": keyArray(part)}); err != nil {
+		if err := db.exec(ctx, "materialize_no_click_signals", ch.Parameters{"keys": keyArray(part), "version": v}); err != nil {
 			return err
 		}
 	}
@@ -80,12 +88,12 @@ func (db *DB) MaterializeSignals(ctx context.Context, c rebate.Changes) error {
 		members[u] = true
 	}
 	for part := range slices.Chunk(slices.Sorted(maps.Keys(buyers)), materializeChunk) {
-		if err := db.exec(ctx, "materialize_user_signals", userSignalParams(uintArray(part), th)); err != nil {
+		if err := db.exec(ctx, "materialize_user_signals", withVersion(userSignalParams(uintArray(part), th), v)); err != nil {
 			return err
 		}
 	}
 	for part := range slices.Chunk(slices.Sorted(maps.Keys(members)), materializeChunk) {
-		if err := db.exec(ctx, "materialize_farm_signals", farmSignalParams(uintArray(part), th)); err != nil {
+		if err := db.exec(ctx, "materialize_farm_signals", withVersion(farmSignalParams(uintArray(part), th), v)); err != nil {
 			return err
 		}
 	}
@@ -105,21 +113,35 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 		days[rebate.UserDay{UserID: k.UserID, Day: k.PlacedAt.UTC().Add(-time.Hour).Truncate(24 * time.Hour)}] = true
 		users[k.UserID] = true
 	}
+	if len(keys) == 0 && len(clicks) == 0 {
+		return nil
+	}
+	var v string
+	var err error
+	if len(keys) > 0 {
+		if v, err = db.version(ctx); err != nil {
+			return err
+		}
+	}
 	for part := range slices.Chunk(keys, materializeChunk) {
 		of, at := map[uint64]bool{}, map[uint64]bool{0: true} // 0: the default's timeline
 		for _, k := range part {
 			of[k.UserID], at[k.MerchantID] = true, true
 		}
 		p := ch.Parameters{"keys": keyArray(part), "users": uintArray(slices.Sorted(maps.Keys(of))),
-			"merchants": uintArray(slices.Sorted(maps.Keys(at)))}
+			"merchants": uintArray(slices.Sorted(maps.Keys(at))), "version": v}
 		if err := db.exec(ctx, "materialize_order_prices", p); err != nil {
 			return err
 		}
 	}
-	if err := db.materializeMinutes(ctx, "materialize_merchant_minutes", orderMinutes, true); err != nil {
+	// The buckets read the prices just written, and not each other.
+	if v, err = db.version(ctx); err != nil {
 		return err
 	}
-	if err := db.materializeMinutes(ctx, "materialize_click_minutes", clicks, false); err != nil {
+	if err := db.materializeMinutes(ctx, "materialize_merchant_minutes", orderMinutes, true, v); err != nil {
+		return err
+	}
+	if err := db.materializeMinutes(ctx, "materialize_click_minutes", clicks, false, v); err != nil {
 		return err
 	}
 	for part := range slices.Chunk(slices.SortedFunc(maps.Keys(days), compareUserDay), materializeChunk) {
@@ -132,17 +154,30 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 		buckets := arrayParam(part, func(b *strings.Builder, d rebate.UserDay) {
 			b.WriteString("(" + strconv.FormatUint(d.UserID, 10) + ",'" + d.Day.Format(time.DateOnly) + "')")
 		})
-		p := ch.Parameters{"users": uintArray(ids), "buckets": buckets}
+		p := ch.Parameters{"users": uintArray(ids), "buckets": buckets, "version": v}
 		if err := db.exec(ctx, "materialize_user_days", p); err != nil {
 			return err
 		}
 	}
+	if len(users) == 0 {
+		return nil
+	}
+	// The totals read the days just written.
+	if v, err = db.version(ctx); err != nil {
+		return err
+	}
 	for part := range slices.Chunk(slices.Sorted(maps.Keys(users)), materializeChunk) {
-		if err := db.exec(ctx, "materialize_user_totals", ch.Parameters{"users": uintArray(part)}); err != nil {
+		if err := db.exec(ctx, "materialize_user_totals", ch.Parameters{"users": uintArray(part), "version": v}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// withVersion is p with the version v.
+func withVersion(p ch.Parameters, v string) ch.Parameters {
+	p["version"] = v
+	return p
 }
 
 // withOrders is the keys of orders and more, each once.
@@ -297,7 +332,7 @@ func (db *DB) each(ctx context.Context, name string, p ch.Parameters, scan func(
 // materializeMinutes runs a per-minute query for buckets, read by the
 // sorting key: the set of (merchant, minute) selects their ranges; with
 // byDay, (day, merchant, minute), for a table sorted by day first.
-func (db *DB) materializeMinutes(ctx context.Context, name string, buckets map[rebate.MerchantMinute]bool, byDay bool) error {
+func (db *DB) materializeMinutes(ctx context.Context, name string, buckets map[rebate.MerchantMinute]bool, byDay bool, version string) error {
 	for part := range slices.Chunk(slices.Collect(maps.Keys(buckets)), materializeChunk) {
 		p := arrayParam(part, func(b *strings.Builder, mm rebate.MerchantMinute) {
 			m := mm.Minute.UTC()
@@ -307,7 +342,7 @@ func (db *DB) materializeMinutes(ctx context.Context, name string, buckets map[r
 			}
 			b.WriteString(strconv.FormatUint(mm.MerchantID, 10) + ",'" + m.Format(time.DateTime) + "')")
 		})
-		if err := db.exec(ctx, name, ch.Parameters{"buckets": p}); err != nil {
+		if err := db.exec(ctx, name, ch.Parameters{"buckets": p, "version": version}); err != nil {
 			return err
 		}
 	}
@@ -332,16 +367,16 @@ func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 	if !ok {
 		return fmt.Errorf("no query %s", name)
 	}
-	if q.declares("version") {
-		v, err := db.serverClock(ctx)
+	if _, given := p["version"]; q.declares("version") && !given {
+		v, err := db.version(ctx)
 		if err != nil {
-			return domainError(name+": its version", err)
+			return domainError(name, err)
 		}
 		p = maps.Clone(p)
 		if p == nil {
 			p = ch.Parameters{}
 		}
-		p["version"] = strconv.FormatUint(v, 10)
+		p["version"] = v
 	}
 	// A backfill's buckets may span more months (partitions) than one insert
 	// is allowed by default: refusing would stall ingestion on valid events
@@ -366,6 +401,19 @@ func (db *DB) serverClock(ctx context.Context) (uint64, error) {
 	var v uint64
 	err := db.conn.QueryRow(ch.Context(ctx, ch.WithSettings(db.writeSettings(nil))), "SELECT toUInt64(toUnixTimestamp64Nano(now64(9)))").Scan(&v)
 	return v, err
+}
+
+// version is the server's clock as a {version:UInt64} parameter: read
+// once for statements that do not read each other's writes (each chunk of
+// one statement, or the buckets of one batch), after what they read was
+// written, so that it is still older than each one's snapshot; a statement
+// given none reads its own (exec).
+func (db *DB) version(ctx context.Context) (string, error) {
+	v, err := db.serverClock(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read the server's clock for a version: %w", err)
+	}
+	return strconv.FormatUint(v, 10), nil
 }
 
 // arrayParam renders items as an array parameter's value, each by item:
