@@ -86,11 +86,10 @@ var Money = money
 // ReadTimeComparisons reads EXPLAIN QUERY TREE's lines (DB.TimeComparisons).
 var ReadTimeComparisons = readTimeComparisons
 
-// WithRebuildHooks sets a rebuild's tests' hooks: beforeCapture runs before
-// its capture views are created, waiting when it waits for inserts in
-// flight before its fill.
-func WithRebuildHooks(o RebuildOptions, beforeCapture, waiting func()) RebuildOptions {
-	o.beforeCapture, o.waiting = beforeCapture, waiting
+// WithRebuildHook sets a rebuild's tests' hook beforeCapture, run before
+// its capture views are created.
+func WithRebuildHook(o RebuildOptions, beforeCapture func()) RebuildOptions {
+	o.beforeCapture = beforeCapture
 	return o
 }
 

@@ -411,7 +411,8 @@ func (db *DB) serverClock(ctx context.Context) (uint64, error) {
 func (db *DB) version(ctx context.Context) (string, error) {
 	v, err := db.serverClock(ctx)
 	if err != nil {
-		return "", fmt.Errorf("read the server's clock for a version: %w", err)
+		// As any statement's: a lost connection is unavailable, and retried.
+		return "", domainError("read the server's clock for a version", err)
 	}
 	return strconv.FormatUint(v, 10), nil
 }

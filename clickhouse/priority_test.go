@@ -29,10 +29,12 @@ type statementLog struct {
 	sent   []sentStatement     // every statement, whole, as it arrived
 }
 
-// sentStatement is a statement and when it reached the proxy.
+// sentStatement is a statement, when it reached the proxy, and its
+// version parameter ("" if none).
 type sentStatement struct {
-	at  time.Time
-	sql string
+	at      time.Time
+	sql     string
+	version string
 }
 
 func (l *statementLog) serve(next http.Handler) http.Handler {
@@ -45,7 +47,7 @@ func (l *statementLog) serve(next http.Handler) http.Handler {
 		}
 		sql = strings.Join(strings.Fields(sql), " ")
 		l.mu.Lock()
-		l.sent = append(l.sent, sentStatement{time.Now(), sql})
+		l.sent = append(l.sent, sentStatement{time.Now(), sql, r.URL.Query().Get("param_version")})
 		l.mu.Unlock()
 		// clickhouse-go's hello on each new connection is not the caller's.
 		if !strings.HasPrefix(sql, "SELECT displayName()") {

@@ -54,10 +54,9 @@ type RebuildOptions struct {
 	// between fill and swap.
 	BeforeExchange func(table string)
 
-	// Tests' hooks (export_test.go): beforeCapture runs before the capture
-	// views are created, waiting when the rebuild waits for inserts in
-	// flight before its fill.
-	beforeCapture, waiting func()
+	// beforeCapture, a tests' hook (export_test.go), runs before the
+	// capture views are created.
+	beforeCapture func()
 }
 
 // Rebuilt is what Rebuild did to one table.
@@ -285,7 +284,7 @@ func (r *rebuild) run(ctx context.Context) (uint64, error) {
 		}
 		r.views = append(r.views, capture)
 	}
-	if err := db.waitInserts(ctx, r.opts.waiting); err != nil {
+	if err := db.waitInserts(ctx); err != nil {
 		return 0, err
 	}
 	if !r.opts.Since.IsZero() {
@@ -313,7 +312,7 @@ func (r *rebuild) run(ctx context.Context) (uint64, error) {
 	if err := r.dropViews(ctx); err != nil {
 		return 0, err
 	}
-	return rows, db.waitInserts(ctx, nil)
+	return rows, db.waitInserts(ctx)
 }
 
 // fill writes into dst what view v makes of everything its source holds,
@@ -455,54 +454,57 @@ func (db *DB) dropLeftovers(ctx context.Context) error {
 // the server's) and no margin decide what is waited for. (A margin did: an
 // insert that began more than a second after the rebuild read its clock,
 // and before a slow CREATE of the capture view returned, was neither
-// captured nor waited for, and its rows were lost.) waiting, if set, is
-// called once if there is anything to wait for. Bounded: one insert taking
-// 10 minutes is a fault to report, not to wait out.
-func (db *DB) waitInserts(ctx context.Context, waiting func()) error {
-	var ids []string
-	rows, err := db.conn.Query(ctx, "SELECT query_id FROM system.processes WHERE query_kind = 'Insert'")
-	if err != nil {
-		return domainError("wait for inserts in flight", err)
-	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return domainError("wait for inserts in flight", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return domainError("wait for inserts in flight", err)
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	if waiting != nil {
-		waiting()
+// captured nor waited for, and its rows were lost.) The inserts are the
+// server's this connection reaches (on the cluster: docs/operations.md).
+// Bounded: one insert taking 10 minutes is a fault to report, not to wait
+// out.
+func (db *DB) waitInserts(ctx context.Context) error {
+	running, err := db.runningInserts(ctx)
+	if err != nil || len(running) == 0 {
+		return err
 	}
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
-		var n uint64
-		p := ch.Parameters{"ids": arrayParam(ids, func(b *strings.Builder, id string) { b.WriteString(quoteLiteral(id)) })}
-		err := db.conn.QueryRow(ch.Context(ctx, ch.WithParameters(p)),
-			"SELECT count() FROM system.processes WHERE query_kind = 'Insert' AND has({ids:Array(String)}, query_id)").Scan(&n)
-		if err != nil {
-			return domainError("wait for inserts in flight", err)
-		}
-		if n == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return rebate.Errorf(rebate.EUNAVAIL, "", "%d inserts still running after 10 minutes; rebuild again once they end", n)
-		}
 		select {
 		case <-time.After(100 * time.Millisecond):
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		now, err := db.runningInserts(ctx)
+		if err != nil {
+			return err
+		}
+		for id := range running {
+			if !now[id] {
+				delete(running, id)
+			}
+		}
+		if len(running) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return rebate.Errorf(rebate.EUNAVAIL, "", "%d inserts still running after 10 minutes; rebuild again once they end", len(running))
+		}
 	}
+}
+
+// runningInserts are the query ids of the inserts running now. Compared in
+// Go, not bound into SQL: a client chooses its query ids.
+func (db *DB) runningInserts(ctx context.Context) (map[string]bool, error) {
+	rows, err := db.conn.Query(ctx, "SELECT query_id FROM system.processes WHERE query_kind = 'Insert'")
+	if err != nil {
+		return nil, domainError("wait for inserts in flight", err)
+	}
+	defer rows.Close()
+	ids := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, domainError("wait for inserts in flight", err)
+		}
+		ids[id] = true
+	}
+	return ids, domainError("wait for inserts in flight", rows.Err())
 }
 
 // columns are a table's (or a view's) column names in order.
