@@ -23,7 +23,8 @@ import (
 // It reports the cores the process keeps busy and the CPU-seconds per
 // million events stored (the kernel's accounting of the process,
 // /proc/<pid>/stat), the insert freshness p50 and p99 (from the ingester's
-// histogram, interpolated within a bucket as Prometheus does), the
+// histogram, interpolated within a bucket as Prometheus does) and the
+// share of batches within 500 ms (the count of the bucket at the goal), the
 // ingester's seconds per batch, and where the CPU went by thread name.
 // REBATE_BENCH_UP_ARGS adds flags to `rebate up` (a knob to compare).
 //
@@ -51,6 +52,7 @@ func BenchmarkLightTraffic(b *testing.B) {
 		b.ReportMetric(r.cpuPerM, "cpu-s/M-events")
 		b.ReportMetric(r.p50*1000, "fresh-p50-ms")
 		b.ReportMetric(r.p99*1000, "fresh-p99-ms")
+		b.ReportMetric(100*r.within500, "fresh-within-500ms-%")
 		b.Logf("%d events/s asked, %.0f stored/s over %s; %d batches of %.0f events: insert %.0f ms, figures %.0f ms each; args %q",
 			rate, r.events/r.wall.Seconds(), r.wall.Round(time.Second), int(r.batches), r.events/max(r.batches, 1),
 			r.insertMs, r.figuresMs, extra)
@@ -101,6 +103,7 @@ type lightResult struct {
 	cores, cpuPerM, events float64
 	batches, insertMs      float64
 	figuresMs, p50, p99    float64
+	within500              float64 // share of batches fresh within 500 ms (the goal's edge)
 	threads                string
 }
 
@@ -115,6 +118,7 @@ func (a lightReading) since(b lightReading) lightResult {
 	r.figuresMs = d("rebate_ingest_materialize_seconds_sum") / max(d("rebate_ingest_materialize_seconds_count"), 1) * 1000
 	r.p50 = histogramQuantile(0.5, "rebate_ingest_freshness_seconds", d, a.metrics)
 	r.p99 = histogramQuantile(0.99, "rebate_ingest_freshness_seconds", d, a.metrics)
+	r.within500 = d(`rebate_ingest_freshness_seconds_bucket{le="0.5"}`) / max(d("rebate_ingest_freshness_seconds_count"), 1)
 
 	used := procstat.Delta(b.threads, a.threads)
 	names := make([]string, 0, len(used))
