@@ -3,7 +3,6 @@ package clickhouse
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -101,5 +100,5 @@ func (db *DB) InsertEventsInto(ctx context.Context, table string, events []rebat
 		return err
 	}
 	defer block.release()
-	return db.conn.InsertFormat(ctx, "Native", strings.Replace(insertEventsSQL, "INSERT INTO events", "INSERT INTO "+table, 1), block)
+	return db.conn.InsertFormat(ctx, "Native", insertEventsInto(table), block)
 }

@@ -67,16 +67,9 @@ func (db *DB) MaterializeSignals(ctx context.Context, c rebate.Changes) error {
 	if err != nil {
 		return err
 	}
-	if len(c.Orders) == 0 && len(cleared) == 0 && len(c.Joins) == 0 {
-		return nil
-	}
-	// The signals read the figures, not each other.
-	v, err := db.version(ctx)
-	if err != nil {
-		return err
-	}
+	signals := &stamp{} // the signals read the figures, not each other
 	for part := range slices.Chunk(withOrders(c.Orders, cleared), materializeChunk) {
-		if err := db.exec(ctx, "materialize_no_click_signals", ch.Parameters{"keys": keyArray(part), "version": v}); err != nil {
+		if err := db.execStamped(ctx, signals, "materialize_no_click_signals", ch.Parameters{"keys": keyArray(part)}); err != nil {
 			return err
 		}
 	}
@@ -88,12 +81,12 @@ func (db *DB) MaterializeSignals(ctx context.Context, c rebate.Changes) error {
 		members[u] = true
 	}
 	for part := range slices.Chunk(slices.Sorted(maps.Keys(buyers)), materializeChunk) {
-		if err := db.exec(ctx, "materialize_user_signals", withVersion(userSignalParams(uintArray(part), th), v)); err != nil {
+		if err := db.execStamped(ctx, signals, "materialize_user_signals", userSignalParams(uintArray(part), th)); err != nil {
 			return err
 		}
 	}
 	for part := range slices.Chunk(slices.Sorted(maps.Keys(members)), materializeChunk) {
-		if err := db.exec(ctx, "materialize_farm_signals", withVersion(farmSignalParams(uintArray(part), th), v)); err != nil {
+		if err := db.execStamped(ctx, signals, "materialize_farm_signals", farmSignalParams(uintArray(part), th)); err != nil {
 			return err
 		}
 	}
@@ -113,35 +106,25 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 		days[rebate.UserDay{UserID: k.UserID, Day: k.PlacedAt.UTC().Add(-time.Hour).Truncate(24 * time.Hour)}] = true
 		users[k.UserID] = true
 	}
-	if len(keys) == 0 && len(clicks) == 0 {
-		return nil
-	}
-	var v string
-	var err error
-	if len(keys) > 0 {
-		if v, err = db.version(ctx); err != nil {
-			return err
-		}
-	}
+	// Each group of statements that do not read each other's writes shares
+	// a version: the prices; the buckets, which read the prices; the totals,
+	// which read the days.
+	prices, buckets, totals := &stamp{}, &stamp{}, &stamp{}
 	for part := range slices.Chunk(keys, materializeChunk) {
 		of, at := map[uint64]bool{}, map[uint64]bool{0: true} // 0: the default's timeline
 		for _, k := range part {
 			of[k.UserID], at[k.MerchantID] = true, true
 		}
 		p := ch.Parameters{"keys": keyArray(part), "users": uintArray(slices.Sorted(maps.Keys(of))),
-			"merchants": uintArray(slices.Sorted(maps.Keys(at))), "version": v}
-		if err := db.exec(ctx, "materialize_order_prices", p); err != nil {
+			"merchants": uintArray(slices.Sorted(maps.Keys(at)))}
+		if err := db.execStamped(ctx, prices, "materialize_order_prices", p); err != nil {
 			return err
 		}
 	}
-	// The buckets read the prices just written, and not each other.
-	if v, err = db.version(ctx); err != nil {
+	if err := db.materializeMinutes(ctx, buckets, "materialize_merchant_minutes", orderMinutes, true); err != nil {
 		return err
 	}
-	if err := db.materializeMinutes(ctx, "materialize_merchant_minutes", orderMinutes, true, v); err != nil {
-		return err
-	}
-	if err := db.materializeMinutes(ctx, "materialize_click_minutes", clicks, false, v); err != nil {
+	if err := db.materializeMinutes(ctx, buckets, "materialize_click_minutes", clicks, false); err != nil {
 		return err
 	}
 	for part := range slices.Chunk(slices.SortedFunc(maps.Keys(days), compareUserDay), materializeChunk) {
@@ -151,33 +134,20 @@ func (db *DB) materialize(ctx context.Context, keys []rebate.OrderKey, clicks ma
 				ids = append(ids, d.UserID)
 			}
 		}
-		buckets := arrayParam(part, func(b *strings.Builder, d rebate.UserDay) {
+		days := arrayParam(part, func(b *strings.Builder, d rebate.UserDay) {
 			b.WriteString("(" + strconv.FormatUint(d.UserID, 10) + ",'" + d.Day.Format(time.DateOnly) + "')")
 		})
-		p := ch.Parameters{"users": uintArray(ids), "buckets": buckets, "version": v}
-		if err := db.exec(ctx, "materialize_user_days", p); err != nil {
+		p := ch.Parameters{"users": uintArray(ids), "buckets": days}
+		if err := db.execStamped(ctx, buckets, "materialize_user_days", p); err != nil {
 			return err
 		}
 	}
-	if len(users) == 0 {
-		return nil
-	}
-	// The totals read the days just written.
-	if v, err = db.version(ctx); err != nil {
-		return err
-	}
 	for part := range slices.Chunk(slices.Sorted(maps.Keys(users)), materializeChunk) {
-		if err := db.exec(ctx, "materialize_user_totals", ch.Parameters{"users": uintArray(part), "version": v}); err != nil {
+		if err := db.execStamped(ctx, totals, "materialize_user_totals", ch.Parameters{"users": uintArray(part)}); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// withVersion is p with the version v.
-func withVersion(p ch.Parameters, v string) ch.Parameters {
-	p["version"] = v
-	return p
 }
 
 // withOrders is the keys of orders and more, each once.
@@ -332,7 +302,7 @@ func (db *DB) each(ctx context.Context, name string, p ch.Parameters, scan func(
 // materializeMinutes runs a per-minute query for buckets, read by the
 // sorting key: the set of (merchant, minute) selects their ranges; with
 // byDay, (day, merchant, minute), for a table sorted by day first.
-func (db *DB) materializeMinutes(ctx context.Context, name string, buckets map[rebate.MerchantMinute]bool, byDay bool, version string) error {
+func (db *DB) materializeMinutes(ctx context.Context, version *stamp, name string, buckets map[rebate.MerchantMinute]bool, byDay bool) error {
 	for part := range slices.Chunk(slices.Collect(maps.Keys(buckets)), materializeChunk) {
 		p := arrayParam(part, func(b *strings.Builder, mm rebate.MerchantMinute) {
 			m := mm.Minute.UTC()
@@ -342,7 +312,7 @@ func (db *DB) materializeMinutes(ctx context.Context, name string, buckets map[r
 			}
 			b.WriteString(strconv.FormatUint(mm.MerchantID, 10) + ",'" + m.Format(time.DateTime) + "')")
 		})
-		if err := db.exec(ctx, name, ch.Parameters{"buckets": p, "version": version}); err != nil {
+		if err := db.execStamped(ctx, version, name, ch.Parameters{"buckets": p}); err != nil {
 			return err
 		}
 	}
@@ -361,22 +331,38 @@ func observe(name string) func() {
 	return execObserver(name)
 }
 
-// exec runs a named statement with its parameters and settings.
+// exec runs a named statement with its parameters and settings; one that
+// writes a {version:UInt64} gets a version of its own.
 func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
+	return db.execStamped(ctx, &stamp{}, name, p)
+}
+
+// stamp is the version of a group of statements that do not read each
+// other's writes, read from the server's clock when the first of them that
+// declares {version:UInt64} runs: after what the group reads was written,
+// before any of its statements takes its snapshot. A group none of whose
+// statements runs reads no clock.
+type stamp struct{ version string }
+
+// execStamped is exec with the version of the group s.
+func (db *DB) execStamped(ctx context.Context, s *stamp, name string, p ch.Parameters) error {
 	q, ok := db.queries.Get(name)
 	if !ok {
 		return fmt.Errorf("no query %s", name)
 	}
-	if _, given := p["version"]; q.declares("version") && !given {
-		v, err := db.version(ctx)
-		if err != nil {
-			return domainError(name, err)
+	if q.declares("version") {
+		if s.version == "" {
+			v, err := db.clock(ctx)
+			if err != nil {
+				return err
+			}
+			s.version = v
 		}
 		p = maps.Clone(p)
 		if p == nil {
 			p = ch.Parameters{}
 		}
-		p["version"] = v
+		p["version"] = s.version
 	}
 	// A backfill's buckets may span more months (partitions) than one insert
 	// is allowed by default: refusing would stall ingestion on valid events
@@ -387,32 +373,22 @@ func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
 	return domainError(name, err)
 }
 
-// serverClock reads the server's clock (ns), at the writes' priority: a
-// statement's version. Read before the statement, never in it: the engine
-// evaluates now64() after it has taken the snapshot of the parts the
-// statement reads (probed: a row committed before a statement's now64()
-// went unread by it), so a version from the statement itself could be
-// newer than what it read, and a stale row win over a fresher one written
-// meanwhile by another process. Read before, a version is older than the
-// statement's snapshot: a row with a newer version read every fact
+// clock reads the server's clock, in ns, at the writes' priority: a
+// version, or a rule build's id. Read before the statement it stamps, never
+// in it: the engine evaluates now64() after it has taken the snapshot of the
+// parts the statement reads (probed: a row committed before a statement's
+// now64() went unread by it), so a version from the statement itself could
+// be newer than what it read, and a stale row win over a fresher one
+// written meanwhile by another process. Read before, a version is older
+// than the statement's snapshot: a row with a newer version read every fact
 // committed before an older one was written (docs/schema.md, How figures
 // are kept).
-func (db *DB) serverClock(ctx context.Context) (uint64, error) {
+func (db *DB) clock(ctx context.Context) (string, error) {
 	var v uint64
 	err := db.conn.QueryRow(ch.Context(ctx, ch.WithSettings(db.writeSettings(nil))), "SELECT toUInt64(toUnixTimestamp64Nano(now64(9)))").Scan(&v)
-	return v, err
-}
-
-// version is the server's clock as a {version:UInt64} parameter: read
-// once for statements that do not read each other's writes (each chunk of
-// one statement, or the buckets of one batch), after what they read was
-// written, so that it is still older than each one's snapshot; a statement
-// given none reads its own (exec).
-func (db *DB) version(ctx context.Context) (string, error) {
-	v, err := db.serverClock(ctx)
 	if err != nil {
 		// As any statement's: a lost connection is unavailable, and retried.
-		return "", domainError("read the server's clock for a version", err)
+		return "", domainError("read the server's clock", err)
 	}
 	return strconv.FormatUint(v, 10), nil
 }

@@ -49,13 +49,17 @@ var eventColumns, eventColumnsErr = func() ([]nativeColumn, error) {
 		}}), nil
 }()
 
-var insertEventsSQL = func() string {
+var insertEventsSQL = insertEventsInto("events")
+
+// insertEventsInto is the INSERT of the events' columns into table (events,
+// or a table made AS events).
+func insertEventsInto(table string) string {
 	names := make([]string, len(eventColumns))
 	for i, c := range eventColumns {
 		names[i] = c.name
 	}
-	return "INSERT INTO events (" + strings.Join(names, ", ") + ")"
-}()
+	return "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ")"
+}
 
 func sourceOf(sources []rebate.Source, i int) rebate.Source {
 	if sources == nil {

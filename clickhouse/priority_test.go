@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rebatehq/rebate"
+	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
 )
@@ -29,12 +30,12 @@ type statementLog struct {
 	sent   []sentStatement     // every statement, whole, as it arrived
 }
 
-// sentStatement is a statement, when it reached the proxy, and its
-// version parameter ("" if none).
+// sentStatement is a statement, when it reached the proxy and when its
+// answer had gone back, and its version parameter ("" if none).
 type sentStatement struct {
-	at      time.Time
-	sql     string
-	version string
+	at, done time.Time
+	sql      string
+	version  string
 }
 
 func (l *statementLog) serve(next http.Handler) http.Handler {
@@ -46,9 +47,13 @@ func (l *statementLog) serve(next http.Handler) http.Handler {
 			sql = string(body)
 		}
 		sql = strings.Join(strings.Fields(sql), " ")
-		l.mu.Lock()
-		l.sent = append(l.sent, sentStatement{time.Now(), sql, r.URL.Query().Get("param_version")})
-		l.mu.Unlock()
+		sent := sentStatement{at: time.Now(), sql: sql, version: r.URL.Query().Get("param_version")}
+		defer func() {
+			sent.done = time.Now()
+			l.mu.Lock()
+			l.sent = append(l.sent, sent)
+			l.mu.Unlock()
+		}()
 		// clickhouse-go's hello on each new connection is not the caller's.
 		if !strings.HasPrefix(sql, "SELECT displayName()") {
 			nice := r.URL.Query().Get("os_thread_priority")
@@ -64,6 +69,21 @@ func (l *statementLog) serve(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// logStatements puts a statementLog in front of cfg's endpoint for the
+// test's life: cfg as it reaches the endpoint through the log.
+func logStatements(t *testing.T, cfg clickhouse.Config) (clickhouse.Config, *statementLog) {
+	t.Helper()
+	target, err := url.Parse("http://" + cfg.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &statementLog{seen: map[string][]string{}}
+	srv := httptest.NewServer(log.serve(httputil.NewSingleHostReverseProxy(target)))
+	t.Cleanup(srv.Close)
+	cfg.Addr = strings.TrimPrefix(srv.URL, "http://")
+	return cfg, log
 }
 
 func (l *statementLog) enter(phase string) {
@@ -83,10 +103,6 @@ func (l *statementLog) enter(phase string) {
 // whose deduplication tokens ClickHouse 26.2-26.6 mixed up (see writeSettings).
 func TestWritesYieldToReads(t *testing.T) {
 	cfg := clickhousetest.Migrated(t)
-	target, err := url.Parse("http://" + cfg.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().UTC()
 	traffic := eventgen.NewTraffic(11, 50, 5, 20)
 	for _, c := range []struct {
@@ -94,11 +110,8 @@ func TestWritesYieldToReads(t *testing.T) {
 		writeNice string
 	}{{"", "19"}, {"normal", "none"}} {
 		t.Run("priority="+c.priority, func(t *testing.T) {
-			log := &statementLog{seen: map[string][]string{}}
-			srv := httptest.NewServer(log.serve(httputil.NewSingleHostReverseProxy(target)))
-			defer srv.Close()
-			pc := cfg
-			pc.Addr, pc.WritePriority = strings.TrimPrefix(srv.URL, "http://"), c.priority
+			pc, log := logStatements(t, cfg)
+			pc.WritePriority = c.priority
 			db, st := clickhousetest.OpenStore(t, pc)
 			ctx := context.Background()
 

@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -16,11 +17,11 @@ import (
 // builds at once, the newer id read at least what the older did. Builds
 // before the two newest registered are deleted after.
 func (db *DB) BuildRules(ctx context.Context) error {
-	build, err := db.serverClock(ctx)
+	build, err := db.clock(ctx)
 	if err != nil {
-		return domainError("the rule timeline's build", err)
+		return fmt.Errorf("the rule timeline's build: %w", err)
 	}
-	p := ch.Parameters{"build": strconv.FormatUint(build, 10)}
+	p := ch.Parameters{"build": build}
 	if err := db.exec(ctx, "materialize_rule_timeline", p); err != nil {
 		return err
 	}

@@ -2,9 +2,6 @@ package clickhouse_test
 
 import (
 	"context"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,15 +24,7 @@ import (
 // (docs/schema.md, How figures are kept). The engine runs in this process:
 // its clock is the proxy's.
 func TestVersionsPrecedeTheirStatements(t *testing.T) {
-	cfg := clickhousetest.Migrated(t)
-	target, err := url.Parse("http://" + cfg.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := &statementLog{seen: map[string][]string{}}
-	srv := httptest.NewServer(log.serve(httputil.NewSingleHostReverseProxy(target)))
-	defer srv.Close()
-	cfg.Addr = strings.TrimPrefix(srv.URL, "http://")
+	cfg, log := logStatements(t, clickhousetest.Migrated(t))
 	db, _ := openStore(t, cfg)
 	now := time.Now().UTC()
 	clickhousetest.Insert(t, db, eventgen.NewTraffic(13, 40, 5, 20).Chunk(400, now.Add(-time.Minute), time.Minute))
@@ -43,10 +32,19 @@ func TestVersionsPrecedeTheirStatements(t *testing.T) {
 	if _, err := db.Rebuild(context.Background(), clickhouse.RebuildOptions{Tables: []string{"click_minutes"}}); err != nil {
 		t.Fatal(err)
 	}
+	// What a table's statements read that the batch wrote just before them:
+	// their version is read after that write ended, or it could be older
+	// than a fact they read, and lose to a row that did not read it.
+	after := map[string]string{"order_prices": "events", "merchant_minutes": "order_prices", "click_minutes": "events",
+		"user_days": "order_prices", "user_totals": "user_days", "risk_signals": "user_totals"}
+	lastWrite := map[string]time.Time{} // of each table, the end of the last statement writing it so far
 	written := map[string]int{}
 	for _, s := range log.sent {
+		if strings.HasPrefix(s.sql, "EXPLAIN") {
+			continue
+		}
 		for _, table := range []string{"order_prices", "merchant_minutes", "click_minutes", "user_days", "user_totals", "risk_signals"} {
-			if !strings.Contains(s.sql, "INSERT INTO "+table+" ") || strings.HasPrefix(s.sql, "EXPLAIN") {
+			if !strings.Contains(s.sql, "INSERT INTO "+table+" ") {
 				continue
 			}
 			written[table]++
@@ -61,6 +59,14 @@ func TestVersionsPrecedeTheirStatements(t *testing.T) {
 			if at := time.Unix(0, v); !at.Before(s.at) {
 				t.Errorf("%.80s: version %s, not before the statement was sent (%s)", s.sql,
 					at.UTC().Format(time.RFC3339Nano), s.at.UTC().Format(time.RFC3339Nano))
+			} else if w := lastWrite[after[table]]; !at.After(w) {
+				t.Errorf("%.80s: version %s, not after the write of %s it reads ended (%s)", s.sql,
+					at.UTC().Format(time.RFC3339Nano), after[table], w.UTC().Format(time.RFC3339Nano))
+			}
+		}
+		for _, table := range []string{"events", "order_prices", "user_days", "user_totals"} {
+			if strings.Contains(s.sql, "INSERT INTO "+table+" ") {
+				lastWrite[table] = s.done
 			}
 		}
 	}
