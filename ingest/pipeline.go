@@ -118,7 +118,7 @@ func (in *Ingester) setBuffered() {
 func (in *Ingester) flusher(ctx context.Context) {
 	for {
 		in.flushMu.Lock()
-		at, owing := in.owed.due(in.cfg.SignalInterval)
+		at, owing := in.owed.due(in.cfg)
 		in.flushMu.Unlock()
 		var due <-chan time.Time
 		stop := func() bool { return false }
@@ -164,10 +164,10 @@ func (in *Ingester) settleDue(ctx context.Context) error {
 	in.mu.Lock()
 	stopped := in.stopped
 	in.mu.Unlock()
-	if stopped || !in.owed.isDue(in.cfg.SignalInterval) {
+	if stopped {
 		return nil
 	}
-	return in.settle(ctx)
+	return in.settleDueNow(ctx)
 }
 
 // attempt makes one attempt to store b, if it is still the sealed batch (a
