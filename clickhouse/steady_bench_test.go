@@ -27,11 +27,9 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkSteadyBatch: what one batch of a steady stream costs the engine,
-// as the ingester runs it: the insert; the figures (pricing the orders they
-// touched and writing their buckets again) of every
-// REBATE_BENCH_FIGURE_BATCHES batches together (default 2; 1: each batch's
-// at once); and the fraud signals of every REBATE_BENCH_SIGNAL_BATCHES
-// batches (default 4) together. REBATE_BENCH_BATCH events per
+// as the ingester runs it: the insert, then its figures (pricing the orders
+// it touched and writing their buckets again), and the fraud signals of
+// every REBATE_BENCH_SIGNAL_BATCHES batches (default 4) together. REBATE_BENCH_BATCH events per
 // batch (default 5,000: 20,000 events/s flushed every 250 ms), over a
 // realistic mix of users, merchants and products, after REBATE_BENCH_BASE
 // events of history (default none). Reported as CPU per batch for each step
@@ -78,31 +76,9 @@ func BenchmarkSteadyBatch(b *testing.B) {
 			b.Fatalf("REBATE_BENCH_SIGNAL_BATCHES=%q: want a positive integer", s)
 		}
 	}
-	// And their figures together (--figure-interval): 2 batches at 250 ms
-	// flushes; 1, each batch's at once (as before that setting).
-	figEvery := 2
-	if s := os.Getenv("REBATE_BENCH_FIGURE_BATCHES"); s != "" {
-		if _, err := fmt.Sscan(s, &figEvery); err != nil || figEvery < 1 || every%figEvery != 0 {
-			b.Fatalf("REBATE_BENCH_FIGURE_BATCHES=%q: want a positive integer dividing REBATE_BENCH_SIGNAL_BATCHES (%d)", s, every)
-		}
-	}
-	b.Logf("%d events a batch; figures every %d batches, signals every %d", n, figEvery, every)
+	b.Logf("%d events a batch; signals every %d batches", n, every)
 	var insertCPU, materializeCPU time.Duration
-	var owedFigures, owedSignals rebate.Changes
-	// settle works out the figures owed, then, with signals, the signals.
-	settle := func(signals bool) {
-		if err := db.MaterializeFigures(ctx, owedFigures); err != nil {
-			b.Fatal(err)
-		}
-		owedSignals.Merge(owedFigures)
-		owedFigures = rebate.Changes{}
-		if signals {
-			if err := db.MaterializeSignals(ctx, owedSignals); err != nil {
-				b.Fatal(err)
-			}
-			owedSignals = rebate.Changes{}
-		}
-	}
+	var owed rebate.Changes
 	wall0 := time.Now()
 	i := 0
 	for b.Loop() {
@@ -112,19 +88,28 @@ func BenchmarkSteadyBatch(b *testing.B) {
 			b.Fatal(err)
 		}
 		c1 := cpuTime()
-		owedFigures.AddAll(ev)
-		if (i+1)%figEvery == 0 {
-			settle((i+1)%every == 0)
+		var ch rebate.Changes
+		ch.AddAll(ev)
+		if err := db.MaterializeFigures(ctx, ch); err != nil {
+			b.Fatal(err)
+		}
+		if owed.Merge(ch); (i+1)%every == 0 {
+			if err := db.MaterializeSignals(ctx, owed); err != nil {
+				b.Fatal(err)
+			}
+			owed = rebate.Changes{}
 		}
 		insertCPU += c1 - c0
 		materializeCPU += cpuTime() - c1
 		i++
 	}
-	if !owedFigures.Empty() || !owedSignals.Empty() {
-		// What the last batches owe counts too: the ingester works it out
-		// within a second.
+	if !owed.Empty() {
+		// The signals the last batches owe count too: the ingester works
+		// them out within a second.
 		c0 := cpuTime()
-		settle(true)
+		if err := db.MaterializeSignals(ctx, owed); err != nil {
+			b.Fatal(err)
+		}
 		materializeCPU += cpuTime() - c0
 	}
 	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(i) }

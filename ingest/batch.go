@@ -72,10 +72,9 @@ type batch struct {
 
 	// What a flush already did, so a retry redoes only what failed (owed
 	// implies guarded: the first step of every flush).
-	guarded, dlqDone, inserted, owed bool
-	stored                           rebate.Changes // what the stored events change
-	storedN                          int            // how many events were stored
-	tok                              string         // the content token, once computed; drop resets it
+	guarded, dlqDone, inserted, materialized, owed bool
+	stored                                         rebate.Changes // what the stored events change
+	tok                                            string         // the content token, once computed; drop resets it
 }
 
 func newBatch() *batch { return &batch{spans: map[partition]*span{}} }
@@ -96,7 +95,7 @@ func (b *batch) reset() {
 func (b *batch) empty() bool { return len(b.spans) == 0 }
 
 // started reports whether a flush did a step of b's: a retry skips it.
-func (b *batch) started() bool { return b.guarded || b.dlqDone || b.inserted }
+func (b *batch) started() bool { return b.guarded || b.dlqDone || b.inserted || b.materialized }
 
 func (b *batch) records() int { return len(b.events) + len(b.rejects) }
 

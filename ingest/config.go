@@ -41,14 +41,10 @@ type Config struct {
 	BatchBytes    int
 	FlushInterval time.Duration
 
-	// FigureInterval spaces the work on figures (prices and buckets): the
-	// figures of the batches stored meanwhile are worked out together,
-	// FigureInterval after the first of them was stored (or with the
-	// signals, when SignalInterval is shorter). SignalInterval spaces the
-	// work on fraud signals the same way, and their offsets are committed
-	// after both (owed.go). Events are visible once inserted; a figure
-	// follows at most FigureInterval later, a signal SignalInterval.
-	FigureInterval time.Duration
+	// SignalInterval spaces the work on fraud signals: the signals of the
+	// batches stored meanwhile are worked out together, at most once per
+	// SignalInterval, and their offsets committed after (owed.go). Figures
+	// do not wait for it; a signal waits at most this long more.
 	SignalInterval time.Duration
 
 	// Retries of a failed flush back off from RetryMin to RetryMax. Errors
@@ -104,16 +100,8 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.Int(&c.BatchBytes, "batch-bytes", "REBATE_INGEST_BATCH_BYTES", 16<<20, "flush a batch at this many record bytes", settings.Between(1024, 1<<31-1))
 	f.Duration(&c.FlushInterval, "flush-interval", "REBATE_INGEST_FLUSH_INTERVAL", 250*time.Millisecond,
 		"insert at most once per this interval; a record waits at most this long for its insert to begin", settings.Positive)
-	// Half a second: a batch's figures cost the engine about the same for
-	// one batch as for the two or four of half a second together (their
-	// statements' cost is mostly per statement), while a balance still
-	// follows its events within a second (docs/benchmarks.md, issue 15).
-	f.Duration(&c.FigureInterval, "figure-interval", "REBATE_INGEST_FIGURE_INTERVAL", 500*time.Millisecond,
-		"work out the figures (prices, balances, buckets) of the batches stored meanwhile together, this long after the first of them was stored; "+
-			"shorter: fresher figures, more engine CPU per event",
-		settings.DurationBetween(time.Millisecond, time.Minute))
 	f.Duration(&c.SignalInterval, "signal-interval", "REBATE_INGEST_SIGNAL_INTERVAL", time.Second,
-		"work out the fraud signals of the batches stored meanwhile at most once per this interval, and commit their offsets after them and their figures",
+		"work out the fraud signals of the batches stored meanwhile at most once per this interval, and commit their offsets after; figures do not wait for it",
 		settings.DurationBetween(time.Millisecond, time.Minute))
 	f.Duration(&c.InsertTimeout, "insert-timeout", "REBATE_INGEST_INSERT_TIMEOUT", 30*time.Second,
 		"give up an insert after this long and retry it (same token: a late success is not stored twice)", settings.Positive)

@@ -98,13 +98,13 @@ func (in *Ingester) retrying(ctx context.Context, attempt func() error) error {
 	}
 }
 
-// flushOnce sends the batch's rejects to the dead-letter topic and stores
-// its events, then owes their figures, their signals and the commit of its
-// offsets (owed.go), settled at once what of it is due. Each step is
-// recorded, so a retry after a failure redoes only what is left; a retried
-// insert carries the same deduplication token, so ClickHouse keeps one
-// copy. Under flushMu: one attempt at a time, and nothing else changes the
-// batch meanwhile.
+// flushOnce sends the batch's rejects to the dead-letter topic, stores its
+// events and works out their figures, then owes their signals and the
+// commit of its offsets (owed.go), settled at once when due. Each step is
+// recorded, so a retry after
+// a failure redoes only what is left; a retried insert carries the same
+// deduplication token, so ClickHouse keeps one copy. Under flushMu: one
+// attempt at a time, and nothing else changes the batch meanwhile.
 func (in *Ingester) flushOnce(ctx context.Context, b *batch, reason string) error {
 	if b.empty() {
 		return nil
@@ -135,13 +135,25 @@ func (in *Ingester) flushOnce(ctx context.Context, b *batch, reason string) erro
 		stored, origins := storedEvents(b, refused)
 		in.guard.remember(stored, partitionsOf(origins))
 		b.stored.AddAll(stored)
-		b.storedN = len(stored)
 		in.m.insertSecs.Observe(time.Since(t0).Seconds())
 		in.m.inserted.Add(float64(len(b.events) - len(refused)))
 		in.m.batchRows.Observe(float64(len(b.events)))
 		if !b.oldest.IsZero() {
 			in.m.freshness.Observe(time.Since(b.oldest).Seconds())
 		}
+	}
+	if !b.materialized && !b.stored.Empty() {
+		// Before the commit: a crash here reads the records again, whose
+		// insert ClickHouse drops as a repeat, and works this out again.
+		t0 := time.Now()
+		mctx, cancel := context.WithTimeout(ctx, materializeBudget(in.cfg.InsertTimeout, len(b.events)))
+		err := in.sink.MaterializeFigures(mctx, b.stored)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("work out the figures of %d stored events: %w", len(b.events), err)
+		}
+		b.materialized = true
+		in.m.materializeSecs.Observe(time.Since(t0).Seconds())
 	}
 	if in.hooks.AfterInsert != nil {
 		if err := in.hooks.AfterInsert(len(b.events)); err != nil {

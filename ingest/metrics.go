@@ -11,7 +11,6 @@ type metrics struct {
 	warmed          prometheus.Counter
 	consumed        prometheus.Counter
 	inserted        prometheus.Counter
-	figured         prometheus.Counter
 	deadLetters     *prometheus.CounterVec // by field ("" for the record as a whole, clickhouse for poison rows)
 	deadLettersCut  prometheus.Counter
 	batchRows       prometheus.Histogram
@@ -27,7 +26,6 @@ type metrics struct {
 	paused          prometheus.Gauge
 	buffered        prometheus.Gauge
 	freshness       prometheus.Histogram
-	figureFreshness prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -37,8 +35,6 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Kafka records read from the events topic."}),
 		inserted: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "events_inserted_total",
 			Help: "Valid events ClickHouse accepted (replays included)."}),
-		figured: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "events_figured_total",
-			Help: "Stored events whose figures (prices, balances, buckets) are worked out (replays included): behind events_inserted_total by at most --figure-interval of traffic."}),
 		conflicts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "conflicts_total",
 			Help: "Events kept out by the rules of identity (a differing copy of an event_id, an order or withdrawal event disagreeing with its first), by the field that disagrees; each is also a dead letter."}, []string{"field"}),
 		warmed: prometheus.NewCounter(prometheus.CounterOpts{Name: ns + "warmup_records_total",
@@ -54,8 +50,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		insertSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "insert_seconds",
 			Help: "Time to insert one batch into ClickHouse.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
 		materializeSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "materialize_seconds",
-			Help:    "Time to work out again the prices and buckets the batches stored since the last time changed (at most once per --figure-interval).",
-			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
+			Help: "Time to work out again the prices and buckets one stored batch changed.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
 		signalsSecs: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "signals_seconds",
 			Help:    "Time to work out again the fraud signals of the batches stored since the last time (at most once per --signal-interval).",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
@@ -76,11 +71,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Record bytes held in the current batch."}),
 		freshness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "freshness_seconds",
 			Help: "From a record's Kafka timestamp to ClickHouse accepting it.", Buckets: freshnessBuckets}),
-		figureFreshness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "figure_freshness_seconds",
-			Help: "From the oldest Kafka timestamp of the records whose figures were worked out together to their figures being written.", Buckets: freshnessBuckets}),
 	}
-	if err := prom.Register(reg, m.consumed, m.inserted, m.figured, m.conflicts, m.warmed, m.deadLetters, m.deadLettersCut, m.batchRows, m.batchBytes,
-		m.insertSecs, m.materializeSecs, m.signalsSecs, m.insertTimeouts, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness, m.figureFreshness); err != nil {
+	if err := prom.Register(reg, m.consumed, m.inserted, m.conflicts, m.warmed, m.deadLetters, m.deadLettersCut, m.batchRows, m.batchBytes,
+		m.insertSecs, m.materializeSecs, m.signalsSecs, m.insertTimeouts, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -118,7 +118,7 @@ func (in *Ingester) setBuffered() {
 func (in *Ingester) flusher(ctx context.Context) {
 	for {
 		in.flushMu.Lock()
-		at, owing := in.owed.due(in.cfg)
+		at, owing := in.owed.due(in.cfg.SignalInterval)
 		in.flushMu.Unlock()
 		var due <-chan time.Time
 		stop := func() bool { return false }
@@ -164,10 +164,10 @@ func (in *Ingester) settleDue(ctx context.Context) error {
 	in.mu.Lock()
 	stopped := in.stopped
 	in.mu.Unlock()
-	if stopped {
+	if stopped || !in.owed.isDue(in.cfg.SignalInterval) {
 		return nil
 	}
-	return in.settleDueNow(ctx)
+	return in.settle(ctx)
 }
 
 // attempt makes one attempt to store b, if it is still the sealed batch (a

@@ -2,7 +2,6 @@ package ingest_test
 
 import (
 	"context"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/ingest"
-	"github.com/rebatehq/rebate/internal/clickhousetest"
-	"github.com/rebatehq/rebate/internal/oracle"
 	"github.com/rebatehq/rebate/kafka"
 )
 
@@ -235,13 +232,11 @@ func (f *failingSink) MaterializeSignals(ctx context.Context, c rebate.Changes) 
 }
 
 // TestRevokeAfterPartialStoreLosesNothing: a revoke stores the filling
-// batch; its insert goes through and the figures it owes, worked out by the
-// revoke, fail. What it did is recorded, so nothing is done twice and
-// nothing skipped: a batch whose flush stopped after a step goes to the
-// flusher sealed (records polled into it afterwards would be committed
-// without ever being inserted); a stored one leaves its figures and the
-// commit of the partitions this member keeps owed, for the flusher. The
-// partitions' next owner reads the rest, and every figure comes out exact.
+// batch; its insert goes through and its Materialize fails. The batch keeps
+// the partitions this member still owns, and what it did is recorded, so a
+// retry skips the insert: records polled into it afterwards would be
+// committed without ever being inserted. It must go to the flusher sealed,
+// and the records after it into a new batch.
 func TestRevokeAfterPartialStoreLosesNothing(t *testing.T) {
 	kc := newCluster(t)
 	s := newScenario(t, 73)
@@ -254,7 +249,7 @@ func TestRevokeAfterPartialStoreLosesNothing(t *testing.T) {
 	waitConsumed(t, a, half)
 	sink.fail.Store(true)
 	b := start(t, kc, s.db, smallBatches(), ingest.Hooks{})
-	waitFor(t, 30*time.Second, "the revoke's figures failing", func() bool { return sink.failed.Load() > 0 })
+	waitFor(t, 30*time.Second, "the revoke's Materialize failing", func() bool { return sink.failed.Load() > 0 })
 	waitMembers(t, kc, 2)
 	sink.fail.Store(false)
 	handOver(t, kc, s, a, b, half)
@@ -266,29 +261,11 @@ type countingSink struct {
 	ingest.Sink
 	figures, signals atomic.Int32
 	signalOrders     atomic.Int32 // the orders of the last MaterializeSignals
-
-	mu           sync.Mutex
-	figureOrders map[string]bool // the orders of every MaterializeFigures
 }
 
 func (c *countingSink) MaterializeFigures(ctx context.Context, ch rebate.Changes) error {
 	c.figures.Add(1)
-	c.mu.Lock()
-	for k := range ch.Orders {
-		if c.figureOrders == nil {
-			c.figureOrders = map[string]bool{}
-		}
-		c.figureOrders[k.OrderID] = true
-	}
-	c.mu.Unlock()
 	return c.Sink.MaterializeFigures(ctx, ch)
-}
-
-// figuresCovered is how many orders the figures worked out so far covered.
-func (c *countingSink) figuresCovered() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.figureOrders)
 }
 
 func (c *countingSink) MaterializeSignals(ctx context.Context, ch rebate.Changes) error {
@@ -300,8 +277,7 @@ func (c *countingSink) MaterializeSignals(ctx context.Context, ch rebate.Changes
 // TestSignalsOwedUntilDue: the fraud signals of stored batches are worked
 // out together once SignalInterval has passed, and their offsets committed
 // only then. With an interval longer than the test, every batch is stored
-// and its figures worked out (on their own interval, before their signals:
-// exact while no signal is), and nothing is committed and no signal
+// and its figures worked out, and nothing is committed and no signal
 // worked out, until the stop works them out for every batch at once,
 // commits, and the figures and the signals come out exact.
 func TestSignalsOwedUntilDue(t *testing.T) {
@@ -309,15 +285,14 @@ func TestSignalsOwedUntilDue(t *testing.T) {
 	s := newScenario(t, 74)
 	produce(t, kc, records(s.stream.Events))
 	sink := &countingSink{Sink: s.db}
-	cfg := ingest.Config{BatchRows: 300, FlushInterval: 10 * time.Millisecond, FigureInterval: 20 * time.Millisecond, SignalInterval: time.Minute}
+	cfg := ingest.Config{BatchRows: 300, FlushInterval: 10 * time.Millisecond, SignalInterval: time.Minute}
 	r := start(t, kc, sink, cfg, ingest.Hooks{})
 	waitConsumed(t, r, len(s.stream.Events))
 	waitFor(t, 30*time.Second, "every batch stored and its figures worked out", func() bool {
 		return metricValue(t, r, "rebate_ingest_records_consumed_total") ==
 			metricValue(t, r, "rebate_ingest_events_inserted_total")+metricValue(t, r, "rebate_ingest_dead_letters_total") &&
-			metricValue(t, r, "rebate_ingest_events_figured_total") == metricValue(t, r, "rebate_ingest_events_inserted_total")
+			sink.figures.Load() >= 2
 	})
-	clickhousetest.CompareFigures(t, clickhousetest.StoreFigures{Store: s.st}, oracle.New(s.stream.Events, s.stream.Rules), s.now, rand.New(rand.NewPCG(74, 1)))
 	if n := sink.signals.Load(); n != 0 {
 		t.Errorf("signals worked out %d times before they were due", n)
 	}
@@ -334,53 +309,6 @@ func TestSignalsOwedUntilDue(t *testing.T) {
 		t.Errorf("the signals worked out covered %d orders, want every one of the stream's %d", n, want)
 	}
 	s.check(t, 74)
-}
-
-// TestFiguresOwedUntilDue: the figures of stored batches are worked out
-// together, FigureInterval after the first of them was stored, and their
-// offsets committed only after. With intervals longer than the test, every
-// batch is stored (its events visible) and no figure is worked out and
-// nothing committed, until the stop works out the figures of every batch
-// at once, then their signals, and commits; the figures and the signals
-// come out exact.
-func TestFiguresOwedUntilDue(t *testing.T) {
-	kc := newCluster(t)
-	s := newScenario(t, 76)
-	produce(t, kc, records(s.stream.Events))
-	sink := &countingSink{Sink: s.db}
-	cfg := ingest.Config{BatchRows: 300, FlushInterval: 10 * time.Millisecond, FigureInterval: time.Minute, SignalInterval: time.Minute}
-	r := start(t, kc, sink, cfg, ingest.Hooks{})
-	waitConsumed(t, r, len(s.stream.Events))
-	waitFor(t, 30*time.Second, "every batch stored", func() bool {
-		return metricValue(t, r, "rebate_ingest_records_consumed_total") ==
-			metricValue(t, r, "rebate_ingest_events_inserted_total")+metricValue(t, r, "rebate_ingest_dead_letters_total")
-	})
-	batches := metricValue(t, r, "rebate_ingest_flushes_total")
-	if batches < 2 {
-		t.Fatalf("%v batches: the test needs several", batches)
-	}
-	if n := sink.figures.Load(); n != 0 {
-		t.Errorf("figures worked out %d times for %v batches before they were due", n, batches)
-	}
-	noneCommitted(t, kc, "before its figures were worked out")
-	r.stop()
-	if err := r.wait(t, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	waitCommitted(t, kc, 10*time.Second)
-	if n := sink.figures.Load(); n != 1 {
-		t.Errorf("figures worked out %d times for %v batches, want once", n, batches)
-	}
-	if got, want := sink.figuresCovered(), len(orderIDs(s.stream.Events)); got != want {
-		t.Errorf("the figures worked out covered %d orders, want every one of the stream's %d", got, want)
-	}
-	if got := metricValue(t, r, "rebate_ingest_figure_freshness_seconds"); got != 1 {
-		t.Errorf("figure freshness observed %v times, want once", got)
-	}
-	if got, want := metricValue(t, r, "rebate_ingest_events_figured_total"), metricValue(t, r, "rebate_ingest_events_inserted_total"); got != want {
-		t.Errorf("%v events figured, want the %v inserted", got, want)
-	}
-	s.check(t, 76)
 }
 
 func orderIDs(events []rebate.Event) map[string]bool {

@@ -53,10 +53,9 @@ func BenchmarkLightTraffic(b *testing.B) {
 		b.ReportMetric(r.p50*1000, "fresh-p50-ms")
 		b.ReportMetric(r.p99*1000, "fresh-p99-ms")
 		b.ReportMetric(100*r.within500, "fresh-within-500ms-%")
-		b.ReportMetric(r.figP99*1000, "figures-fresh-p99-ms")
-		b.Logf("%d events/s asked, %.0f stored/s over %s; %d batches of %.0f events: insert %.0f ms each; figures worked out %d times, %.0f ms each, fresh p50 %.0f ms, p99 %.0f ms; args %q",
+		b.Logf("%d events/s asked, %.0f stored/s over %s; %d batches of %.0f events: insert %.0f ms, figures %.0f ms each; args %q",
 			rate, r.events/r.wall.Seconds(), r.wall.Round(time.Second), int(r.batches), r.events/max(r.batches, 1),
-			r.insertMs, int(r.figureRuns), r.figuresMs, r.figP50*1000, r.figP99*1000, extra)
+			r.insertMs, r.figuresMs, extra)
 		b.Logf("CPU by thread, under its name at the end (share of the process; the program's own threads also parse and plan the engine's statements): %s", r.threads)
 	}
 }
@@ -104,8 +103,6 @@ type lightResult struct {
 	cores, cpuPerM, events float64
 	batches, insertMs      float64
 	figuresMs, p50, p99    float64
-	figureRuns             float64
-	figP50, figP99         float64 // the figures' freshness (rebate_ingest_figure_freshness_seconds)
 	within500              float64 // share of batches fresh within 500 ms (the goal's edge)
 	threads                string
 }
@@ -118,10 +115,7 @@ func (a lightReading) since(b lightReading) lightResult {
 	r.cores = cpu / r.wall.Seconds()
 	r.cpuPerM = cpu / max(r.events, 1) * 1e6
 	r.insertMs = d("rebate_ingest_insert_seconds_sum") / max(r.batches, 1) * 1000
-	r.figureRuns = d("rebate_ingest_materialize_seconds_count")
-	r.figuresMs = d("rebate_ingest_materialize_seconds_sum") / max(r.figureRuns, 1) * 1000
-	r.figP50 = histogramQuantile(0.5, "rebate_ingest_figure_freshness_seconds", d, a.metrics)
-	r.figP99 = histogramQuantile(0.99, "rebate_ingest_figure_freshness_seconds", d, a.metrics)
+	r.figuresMs = d("rebate_ingest_materialize_seconds_sum") / max(d("rebate_ingest_materialize_seconds_count"), 1) * 1000
 	r.p50 = histogramQuantile(0.5, "rebate_ingest_freshness_seconds", d, a.metrics)
 	r.p99 = histogramQuantile(0.99, "rebate_ingest_freshness_seconds", d, a.metrics)
 	r.within500 = d(`rebate_ingest_freshness_seconds_bucket{le="0.5"}`) / max(d("rebate_ingest_freshness_seconds_count"), 1)
