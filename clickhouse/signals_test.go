@@ -375,7 +375,8 @@ func TestSignalsSilentOnCleanTraffic(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	var events []rebate.Event
-	for range 40 {
+	var owed rebate.Changes
+	for i := range 40 {
 		for _, r := range sim.Next(1000) {
 			ev, err := rebate.Decode(r.Value)
 			if err != nil {
@@ -386,8 +387,17 @@ func TestSignalsSilentOnCleanTraffic(t *testing.T) {
 				events = append(events, ev)
 			}
 		}
-		e.insert(events)
+		// As the ingester: each batch's figures, the signals of four
+		// together (a second of batches at its defaults).
+		owed.Merge(clickhousetest.InsertFigures(t, e.db, events))
+		e.all = append(e.all, events...)
 		events = nil
+		if (i+1)%4 == 0 {
+			if err := e.db.MaterializeSignals(context.Background(), owed); err != nil {
+				t.Fatal(err)
+			}
+			owed = rebate.Changes{}
+		}
 	}
 	for _, k := range rebate.SignalKinds() {
 		e.raised(k) // the oracle's: none

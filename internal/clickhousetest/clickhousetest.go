@@ -162,9 +162,21 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 		loaded, insert.Round(time.Millisecond), float64(loaded)/insert.Seconds(), time.Since(settle).Round(time.Second), orders, parts)
 }
 
-// Insert stores events as the ingester does: inserted, then the buckets
-// they change worked out again (clickhouse.DB.Materialize).
+// Insert stores events as the ingester does: inserted, then the figures
+// and the signals they change worked out again (clickhouse.DB.Materialize).
 func Insert(tb testing.TB, db *clickhouse.DB, events []rebate.Event) {
+	tb.Helper()
+	c := InsertFigures(tb, db, events)
+	if err := db.MaterializeSignals(context.Background(), c); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// InsertFigures stores events and works out the figures they change
+// (clickhouse.DB.MaterializeFigures), as the ingester does for each batch,
+// and returns what they change: their signals are the caller's, as the
+// ingester works out those of several batches together.
+func InsertFigures(tb testing.TB, db *clickhouse.DB, events []rebate.Event) rebate.Changes {
 	tb.Helper()
 	ctx := context.Background()
 	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
@@ -172,9 +184,10 @@ func Insert(tb testing.TB, db *clickhouse.DB, events []rebate.Event) {
 	}
 	var c rebate.Changes
 	c.AddAll(events)
-	if err := db.Materialize(ctx, c); err != nil {
+	if err := db.MaterializeFigures(ctx, c); err != nil {
 		tb.Fatal(err)
 	}
+	return c
 }
 
 // Figures is what CompareFigures reads: the store, or the API through its
