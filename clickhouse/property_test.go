@@ -70,18 +70,8 @@ func checkSeed(t *testing.T, seed uint64) {
 	// Each batch is inserted and its figures worked out again, as the
 	// ingester does: later batches reprice what earlier ones stored (a late
 	// tier change, a void after settlement). The signals of one to several
-	// batches are worked out together, their changes merged, as the
-	// ingester does for the batches of each --signal-interval.
-	var owed rebate.Changes
-	for i, b := range batches {
-		owed.Merge(clickhousetest.InsertFigures(t, db, b))
-		if i == len(batches)-1 || rng.IntN(3) == 0 {
-			if err := db.MaterializeSignals(ctx, owed); err != nil {
-				t.Fatal(err)
-			}
-			owed = rebate.Changes{}
-		}
-	}
+	// batches are worked out together, their changes merged.
+	clickhousetest.InsertBatches(t, db, batches, func(int) bool { return rng.IntN(3) == 0 })
 	want := oracle.New(stream.Events, stream.Rules)
 	t.Logf("%d events (%d distinct) in %d batches; %d users, %d merchants, %d products",
 		len(stream.Events), distinct(stream.Events), len(batches), len(want.Users()), len(want.Merchants()), len(want.Products()))

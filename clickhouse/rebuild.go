@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -474,11 +475,7 @@ func (db *DB) waitInserts(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for id := range running {
-			if !now[id] {
-				delete(running, id)
-			}
-		}
+		maps.DeleteFunc(running, func(id string, _ bool) bool { return !now[id] })
 		if len(running) == 0 {
 			return nil
 		}

@@ -374,9 +374,8 @@ func TestSignalsSilentOnCleanTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	var events []rebate.Event
-	var owed rebate.Changes
-	for i := range 40 {
+	batches := make([][]rebate.Event, 40)
+	for i := range batches {
 		for _, r := range sim.Next(1000) {
 			ev, err := rebate.Decode(r.Value)
 			if err != nil {
@@ -384,21 +383,14 @@ func TestSignalsSilentOnCleanTraffic(t *testing.T) {
 			}
 			if !seen[ev.ID] { // the ingester's window drops copies this close
 				seen[ev.ID] = true
-				events = append(events, ev)
+				batches[i] = append(batches[i], ev)
 			}
 		}
-		// As the ingester: each batch's figures, the signals of four
-		// together (a second of batches at its defaults).
-		owed.Merge(clickhousetest.InsertFigures(t, e.db, events))
-		e.all = append(e.all, events...)
-		events = nil
-		if (i+1)%4 == 0 {
-			if err := e.db.MaterializeSignals(context.Background(), owed); err != nil {
-				t.Fatal(err)
-			}
-			owed = rebate.Changes{}
-		}
+		e.all = append(e.all, batches[i]...)
 	}
+	// The signals of four batches together: a second of batches at the
+	// ingester's defaults.
+	clickhousetest.InsertBatches(t, e.db, batches, func(i int) bool { return (i+1)%4 == 0 })
 	for _, k := range rebate.SignalKinds() {
 		e.raised(k) // the oracle's: none
 	}

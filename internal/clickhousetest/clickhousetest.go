@@ -162,32 +162,40 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 		loaded, insert.Round(time.Millisecond), float64(loaded)/insert.Seconds(), time.Since(settle).Round(time.Second), orders, parts)
 }
 
-// Insert stores events as the ingester does: inserted, then the figures
-// and the signals they change worked out again (clickhouse.DB.Materialize).
+// Insert stores events as the ingester does a batch: inserted, then the
+// figures and the signals they change worked out again.
 func Insert(tb testing.TB, db *clickhouse.DB, events []rebate.Event) {
 	tb.Helper()
-	c := InsertFigures(tb, db, events)
-	if err := db.MaterializeSignals(context.Background(), c); err != nil {
-		tb.Fatal(err)
-	}
+	InsertBatches(tb, db, [][]rebate.Event{events}, nil)
 }
 
-// InsertFigures stores events and works out the figures they change
-// (clickhouse.DB.MaterializeFigures), as the ingester does for each batch,
-// and returns what they change: their signals are the caller's, as the
-// ingester works out those of several batches together.
-func InsertFigures(tb testing.TB, db *clickhouse.DB, events []rebate.Event) rebate.Changes {
+// InsertBatches stores batches in order as the ingester does: each inserted
+// and its figures worked out at once (clickhouse.DB.MaterializeFigures);
+// the signals of the batches stored since the last time worked out
+// together, their changes merged (MaterializeSignals), after batch i when
+// together(i) says so, and after the last. The ingester does that for the
+// batches of each --signal-interval; nil: after the last only.
+func InsertBatches(tb testing.TB, db *clickhouse.DB, batches [][]rebate.Event, together func(i int) bool) {
 	tb.Helper()
 	ctx := context.Background()
-	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
-		tb.Fatal(err)
+	var owed rebate.Changes
+	for i, events := range batches {
+		if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
+			tb.Fatal(err)
+		}
+		var c rebate.Changes
+		c.AddAll(events)
+		if err := db.MaterializeFigures(ctx, c); err != nil {
+			tb.Fatal(err)
+		}
+		owed.Merge(c)
+		if i == len(batches)-1 || together != nil && together(i) {
+			if err := db.MaterializeSignals(ctx, owed); err != nil {
+				tb.Fatal(err)
+			}
+			owed = rebate.Changes{}
+		}
 	}
-	var c rebate.Changes
-	c.AddAll(events)
-	if err := db.MaterializeFigures(ctx, c); err != nil {
-		tb.Fatal(err)
-	}
-	return c
 }
 
 // Figures is what CompareFigures reads: the store, or the API through its
