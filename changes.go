@@ -1,6 +1,9 @@
 package rebate
 
-import "time"
+import (
+	"maps"
+	"time"
+)
 
 // Changes say which figures stored events change, so that only those are
 // worked out again (clickhouse.Materialize): the orders to price again, and
@@ -73,21 +76,29 @@ func (c *Changes) AddAll(events []Event) {
 // Merge notes what o changes too: the union of both, each user's earliest
 // tier change and the earliest first click kept.
 func (c *Changes) Merge(o Changes) {
-	for k := range o.Orders {
-		set(&c.Orders, k)
-	}
-	for k := range o.ClickMinutes {
-		set(&c.ClickMinutes, k)
-	}
-	for k := range o.Clicks {
-		set(&c.Clicks, k)
-	}
+	union(&c.Orders, o.Orders)
+	union(&c.ClickMinutes, o.ClickMinutes)
+	union(&c.Clicks, o.Clicks)
 	earliest(&c.FirstClick, o.FirstClick)
 	for u, t := range o.TierChanges {
 		earliestOf(&c.TierChanges, u, t)
 	}
-	for u := range o.Joins {
-		set(&c.Joins, u)
+	union(&c.Joins, o.Joins)
+}
+
+// union adds o's keys to *m. Into none it copies o whole, sized once: the
+// first batch merged is most of what is merged, and a map grown key by key
+// allocates about twice what it keeps. A copy, never o itself: o stays its
+// batch's.
+func union[K comparable](m *map[K]bool, o map[K]bool) {
+	if len(*m) == 0 {
+		if len(o) > 0 {
+			*m = maps.Clone(o)
+		}
+		return
+	}
+	for k := range o {
+		(*m)[k] = true
 	}
 }
 

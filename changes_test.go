@@ -37,5 +37,14 @@ func TestChangesMerge(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("merged %+v\nwant   %+v\nof %v and %v", got, want, a, b)
 		}
+		// What is merged stays its own: more merged into got later (the
+		// signals owed) never changes other (its batch's changes).
+		var again, more rebate.Changes
+		again.AddAll(b)
+		more.AddAll([]rebate.Event{event(), event(), event()})
+		got.Merge(more)
+		if !reflect.DeepEqual(other, again) {
+			t.Fatalf("merged from %+v, which became %+v", again, other)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -270,14 +269,4 @@ func sqlPlaceholders(sql string) (map[string]string, error) {
 		out[name] = pt.name
 	}
 	return out, nil
-}
-
-// sortedKeys lists a map's keys in order, so errors are the same each time.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
