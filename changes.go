@@ -86,10 +86,9 @@ func (c *Changes) Merge(o Changes) {
 	union(&c.Joins, o.Joins)
 }
 
-// union adds o's keys to *m. Into none it copies o whole, sized once: the
-// first batch merged is most of what is merged, and a map grown key by key
-// allocates about twice what it keeps. A copy, never o itself: o stays its
-// batch's.
+// union adds o's keys to *m. Into an empty set it copies o whole, sized
+// once, where a map grown key by key allocates about twice what it keeps.
+// A copy, never o itself: whoever merges into c later must not change o.
 func union[K comparable](m *map[K]bool, o map[K]bool) {
 	if len(*m) == 0 {
 		if len(o) > 0 {
