@@ -29,7 +29,7 @@ func paramValue(v any) (string, error) {
 	case int64:
 		return strconv.FormatInt(x, 10), nil
 	case time.Time:
-		return x.UTC().Format("2006-01-02 15:04:05.000"), nil
+		return timeParam(x), nil
 	case rebate.Money:
 		return x.String(), nil
 	case rebate.Rate:
