@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -45,11 +44,7 @@ func (db *DB) identities(ctx context.Context, kind string, ids []string, out map
 		return fmt.Errorf("identities of %q: no such entity", kind)
 	}
 	q, _ := db.queries.Get("list_identities")
-	quoted := make([]string, len(ids))
-	for i, id := range ids {
-		quoted[i] = quoteLiteral(id)
-	}
-	ctx = ch.Context(ctx, ch.WithParameters(ch.Parameters{"kind": kind, "ids": "[" + strings.Join(quoted, ",") + "]"}),
+	ctx = ch.Context(ctx, ch.WithParameters(ch.Parameters{"kind": kind, "ids": stringArray(ids)}),
 		ch.WithSettings(db.writeSettings(nil)))
 	rows, err := db.conn.Query(ctx, q.SQL)
 	if err != nil {

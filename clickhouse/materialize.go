@@ -394,7 +394,7 @@ func (db *DB) clock(ctx context.Context) (string, error) {
 }
 
 // arrayParam renders items as an array parameter's value, each by item:
-// a literal whose strings are quoted (quoteLiteral), inside a value the
+// a literal whose strings are quoted (writeLiteral), inside a value the
 // server unescapes first (escapeParam, by the caller's binding). per is
 // about how long an item is: the value is sized once, where growing it
 // allocated about twice what it keeps (a batch's keys run to megabytes).
@@ -420,7 +420,7 @@ func keyArray(keys []rebate.OrderKey) string {
 		b.WriteByte('(')
 		b.Write(strconv.AppendUint(scratch[:0], k.MerchantID, 10))
 		b.WriteString(",'")
-		b.Write(k.PlacedAt.UTC().AppendFormat(scratch[:0], timeLayout))
+		b.Write(appendTime(scratch[:0], k.PlacedAt))
 		b.WriteString("',")
 		writeLiteral(b, k.OrderID)
 		b.WriteByte(')')
@@ -429,28 +429,24 @@ func keyArray(keys []rebate.OrderKey) string {
 
 var literalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 
-// quoteLiteral quotes s as a string literal inside an array or tuple value.
-func quoteLiteral(s string) string {
-	var b strings.Builder
-	writeLiteral(&b, s)
-	return b.String()
-}
-
-// writeLiteral writes quoteLiteral(s) to b, copying s as it is when it
-// has nothing to escape (order ids, nearly always).
+// writeLiteral writes s to b as a string literal inside an array or tuple
+// value. The escaper writes a string with nothing to escape in one piece,
+// without an allocation.
 func writeLiteral(b *strings.Builder, s string) {
 	b.WriteByte('\'')
-	if strings.ContainsAny(s, `\'`) {
-		literalEscaper.WriteString(b, s)
-	} else {
-		b.WriteString(s)
-	}
+	literalEscaper.WriteString(b, s)
 	b.WriteByte('\'')
 }
 
-const timeLayout = "2006-01-02 15:04:05.000"
+// stringArray renders strings as an Array(String) parameter.
+func stringArray(ss []string) string { return arrayParam(ss, 24, writeLiteral) }
 
-func timeParam(t time.Time) string { return t.UTC().Format(timeLayout) }
+// appendTime appends t as a DateTime64(3) parameter's value, in UTC.
+func appendTime(b []byte, t time.Time) []byte {
+	return t.UTC().AppendFormat(b, "2006-01-02 15:04:05.000")
+}
+
+func timeParam(t time.Time) string { return string(appendTime(nil, t)) }
 
 // pairArray renders (user, product) pairs as an Array(Tuple(UInt64, UInt64)).
 func pairArray(pairs []rebate.UserProduct) string {

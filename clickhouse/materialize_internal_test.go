@@ -23,7 +23,7 @@ func TestArrayParams(t *testing.T) {
 		{keyArray(nil), `[]`},
 		{uintArray([]uint64{0, 42, 18446744073709551615}), `[0,42,18446744073709551615]`},
 		{pairArray([]rebate.UserProduct{{UserID: 1, ProductID: 2}, {UserID: 3, ProductID: 4}}), `[(1,2),(3,4)]`},
-		{quoteLiteral(`a'b\c`), `'a\'b\\c'`},
+		{stringArray([]string{`a'b\c`, "plain", ""}), `['a\'b\\c','plain','']`},
 	} {
 		if c.got != c.want {
 			t.Errorf("got  %s\nwant %s", c.got, c.want)
