@@ -160,13 +160,14 @@ func runLive(tb testing.TB, cfg liveConfig) []livePoint {
 		// History: 100,000-event chunks, each an hour somewhere in the 30
 		// days before now, so every size spreads over the whole month.
 		t0 := time.Now()
-		for stored < size {
+		stored = clickhousetest.StoreHistory(tb, db, stored, size, func(n int) []rebate.Event {
 			from := now.Add(-30*24*time.Hour + time.Duration(rng.Int64N(int64(29*24*time.Hour))))
-			ev := hist.Chunk(min(100_000, size-stored), from, time.Hour)
-			clickhousetest.Insert(tb, db, ev)
-			stored += len(ev)
-		}
-		tb.Logf("%s events stored (history loaded in %s)", benchchart.Short(float64(stored)), time.Since(t0).Round(time.Second))
+			return hist.Chunk(n, from, time.Hour)
+		})
+		loaded := time.Since(t0)
+		clickhousetest.SettleMerges(tb, db, 10*time.Minute)
+		tb.Logf("%s events stored (history loaded in %s, merges settled in %s)", benchchart.Short(float64(stored)),
+			loaded.Round(time.Second), (time.Since(t0) - loaded).Round(time.Second))
 		p := liveRun(tb, db, st, cfg)
 		stored += p.ingested
 		p.events = stored

@@ -408,9 +408,9 @@ func TestSignalsSilentOnCleanTraffic(t *testing.T) {
 }
 
 // TestSignalsUnderConcurrentBatches: two ingesters store and work out
-// batches of one stream at once (each subject's rows absolute, the newest
-// version winning), then one replays a batch: the signals are the
-// oracle's.
+// batches of one stream at once (each row absolute, the newest version
+// winning), then one replays a batch: the signals and every figure are the
+// oracle's. (The benchmarks' history loads two batches at once on this.)
 func TestSignalsUnderConcurrentBatches(t *testing.T) {
 	e := newSignalEnv(t, propertySignals)
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -419,6 +419,9 @@ func TestSignalsUnderConcurrentBatches(t *testing.T) {
 	rng := rand.New(rand.NewPCG(99, 1))
 	batches := eventgen.Split(rng, stream.Events, 80)
 	ctx := context.Background()
+	if err := e.db.InsertRules(ctx, stream.Rules); err != nil { // before any event, as in production
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
 	for w := range 2 {
@@ -445,9 +448,11 @@ func TestSignalsUnderConcurrentBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	clickhousetest.Insert(t, e.db, batches[rng.IntN(len(batches))]) // a replay
-	want := oracle.New(stream.Events, stream.Rules).Signals(e.th)
-	t.Logf("%d events in %d batches, %d signals raised", len(stream.Events), len(batches), len(want))
+	o := oracle.New(stream.Events, stream.Rules)
+	want := o.Signals(e.th)
+	t.Logf("%d events in %d batches, %d signals raised, %d rules", len(stream.Events), len(batches), len(want), len(stream.Rules))
 	clickhousetest.CompareSignals(t, e.st, want, rng)
+	clickhousetest.CompareFigures(t, clickhousetest.StoreFigures{Store: e.st}, o, now, rng)
 }
 
 // TestSignalBackfillAtTheDefaults: the migration that works out the signals

@@ -9,11 +9,13 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/internal/benchchart"
 	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/internal/eventgen"
 	"github.com/rebatehq/rebate/internal/oracle"
@@ -120,9 +122,10 @@ const (
 	BenchProducts  = 50_000
 )
 
-// LoadTraffic inserts n events of eventgen.Traffic spread over the 30 days
-// before now, in 100,000-event batches, then waits (bounded) for merges to
-// settle and refreshes the leaderboards. It returns a line for the log.
+// LoadTraffic stores n events of eventgen.Traffic spread over the 30 days
+// before now, in 100,000-event chunks, each the next stretch of time
+// (StoreHistory), then waits (bounded) for merges to settle and refreshes
+// the leaderboards. It returns a line for the log.
 func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, now time.Time) string {
 	tb.Helper()
 	const chunk = 100_000
@@ -132,26 +135,14 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 	span := 30 * 24 * time.Hour
 	width := span / time.Duration(chunks)
 	start := time.Now()
-	loaded := 0
-	for i := 0; loaded < n; i++ {
-		events := gen.Chunk(min(chunk, n-loaded), now.Add(-span+time.Duration(i)*width), width)
-		Insert(tb, db, events)
-		loaded += len(events)
-	}
+	i := 0
+	loaded := StoreHistory(tb, db, 0, n, func(n int) []rebate.Event {
+		i++
+		return gen.Chunk(n, now.Add(-span+time.Duration(i-1)*width), width)
+	})
 	insert := time.Since(start)
 	settle := time.Now()
-	for quiet := 0; quiet < 3 && time.Since(settle) < 5*time.Minute; {
-		var merges uint64
-		if err := db.Conn().QueryRow(ctx, "SELECT count() FROM system.merges WHERE database = currentDatabase()").Scan(&merges); err != nil {
-			tb.Fatal(err)
-		}
-		if merges == 0 {
-			quiet++
-		} else {
-			quiet = 0
-		}
-		time.Sleep(time.Second) // polling the merge count, bounded above
-	}
+	SettleMerges(tb, db, 5*time.Minute)
 	if err := st.RefreshLeaderboard(ctx); err != nil {
 		tb.Fatal(err)
 	}
@@ -162,11 +153,107 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 		loaded, insert.Round(time.Millisecond), float64(loaded)/insert.Seconds(), time.Since(settle).Round(time.Second), orders, parts)
 }
 
+// SettleMerges waits until the engine has run no merge of the database for
+// three polls a second apart, or for at most limit: so that what is measured
+// next is not the tail of a load's merges.
+func SettleMerges(tb testing.TB, db *clickhouse.DB, limit time.Duration) {
+	tb.Helper()
+	start := time.Now()
+	for quiet := 0; quiet < 3 && time.Since(start) < limit; {
+		var merges uint64
+		if err := db.Conn().QueryRow(context.Background(), "SELECT count() FROM system.merges WHERE database = currentDatabase()").Scan(&merges); err != nil {
+			tb.Fatal(err)
+		}
+		if merges == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		time.Sleep(time.Second) // polling the merge count, bounded above
+	}
+}
+
+// How StoreHistory batches: historyChunks chunks of up to 100,000 events to
+// a batch, historyLoaders batches at once.
+const historyChunks, historyLoaders = 10, 2
+
+// StoreHistory stores chunks of history, chunk(n) making about n events,
+// until size events are stored (counting from stored), and returns how many
+// are. Ten chunks to a batch and two batches at once store the same events
+// and figures as one chunk at a time (the figures depend neither on how
+// events are batched, the oracle tests' property, nor on two ingesters
+// storing at once, clickhouse TestSignalsUnderConcurrentBatches) in less
+// time: one batch's statements keep one core busy (docs/benchmarks.md,
+// Live). It logs its progress every 30 s.
+func StoreHistory(tb testing.TB, db *clickhouse.DB, stored, size int, chunk func(n int) []rebate.Event) int {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	batches := make(chan []rebate.Event)
+	errs := make(chan error, historyLoaders)
+	var wg sync.WaitGroup
+	var done atomic.Int64
+	for range historyLoaders {
+		wg.Go(func() {
+			for ev := range batches {
+				if err := Store(ctx, db, ev); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+				done.Add(int64(len(ev)))
+			}
+		})
+	}
+	t0, from, last := time.Now(), stored, time.Now()
+	for stored < size && ctx.Err() == nil {
+		var ev []rebate.Event
+		for range historyChunks {
+			if stored >= size { // a chunk may end past its count
+				break
+			}
+			c := chunk(min(100_000, size-stored))
+			ev, stored = append(ev, c...), stored+len(c)
+		}
+		select {
+		case batches <- ev:
+		case <-ctx.Done():
+		}
+		if time.Since(last) >= 30*time.Second {
+			n := done.Load()
+			tb.Logf("history: %s of %s events stored, %.0f events/s", benchchart.Short(float64(from)+float64(n)),
+				benchchart.Short(float64(size)), float64(n)/time.Since(t0).Seconds())
+			last = time.Now()
+		}
+	}
+	close(batches)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		tb.Fatalf("history: %v", err)
+	}
+	return stored
+}
+
 // Insert stores events as the ingester does a batch: inserted, then the
 // figures and the signals they change worked out again.
 func Insert(tb testing.TB, db *clickhouse.DB, events []rebate.Event) {
 	tb.Helper()
-	InsertBatches(tb, db, [][]rebate.Event{events}, nil)
+	if err := Store(context.Background(), db, events); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// Store is Insert for a goroutine other than the test's: it returns the
+// error. Batches stored at once from several goroutines leave the same
+// figures as one after the other, as two ingesters do (docs/schema.md).
+func Store(ctx context.Context, db *clickhouse.DB, events []rebate.Event) error {
+	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
+		return err
+	}
+	var c rebate.Changes
+	c.AddAll(events)
+	return db.Materialize(ctx, c)
 }
 
 // InsertBatches stores batches in order as the ingester does: each inserted
