@@ -89,7 +89,8 @@ func liveConfigFromEnv(tb testing.TB) liveConfig {
 // Reported per size: refresh time, read p99s, freshness (made to priced),
 // CPU-seconds per million events from getrusage (the engine runs in this
 // process), disk bytes per event and RSS, and each read's p50 and p99.
-// With REBATE_BENCH_CHART set, it draws them as an SVG there;
+// With REBATE_BENCH_CHART set, it draws them as an SVG there, again after
+// each size;
 // REBATE_CLICKHOUSE_WRITE_PRIORITY sets the writes' priority, as for the
 // service.
 //
@@ -108,12 +109,6 @@ func BenchmarkLive(b *testing.B) {
 			b.ReportMetric(p.diskPerEvent, tag+"-disk-B/event")
 		}
 		b.Log("\n" + liveTable(points))
-		if cfg.chart != "" {
-			if err := writeLiveChart(cfg.chart, points, cfg.rate); err != nil {
-				b.Fatal(err)
-			}
-			b.Logf("chart written to %s", cfg.chart)
-		}
 	}
 }
 
@@ -121,7 +116,7 @@ func BenchmarkLive(b *testing.B) {
 // a short live phase, every measure taken and the chart drawn.
 func TestLiveBenchmarkRuns(t *testing.T) {
 	chart := t.TempDir() + "/live.svg"
-	points := runLive(t, liveConfig{sizes: []int{20_000, 40_000}, live: 2 * time.Second, rate: 2_000})
+	points := runLive(t, liveConfig{sizes: []int{20_000, 40_000}, live: 2 * time.Second, rate: 2_000, chart: chart})
 	if len(points) != 2 {
 		t.Fatalf("%d points, want 2", len(points))
 	}
@@ -136,9 +131,7 @@ func TestLiveBenchmarkRuns(t *testing.T) {
 	if points[1].events < 40_000 {
 		t.Errorf("the second size holds %d events, want at least 40,000", points[1].events)
 	}
-	if err := writeLiveChart(chart, points, 2_000); err != nil {
-		t.Fatal(err)
-	}
+	// The chart is drawn again after each size: of both sizes, a line.
 	if svg, err := os.ReadFile(chart); err != nil || !strings.Contains(string(svg), "<polyline") {
 		t.Fatalf("chart: %v, %d bytes without a line", err, len(svg))
 	}
@@ -179,6 +172,14 @@ func runLive(tb testing.TB, cfg liveConfig) []livePoint {
 		p.rssMB, p.hwmMB = procStatusMB("VmRSS"), procStatusMB("VmHWM")
 		tb.Logf("%s: %s", benchchart.Short(float64(stored)), liveLine(p))
 		points = append(points, p)
+		// Drawn after each size, so that a run stopped before its largest
+		// (100 M takes hours here) still leaves the chart of what it measured.
+		if cfg.chart != "" {
+			if err := writeLiveChart(cfg.chart, points, cfg.rate); err != nil {
+				tb.Fatal(err)
+			}
+			tb.Logf("chart of %d sizes written to %s", len(points), cfg.chart)
+		}
 	}
 	return points
 }
