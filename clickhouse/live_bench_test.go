@@ -158,9 +158,9 @@ func runLive(tb testing.TB, cfg liveConfig) []livePoint {
 			return hist.Chunk(n, from, time.Hour)
 		})
 		loaded := time.Since(t0)
-		clickhousetest.SettleMerges(tb, db, 10*time.Minute)
+		settled := clickhousetest.SettleMerges(tb, db, 10*time.Minute)
 		tb.Logf("%s events stored (history loaded in %s, merges settled in %s)", benchchart.Short(float64(stored)),
-			loaded.Round(time.Second), (time.Since(t0) - loaded).Round(time.Second))
+			loaded.Round(time.Second), settled.Round(time.Second))
 		p := liveRun(tb, db, st, cfg)
 		stored += p.ingested
 		p.events = stored
@@ -302,13 +302,8 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 		}
 		made := time.Now()
 		ev := traffic.Chunk(due, made.Add(-250*time.Millisecond), 250*time.Millisecond)
-		if err := db.InsertEvents(ctx, ev, nil, ""); err != nil {
-			fail(err)
-			break
-		}
-		var c rebate.Changes
-		c.AddAll(ev)
-		if err := db.MaterializeFigures(ctx, c); err != nil {
+		c, err := clickhousetest.InsertFigures(ctx, db, ev)
+		if err != nil {
 			fail(err)
 			break
 		}

@@ -429,13 +429,7 @@ func TestSignalsUnderConcurrentBatches(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(batches); i += 2 {
-				var c rebate.Changes
-				c.AddAll(batches[i])
-				if err := e.db.InsertEvents(ctx, batches[i], nil, ""); err != nil {
-					errs <- err
-					return
-				}
-				if err := e.db.Materialize(ctx, c); err != nil {
+				if err := clickhousetest.Store(ctx, e.db, batches[i]); err != nil {
 					errs <- err
 					return
 				}

@@ -128,10 +128,9 @@ const (
 // the leaderboards. It returns a line for the log.
 func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, now time.Time) string {
 	tb.Helper()
-	const chunk = 100_000
 	ctx := context.Background()
 	gen := eventgen.NewTraffic(42, BenchUsers, BenchMerchants, BenchProducts)
-	chunks := max(1, n/chunk)
+	chunks := max(1, n/historyChunk)
 	span := 30 * 24 * time.Hour
 	width := span / time.Duration(chunks)
 	start := time.Now()
@@ -141,8 +140,7 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 		return gen.Chunk(n, now.Add(-span+time.Duration(i-1)*width), width)
 	})
 	insert := time.Since(start)
-	settle := time.Now()
-	SettleMerges(tb, db, 5*time.Minute)
+	settled := SettleMerges(tb, db, 5*time.Minute)
 	if err := st.RefreshLeaderboard(ctx); err != nil {
 		tb.Fatal(err)
 	}
@@ -150,13 +148,13 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 	_ = db.Conn().QueryRow(ctx, "SELECT count() FROM order_prices FINAL").Scan(&orders)
 	_ = db.Conn().QueryRow(ctx, "SELECT count() FROM system.parts WHERE database = currentDatabase() AND active").Scan(&parts)
 	return fmt.Sprintf("loaded %d events in %s (%.0f events/s, all views), merges settled in %s; %d orders, %d active parts",
-		loaded, insert.Round(time.Millisecond), float64(loaded)/insert.Seconds(), time.Since(settle).Round(time.Second), orders, parts)
+		loaded, insert.Round(time.Millisecond), float64(loaded)/insert.Seconds(), settled.Round(time.Second), orders, parts)
 }
 
 // SettleMerges waits until the engine has run no merge of the database for
-// three polls a second apart, or for at most limit: so that what is measured
-// next is not the tail of a load's merges.
-func SettleMerges(tb testing.TB, db *clickhouse.DB, limit time.Duration) {
+// three polls a second apart, or for at most limit, and returns how long it
+// waited: so that what is measured next is not the tail of a load's merges.
+func SettleMerges(tb testing.TB, db *clickhouse.DB, limit time.Duration) time.Duration {
 	tb.Helper()
 	start := time.Now()
 	for quiet := 0; quiet < 3 && time.Since(start) < limit; {
@@ -171,11 +169,12 @@ func SettleMerges(tb testing.TB, db *clickhouse.DB, limit time.Duration) {
 		}
 		time.Sleep(time.Second) // polling the merge count, bounded above
 	}
+	return time.Since(start)
 }
 
-// How StoreHistory batches: historyChunks chunks of up to 100,000 events to
-// a batch, historyLoaders batches at once.
-const historyChunks, historyLoaders = 10, 2
+// How StoreHistory batches: historyChunks chunks of up to historyChunk
+// events to a batch, historyLoaders batches at once.
+const historyChunk, historyChunks, historyLoaders = 100_000, 10, 2
 
 // StoreHistory stores chunks of history, chunk(n) making about n events,
 // until size events are stored (counting from stored), and returns how many
@@ -212,7 +211,7 @@ func StoreHistory(tb testing.TB, db *clickhouse.DB, stored, size int, chunk func
 			if stored >= size { // a chunk may end past its count
 				break
 			}
-			c := chunk(min(100_000, size-stored))
+			c := chunk(min(historyChunk, size-stored))
 			ev, stored = append(ev, c...), stored+len(c)
 		}
 		select {
@@ -248,12 +247,22 @@ func Insert(tb testing.TB, db *clickhouse.DB, events []rebate.Event) {
 // error. Batches stored at once from several goroutines leave the same
 // figures as one after the other, as two ingesters do (docs/schema.md).
 func Store(ctx context.Context, db *clickhouse.DB, events []rebate.Event) error {
-	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
+	c, err := InsertFigures(ctx, db, events)
+	if err != nil {
 		return err
 	}
+	return db.MaterializeSignals(ctx, c)
+}
+
+// storeFigures inserts a batch and works out the figures it changes, as
+// the ingester does at once; it returns the changes, whose signals are owed.
+func InsertFigures(ctx context.Context, db *clickhouse.DB, events []rebate.Event) (rebate.Changes, error) {
 	var c rebate.Changes
+	if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
+		return c, err
+	}
 	c.AddAll(events)
-	return db.Materialize(ctx, c)
+	return c, db.MaterializeFigures(ctx, c)
 }
 
 // InsertBatches stores batches in order as the ingester does: each inserted
@@ -267,12 +276,8 @@ func InsertBatches(tb testing.TB, db *clickhouse.DB, batches [][]rebate.Event, t
 	ctx := context.Background()
 	var owed rebate.Changes
 	for i, events := range batches {
-		if err := db.InsertEvents(ctx, events, nil, ""); err != nil {
-			tb.Fatal(err)
-		}
-		var c rebate.Changes
-		c.AddAll(events)
-		if err := db.MaterializeFigures(ctx, c); err != nil {
+		c, err := InsertFigures(ctx, db, events)
+		if err != nil {
 			tb.Fatal(err)
 		}
 		owed.Merge(c)
