@@ -2,6 +2,7 @@ package clickhouse_test
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"slices"
 	"strconv"
@@ -326,6 +327,70 @@ func TestUserDaysRekeyKeepsFigures(t *testing.T) {
 	to(104)
 	if got := rows(old); got != want || want == "" {
 		t.Fatalf("user_days keyed by day after the rollback:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestBalanceDaysFilled: migration 000137 gives user_days the balance's
+// figures and 000138 works them out from the priced orders already stored,
+// so a balance (read from the days since) is the same after the upgrade as
+// the orders make it. Between the two, a day without them (as an ingester
+// older than 000137 would store one) makes the balance an error, never a
+// balance of zeros. Rolled back and upgraded again, the figures are the same.
+func TestBalanceDaysFilled(t *testing.T) {
+	db, to := migrateTo(t, 136)
+	ctx := context.Background()
+	// User 7, invited by 9: paid, void and settled orders over two days (c
+	// priced twice: the newer version wins); 9's own settled order.
+	exec := func(q string) {
+		t.Helper()
+		if err := db.Conn().Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`INSERT INTO order_prices (order_id, user_id, merchant_id, product_id, state, amount, commission,
+		placed_at, ts, tier, rebate, inviter_id, referral, version) VALUES
+		('a', 7, 1, 1, 1, 100, 10, '2026-03-31 23:30:00.000', '2026-03-31 23:30:00.000', 0, 1.00, 9, 0.20, 1),
+		('b', 7, 1, 1, 3, 100, 10, '2026-04-01 00:10:00.000', '2026-04-01 00:15:00.000', 0, 0.50, 9, 0.10, 1),
+		('c', 7, 2, 1, 1, 100, 10, '2026-04-01 00:20:00.000', '2026-04-01 00:20:00.000', 0, 2.00, 9, 0.25, 1),
+		('c', 7, 2, 1, 2, 100, 10, '2026-04-01 00:20:00.000', '2026-04-02 08:00:00.000', 0, 2.50, 9, 0.30, 2),
+		('d', 9, 1, 1, 2, 100, 10, '2026-04-01 10:00:00.000', '2026-04-01 11:00:00.000', 0, 3.00, 0, 0, 1)`)
+	exec("INSERT INTO invitations (inviter_id, user_id, joined_at, first) VALUES (9, 7, '2026-03-01 00:00:00.000', 1)")
+	// The days as Materialize stored them before 000137.
+	exec("INSERT INTO user_days (day, user_id, rebate, orders, placed, voided, version) " +
+		"SELECT toDate(placed_at), user_id, sumIf(rebate, state IN (1, 2)), countIf(state IN (1, 2)), count(), countIf(state = 3), 1 " +
+		"FROM order_prices FINAL GROUP BY 1, 2")
+	to(137)
+	st, err := clickhouse.NewStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Balance(ctx, 7); rebate.ErrorCode(err) != rebate.EMISCONFIG || !strings.Contains(err.Error(), "rebuild --table user_days") {
+		t.Fatalf("a balance over days stored without its figures: %v, want a misconfigured error naming the rebuild", err)
+	}
+	balances := func() string {
+		t.Helper()
+		var out []string
+		for _, u := range []uint64{7, 9} {
+			b, err := st.Balance(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%d: pending %s confirmed %s available %s orders %d/%d/%d referral %s/%s/%s as of %s", u,
+				b.Pending, b.Confirmed, b.Available, b.Orders.Paid, b.Orders.Settled, b.Orders.Void,
+				b.Referral.Pending, b.Referral.Confirmed, b.Referral.Void, b.AsOf.UTC().Format(time.DateTime)))
+		}
+		return strings.Join(out, "; ")
+	}
+	const want = "7: pending 1.00 confirmed 2.50 available 2.50 orders 1/1/1 referral 0.00/0.00/0.00 as of 2026-04-02 08:00:00; " +
+		"9: pending 0.00 confirmed 3.00 available 3.30 orders 0/1/0 referral 0.20/0.30/0.10 as of 2026-04-02 08:00:00"
+	to(138)
+	if got := balances(); got != want {
+		t.Fatalf("balances after 000138:\n got %s\nwant %s", got, want)
+	}
+	to(136)
+	to(138)
+	if got := balances(); got != want {
+		t.Fatalf("balances after a rollback and an upgrade:\n got %s\nwant %s", got, want)
 	}
 }
 

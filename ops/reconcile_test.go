@@ -66,7 +66,7 @@ func TestReconcileFindsDamageUntilRebuilt(t *testing.T) {
 	if err := s.db.Conn().QueryRow(ctx, "SELECT order_id, user_id FROM order_prices FINAL WHERE state != 3 AND order_id != '"+facts+"' ORDER BY order_id LIMIT 1").Scan(&priced, &user); err != nil {
 		t.Fatal(err)
 	}
-	// And a third from the priced orders sorted by user, which balances read.
+	// And a third from the priced orders sorted by user, which the order list reads.
 	var byUser string
 	if err := s.db.Conn().QueryRow(ctx, "SELECT order_id FROM user_prices FINAL WHERE state != 3 AND order_id NOT IN ('"+facts+"', '"+priced+"') ORDER BY order_id LIMIT 1").Scan(&byUser); err != nil {
 		t.Fatal(err)
@@ -74,21 +74,23 @@ func TestReconcileFindsDamageUntilRebuilt(t *testing.T) {
 	exec(t, s.db, "ALTER TABLE orders DELETE WHERE order_id = '"+facts+"' SETTINGS mutations_sync = 2")
 	exec(t, s.db, "ALTER TABLE order_prices DELETE WHERE order_id = '"+priced+"' SETTINGS mutations_sync = 2")
 	exec(t, s.db, "ALTER TABLE user_prices DELETE WHERE order_id = '"+byUser+"' SETTINGS mutations_sync = 2")
-	// And a day's busiest hour, which the velocity signal reads, off by one.
+	// And a day's busiest hour, which the velocity signal reads, off by one;
+	// the same day marked as stored without the balance's figures.
 	var busyUser uint64
 	var busyDay string
 	if err := s.db.Conn().QueryRow(ctx, "SELECT user_id, toString(day) FROM user_days FINAL WHERE user_id != ? ORDER BY user_id, day LIMIT 1", user).
 		Scan(&busyUser, &busyDay); err != nil {
 		t.Fatal(err)
 	}
-	exec(t, s.db, fmt.Sprintf("ALTER TABLE user_days UPDATE busiest = busiest + 1 WHERE user_id = %d AND day = '%s' SETTINGS mutations_sync = 2", busyUser, busyDay))
+	exec(t, s.db, fmt.Sprintf("ALTER TABLE user_days UPDATE busiest = busiest + 1, balanced = 0 WHERE user_id = %d AND day = '%s' SETTINGS mutations_sync = 2", busyUser, busyDay))
 	diffs := run()
 	checks := map[string]bool{}
 	seen := map[string]bool{}
-	busy := false
+	busy, unbalanced := false, false
 	for _, d := range diffs {
 		checks[d.Check] = true
 		busy = busy || d.Figure == "user_days signals" && d.UserID == busyUser && d.Detail == busyDay
+		unbalanced = unbalanced || d.Check == "balances" && d.Figure == "days_unbalanced" && d.UserID == busyUser && d.Found == "1"
 		if d.Check != "orders" {
 			continue
 		}
@@ -105,6 +107,9 @@ func TestReconcileFindsDamageUntilRebuilt(t *testing.T) {
 	}
 	if !busy {
 		t.Errorf("a day's busiest hour off by one (user %d, %s) not reported: %+v", busyUser, busyDay, diffs)
+	}
+	if !unbalanced {
+		t.Errorf("a day stored without the balance's figures (user %d, %s) not reported: %+v", busyUser, busyDay, diffs)
 	}
 	if !checks["orders"] || !checks["balances"] || !checks["minutely"] || !checks["user_figures"] || checks["products"] {
 		t.Errorf("rows gone from orders and order_prices reported by %v: %+v", checks, diffs)

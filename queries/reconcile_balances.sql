@@ -1,11 +1,12 @@
--- Reconciles every user's balance as get_balance reads it (user_prices;
+-- Reconciles every user's balance as get_balance reads it (user_days;
 -- withdrawals) with the same figures summed from the event log: pending,
 -- confirmed and void orders and their counts, each order's state and owner
 -- from its events (its first stored event's owner, the highest-ranked
 -- state) and its rebate as stored in order_prices; the referral earnings of
 -- each inviter (the earliest user_joined of each invitee names them), from
 -- the stored referral of their invitees' orders; withdrawn and frozen from
--- the withdrawals' events. A row per figure that differs. Users with an
+-- the withdrawals' events; and that no day read was stored without the
+-- balance's figures (days_unbalanced, 0). A row per figure that differs. Users with an
 -- event since {since}, and their inviters, only. The stored rebate is taken
 -- as it is: pricing is checked by the oracle's property tests, not here.
 -- for: service (rebate reconcile; written apart from the views on purpose)
@@ -82,25 +83,22 @@ WITH
         WHERE user_id IN active
         GROUP BY user_id
     ),
-    served AS (
-        -- what get_balance reads: user_prices (order_prices by user, its
-        -- rebates against order_prices' in from_log)
-        SELECT user_id, state, inviter_id, toInt64(rebate * 100) AS cents, toInt64(referral * 100) AS referral_cents
-        FROM user_prices FINAL
-    ),
+    -- what get_balance reads: user_days, worked out by Materialize from
+    -- order_prices (its rebates against order_prices' in from_log)
     found_orders AS (
         SELECT user_id,
-            sumIf(cents, state = 1) AS f_pending, sumIf(cents, state = 2) AS f_confirmed,
-            countIf(state = 1) AS f_paid, countIf(state = 2) AS f_settled, countIf(state = 3) AS f_void
-        FROM served
+            sum(toInt64(pending * 100)) AS f_pending, sum(toInt64(confirmed * 100)) AS f_confirmed,
+            sum(paid) AS f_paid, sum(settled) AS f_settled, sum(voided) AS f_void,
+            countIf(balanced = 0) AS f_unbalanced
+        FROM user_days FINAL
         WHERE user_id IN active
         GROUP BY user_id
     ),
     found_referrals AS (
         SELECT inviter_id AS user_id,
-            sumIf(referral_cents, state = 1) AS f_referral_pending, sumIf(referral_cents, state = 2) AS f_referral_confirmed,
-            sumIf(referral_cents, state = 3) AS f_referral_void
-        FROM served
+            sum(toInt64(referral_pending * 100)) AS f_referral_pending, sum(toInt64(referral_confirmed * 100)) AS f_referral_confirmed,
+            sum(toInt64(referral_void * 100)) AS f_referral_void
+        FROM user_days FINAL
         WHERE inviter_id IN active AND inviter_id != 0
         GROUP BY user_id
     ),
@@ -116,17 +114,17 @@ FROM
     SELECT
         user_id,
         ['pending', 'confirmed', 'withdrawn', 'frozen', 'orders_paid', 'orders_settled', 'orders_void',
-         'referral_pending', 'referral_confirmed', 'referral_void'] AS figures,
+         'referral_pending', 'referral_confirmed', 'referral_void', 'days_unbalanced'] AS figures,
         [toString(toDecimal128(e_pending, 2) / 100), toString(toDecimal128(e_confirmed, 2) / 100),
          toString(toDecimal128(e_withdrawn, 2) / 100), toString(toDecimal128(e_frozen, 2) / 100),
          toString(e_paid), toString(e_settled), toString(e_void),
          toString(toDecimal128(e_referral_pending, 2) / 100), toString(toDecimal128(e_referral_confirmed, 2) / 100),
-         toString(toDecimal128(e_referral_void, 2) / 100)] AS expected_values,
+         toString(toDecimal128(e_referral_void, 2) / 100), '0'] AS expected_values,
         [toString(toDecimal128(f_pending, 2) / 100), toString(toDecimal128(f_confirmed, 2) / 100),
          toString(toDecimal128(f_withdrawn, 2) / 100), toString(toDecimal128(f_frozen, 2) / 100),
          toString(f_paid), toString(f_settled), toString(f_void),
          toString(toDecimal128(f_referral_pending, 2) / 100), toString(toDecimal128(f_referral_confirmed, 2) / 100),
-         toString(toDecimal128(f_referral_void, 2) / 100)] AS found_values
+         toString(toDecimal128(f_referral_void, 2) / 100), toString(f_unbalanced)] AS found_values
     FROM expected_orders
     FULL OUTER JOIN expected_referrals USING (user_id)
     FULL OUTER JOIN expected_withdrawals USING (user_id)
