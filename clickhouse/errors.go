@@ -49,6 +49,7 @@ const (
 	codeNetworkError           = 210
 	codeMemoryLimitExceeded    = 241
 	codeTableIsReadOnly        = 242
+	codeCorruptedData          = 246
 	codeTooManyParts           = 252
 	codeUnknownStatusOfInsert  = 319
 	codeValueOutOfRange        = 321
@@ -105,6 +106,9 @@ var codeMeanings = map[int32]string{
 	codeUnknownTable: rebate.EMISCONFIG, codeUnknownDatabase: rebate.EMISCONFIG, codeReadonly: rebate.EMISCONFIG,
 	codeUnknownUser: rebate.EMISCONFIG, codeWrongPassword: rebate.EMISCONFIG, codeRequiredPassword: rebate.EMISCONFIG,
 	codeAccessDenied: rebate.EMISCONFIG, codeAuthenticationFailed: rebate.EMISCONFIG,
+	// Stored data an operator must rebuild: the engine's own, or a guard's
+	// (get_balance over days stored without the balance's figures).
+	codeCorruptedData: rebate.EMISCONFIG,
 	// A limit set for the query.
 	codeTooManyRowsOrBytes: rebate.ELIMIT, codeTooManyRows: rebate.ELIMIT, codeTooManyBytes: rebate.ELIMIT,
 	codeSetSizeLimitExceeded: rebate.ELIMIT,

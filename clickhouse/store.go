@@ -116,16 +116,9 @@ func (s *Store) Balance(ctx context.Context, userID uint64) (rebate.Balance, err
 	err := s.each(ctx, "get_balance", map[string]any{"user_id": userID}, func(r driver.Rows) error {
 		var pending, confirmed, withdrawn, frozen, available, rp, rc, rv decimal.Decimal
 		var at time.Time
-		var unbalanced uint64
 		if err := r.Scan(&b.UserID, &pending, &confirmed, &withdrawn, &frozen, &available,
-			&b.Orders.Paid, &b.Orders.Settled, &b.Orders.Void, &rp, &rc, &rv, &b.Tier, &at, &unbalanced); err != nil {
+			&b.Orders.Paid, &b.Orders.Settled, &b.Orders.Void, &rp, &rc, &rv, &b.Tier, &at); err != nil {
 			return err
-		}
-		if unbalanced != 0 {
-			// Counted as zeros they would make a wrong balance.
-			return &rebate.Error{Code: rebate.EMISCONFIG, Message: fmt.Sprintf(
-				"user %d's balance reads %d days of user_days stored without the balance's figures, by an ingester older than migration 000137: stop the old ingesters and run rebate rebuild --table user_days",
-				userID, unbalanced)}
 		}
 		b.AsOf = asOf(at)
 		return moneys([]*rebate.Money{&b.Pending, &b.Confirmed, &b.Withdrawn, &b.Frozen, &b.Available,

@@ -3,14 +3,16 @@
 -- (pending, confirmed, void), completed (withdrawn) and requested (frozen)
 -- withdrawals, what is available (confirmed + confirmed referral earnings -
 -- withdrawn - frozen, may be negative), order counts by state, their tier
--- (of their latest tier change; 0 if none), the newest event time included
--- (as_of), and how many of the days read were stored without the balance's
--- figures (unbalanced: the store refuses to answer when it is not 0).
+-- (of their latest tier change; 0 if none) and the newest event time
+-- included (as_of). A day read that was stored without the balance's figures
+-- (balanced = 0: by an ingester older than migration 000137) makes it an
+-- error (CORRUPTED_DATA, which the service reports as misconfigured), never a
+-- balance that counts that day as zeros.
 -- Orders are read as days (user_days, which Materialize works out whole
 -- from the priced orders): the user's, and their invitees' (found with
 -- invitations), a row per day one of them ordered on rather than one per
 -- order, so a busy user's balance reads as few rows as a quiet one's.
--- settings: max_threads = 1 (a point lookup: one thread answers sooner than several would start)
+-- settings: max_threads = 1, allow_custom_error_code_in_throwif = 1 (a point lookup: one thread answers sooner than several would start; the guard raises its own error code)
 WITH
     1 AS REQUESTED, 3 AS COMPLETED,                -- withdrawal states (rebate.WithdrawalState)
     {user_id:UInt64} AS me,
@@ -30,8 +32,7 @@ SELECT
     sum(part_referral_confirmed) AS referral_confirmed,
     sum(part_referral_void) AS referral_void,
     tier_at.1 AS tier,
-    greatest(max(part_as_of), tier_at.2) AS as_of,
-    sum(part_unbalanced) AS unbalanced
+    greatest(max(part_as_of), tier_at.2) AS as_of
 FROM
 (
     -- UNION ALL, not a JOIN: the engine runs the branches side by side.
@@ -60,3 +61,6 @@ FROM
     FROM withdrawals FINAL
     WHERE user_id = me
 )
+-- The message is short: the engine's error shows only its first 100 characters or so.
+HAVING throwIf(sum(part_unbalanced) != 0, 'user_days: days stored before 000137; run rebate rebuild --table user_days',
+               toInt32(246)) = 0   -- CORRUPTED_DATA
