@@ -79,6 +79,10 @@ func ObserveStatements(start func(name string) func()) { execObserver = start }
 // SampleParams are the sample values Validate plans q with.
 func (q *Query) SampleParams() ch.Parameters { return q.sampleParams() }
 
+// RunSettings are the settings the service runs q with (its "-- settings:"
+// line): a check that plans q must plan it with them too.
+func (q *Query) RunSettings() ch.Settings { return q.settings(nil) }
+
 // Money is a figure as the store reads it from a Decimal.
 var Money = money
 

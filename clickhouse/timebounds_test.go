@@ -47,7 +47,7 @@ func TestTimeBoundsKeepTheirType(t *testing.T) {
 			}
 			sel = selectOf(t, q.SQL)
 		}
-		got := clickhousetest.MixedTimeComparisons(t, db, ch.Context(ctx, ch.WithParameters(q.SampleParams())), sel)
+		got := clickhousetest.MixedTimeComparisons(t, db, ch.Context(ctx, ch.WithParameters(q.SampleParams()), ch.WithSettings(q.RunSettings())), sel)
 		for _, bad := range got.Mixed {
 			t.Errorf("queries/%s.sql compares %s", q.Name, bad)
 		}

@@ -130,10 +130,10 @@ func TestOpsCommands(t *testing.T) {
 	}
 
 	// Half of a derived table (user_orders, which the views write) and half
-	// of what balances read (user_prices, which the prices are written to)
-	// gone: rebuilding user_orders prices every order again, which writes
-	// user_prices whole.
-	for _, table := range []string{"user_orders", "user_prices"} {
+	// of what balances read (user_days, which Materialize writes) gone:
+	// rebuilding user_orders prices every order again, which writes the
+	// days whole.
+	for _, table := range []string{"user_orders", "user_days"} {
 		if err := db.Conn().Exec(ctx, "ALTER TABLE "+table+" DELETE WHERE user_id % 2 = 0 SETTINGS mutations_sync = 2"); err != nil {
 			t.Fatal(err)
 		}
