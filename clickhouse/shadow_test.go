@@ -2,6 +2,7 @@ package clickhouse_test
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,9 +29,10 @@ func TestWithAliasesShadowNoColumn(t *testing.T) {
 		columns[table][col] = true
 	}
 	shadowed := func(sql string) (out []string) {
+		read := tablesRead(sql)
 		for _, alias := range withAliases(sql) {
-			for table, cols := range columns {
-				if cols[alias] && readsTable(sql, table) {
+			for _, table := range read {
+				if columns[table][alias] {
 					out = append(out, alias+" (a column of "+table+")")
 				}
 			}
@@ -119,8 +121,17 @@ func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// readsTable tells whether sql reads table (after FROM or JOIN, with or
-// without a database).
-func readsTable(sql, table string) bool {
-	return regexp.MustCompile(`(?i)\b(FROM|JOIN)\s+(\w+\.)?` + regexp.QuoteMeta(table) + `\b`).MatchString(sql)
+// readFrom matches a table read (after FROM or JOIN, with or without a
+// database); its group is the table's name.
+var readFrom = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+(?:\w+\.)?(\w+)`)
+
+// tablesRead are the tables sql reads, each once.
+func tablesRead(sql string) []string {
+	var out []string
+	for _, m := range readFrom.FindAllStringSubmatch(sql, -1) {
+		if !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	return out
 }
