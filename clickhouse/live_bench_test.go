@@ -46,11 +46,22 @@ type liveConfig struct {
 	live  time.Duration
 	rate  int
 	chart string
+	// bulk: history loaded in bulk, then its figures worked out a day at a
+	// time (clickhousetest.LoadHistory); else batch by batch as the
+	// ingester stores it (StoreHistory).
+	bulk bool
 }
 
 func liveConfigFromEnv(tb testing.TB) liveConfig {
 	c := liveConfig{sizes: []int{1_000_000, 10_000_000, 30_000_000, 100_000_000}, live: 30 * time.Second, rate: 20_000,
-		chart: os.Getenv("REBATE_BENCH_CHART")}
+		chart: os.Getenv("REBATE_BENCH_CHART"), bulk: true}
+	switch h := os.Getenv("REBATE_BENCH_HISTORY"); h {
+	case "", "bulk":
+	case "batches":
+		c.bulk = false
+	default:
+		tb.Fatalf("REBATE_BENCH_HISTORY=%q: want bulk (the default) or batches", h)
+	}
 	if s := os.Getenv("REBATE_BENCH_SIZES"); s != "" {
 		c.sizes = nil
 		for f := range strings.SplitSeq(s, ",") {
@@ -116,7 +127,7 @@ func BenchmarkLive(b *testing.B) {
 // a short live phase, every measure taken and the chart drawn.
 func TestLiveBenchmarkRuns(t *testing.T) {
 	chart := t.TempDir() + "/live.svg"
-	points := runLive(t, liveConfig{sizes: []int{20_000, 40_000}, live: 2 * time.Second, rate: 2_000, chart: chart})
+	points := runLive(t, liveConfig{sizes: []int{20_000, 40_000}, live: 2 * time.Second, rate: 2_000, chart: chart, bulk: true})
 	if len(points) != 2 {
 		t.Fatalf("%d points, want 2", len(points))
 	}
@@ -153,14 +164,22 @@ func runLive(tb testing.TB, cfg liveConfig) []livePoint {
 		// History: 100,000-event chunks, each an hour somewhere in the 30
 		// days before now, so every size spreads over the whole month.
 		t0 := time.Now()
-		stored = clickhousetest.StoreHistory(tb, db, stored, size, func(n int) []rebate.Event {
+		chunk := func(n int) []rebate.Event {
 			from := now.Add(-30*24*time.Hour + time.Duration(rng.Int64N(int64(29*24*time.Hour))))
 			return hist.Chunk(n, from, time.Hour)
-		})
+		}
+		how := "batch by batch"
+		if cfg.bulk {
+			var figures time.Duration
+			stored, figures = clickhousetest.LoadHistory(tb, db, stored, size, chunk)
+			how = fmt.Sprintf("in bulk, its figures worked out in %s", figures.Round(time.Second))
+		} else {
+			stored = clickhousetest.StoreHistory(tb, db, stored, size, chunk)
+		}
 		loaded := time.Since(t0)
 		settled := clickhousetest.SettleMerges(tb, db, 10*time.Minute)
-		tb.Logf("%s events stored (history loaded in %s, merges settled in %s)", benchchart.Short(float64(stored)),
-			loaded.Round(time.Second), settled.Round(time.Second))
+		tb.Logf("%s events stored (history loaded %s in %s, merges settled in %s)", benchchart.Short(float64(stored)),
+			how, loaded.Round(time.Second), settled.Round(time.Second))
 		p := liveRun(tb, db, st, cfg)
 		stored += p.ingested
 		p.events = stored

@@ -9,13 +9,11 @@ import (
 	"reflect"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
-	"github.com/rebatehq/rebate/internal/benchchart"
 	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/internal/eventgen"
 	"github.com/rebatehq/rebate/internal/oracle"
@@ -170,68 +168,6 @@ func SettleMerges(tb testing.TB, db *clickhouse.DB, limit time.Duration) time.Du
 		time.Sleep(time.Second) // polling the merge count, bounded above
 	}
 	return time.Since(start)
-}
-
-// How StoreHistory batches: historyChunks chunks of up to historyChunk
-// events to a batch, historyLoaders batches at once.
-const historyChunk, historyChunks, historyLoaders = 100_000, 10, 2
-
-// StoreHistory stores chunks of history, chunk(n) making about n events,
-// until size events are stored (counting from stored), and returns how many
-// are. Ten chunks to a batch and two batches at once store the same events
-// and figures as one chunk at a time (the figures depend neither on how
-// events are batched, the oracle tests' property, nor on two ingesters
-// storing at once, clickhouse TestSignalsUnderConcurrentBatches) in less
-// time: one batch's statements keep one core busy (docs/benchmarks.md,
-// Live). It logs its progress every 30 s.
-func StoreHistory(tb testing.TB, db *clickhouse.DB, stored, size int, chunk func(n int) []rebate.Event) int {
-	tb.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	batches := make(chan []rebate.Event)
-	errs := make(chan error, historyLoaders)
-	var wg sync.WaitGroup
-	var done atomic.Int64
-	for range historyLoaders {
-		wg.Go(func() {
-			for ev := range batches {
-				if err := Store(ctx, db, ev); err != nil {
-					errs <- err
-					cancel()
-					return
-				}
-				done.Add(int64(len(ev)))
-			}
-		})
-	}
-	t0, from, last := time.Now(), stored, time.Now()
-	for stored < size && ctx.Err() == nil {
-		var ev []rebate.Event
-		for range historyChunks {
-			if stored >= size { // a chunk may end past its count
-				break
-			}
-			c := chunk(min(historyChunk, size-stored))
-			ev, stored = append(ev, c...), stored+len(c)
-		}
-		select {
-		case batches <- ev:
-		case <-ctx.Done():
-		}
-		if time.Since(last) >= 30*time.Second {
-			n := done.Load()
-			tb.Logf("history: %s of %s events stored, %.0f events/s", benchchart.Short(float64(from)+float64(n)),
-				benchchart.Short(float64(size)), float64(n)/time.Since(t0).Seconds())
-			last = time.Now()
-		}
-	}
-	close(batches)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		tb.Fatalf("history: %v", err)
-	}
-	return stored
 }
 
 // Insert stores events as the ingester does a batch: inserted, then the
