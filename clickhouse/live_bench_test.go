@@ -54,14 +54,7 @@ type liveConfig struct {
 
 func liveConfigFromEnv(tb testing.TB) liveConfig {
 	c := liveConfig{sizes: []int{1_000_000, 10_000_000, 30_000_000, 100_000_000}, live: 30 * time.Second, rate: 20_000,
-		chart: os.Getenv("REBATE_BENCH_CHART"), bulk: true}
-	switch h := os.Getenv("REBATE_BENCH_HISTORY"); h {
-	case "", "bulk":
-	case "batches":
-		c.bulk = false
-	default:
-		tb.Fatalf("REBATE_BENCH_HISTORY=%q: want bulk (the default) or batches", h)
-	}
+		chart: os.Getenv("REBATE_BENCH_CHART"), bulk: clickhousetest.BulkHistory(tb, true)}
 	if s := os.Getenv("REBATE_BENCH_SIZES"); s != "" {
 		c.sizes = nil
 		for f := range strings.SplitSeq(s, ",") {

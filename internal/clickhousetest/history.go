@@ -2,6 +2,7 @@ package clickhousetest
 
 import (
 	"context"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -70,6 +71,23 @@ func LoadHistory(tb testing.TB, db *clickhouse.DB, stored, size int, chunk func(
 		tb.Fatalf("history: work out the figures: %v", err)
 	}
 	return stored, time.Since(t0)
+}
+
+// BulkHistory says how a benchmark loads its history: REBATE_BENCH_HISTORY
+// "bulk" (LoadHistory) or "batches" (StoreHistory); unset, def. A bad value
+// fails the benchmark.
+func BulkHistory(tb testing.TB, def bool) bool {
+	switch h := os.Getenv("REBATE_BENCH_HISTORY"); h {
+	case "":
+		return def
+	case "bulk":
+		return true
+	case "batches":
+		return false
+	default:
+		tb.Fatalf("REBATE_BENCH_HISTORY=%q: want bulk or batches", h)
+		return false
+	}
 }
 
 // storeChunks stores batches of chunks with store, historyLoaders at once,
