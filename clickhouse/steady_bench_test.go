@@ -34,7 +34,9 @@ func cpuTime() time.Duration {
 // realistic mix of users, merchants and products, after REBATE_BENCH_BASE
 // events of history (default none). Reported as CPU per batch for each step
 // and CPU-seconds per million events; REBATE_BENCH_PROFILE=1 logs the CPU of
-// each of Materialize's statements.
+// each of Materialize's statements, REBATE_BENCH_PROFILE=reads also what
+// each read (the engine's counters: parts, granules, rows, compressed
+// bytes), what the merges did meanwhile, and the rows they rewrote by table.
 //
 //	go test -run '^$' -bench SteadyBatch -benchtime 100x ./clickhouse/
 func BenchmarkSteadyBatch(b *testing.B) {
@@ -59,14 +61,38 @@ func BenchmarkSteadyBatch(b *testing.B) {
 	}
 	traffic := eventgen.NewTraffic(3, clickhousetest.BenchUsers, clickhousetest.BenchMerchants, clickhousetest.BenchProducts)
 	byStatement := map[string]time.Duration{}
-	if os.Getenv("REBATE_BENCH_PROFILE") != "" {
+	readsOf := map[string]map[string]int64{} // REBATE_BENCH_PROFILE=reads: the counters' sums by statement
+	profile := os.Getenv("REBATE_BENCH_PROFILE")
+	if profile != "" {
 		// Which statements the CPU goes to (the engine runs in this
-		// process, so the process's CPU over a statement is its cost).
+		// process, so the process's CPU over a statement is its cost);
+		// with "reads", what each read too, its counters read outside the
+		// CPU it is charged.
 		clickhouse.ObserveStatements(func(name string) func() {
+			var ev0 map[string]int64
+			if profile == "reads" {
+				ev0 = engineCounters(b, db)
+			}
 			c0 := cpuTime()
-			return func() { byStatement[name] += cpuTime() - c0 }
+			return func() {
+				byStatement[name] += cpuTime() - c0
+				if ev0 != nil {
+					ev1 := engineCounters(b, db)
+					if readsOf[name] == nil {
+						readsOf[name] = map[string]int64{}
+					}
+					for _, k := range readCounters {
+						readsOf[name][k] += ev1[k] - ev0[k]
+					}
+				}
+			}
 		})
 		b.Cleanup(func() { clickhouse.ObserveStatements(nil) })
+	}
+	var whole0 map[string]int64
+	since := time.Now()
+	if profile == "reads" {
+		whole0 = engineCounters(b, db)
 	}
 	// The ingester works the signals of the batches stored in a second
 	// out together (--signal-interval): 4 batches at 250 ms flushes.
@@ -120,12 +146,19 @@ func BenchmarkSteadyBatch(b *testing.B) {
 	// One line, dearest first: without -v a benchmark's log is cut after
 	// ten lines.
 	names := slices.SortedFunc(maps.Keys(byStatement), func(x, y string) int { return cmp.Compare(byStatement[y], byStatement[x]) })
-	var profile strings.Builder
+	var line strings.Builder
 	for _, name := range names {
-		fmt.Fprintf(&profile, " %s %.1f;", name, per(byStatement[name]))
+		fmt.Fprintf(&line, " %s %.1f;", name, per(byStatement[name]))
 	}
-	if profile.Len() > 0 {
-		b.Log("CPU-ms per batch by statement:" + profile.String())
+	if line.Len() > 0 {
+		b.Log("CPU-ms per batch by statement:" + line.String())
+	}
+	if whole0 != nil {
+		for _, name := range names {
+			b.Logf("per batch, %s: %s", name, counterLine(readCounters, nil, readsOf[name], i))
+		}
+		b.Logf("per batch, the whole engine: %s", counterLine(slices.Concat(readCounters, mergeCounters), whole0, engineCounters(b, db), i))
+		b.Logf("rows merges wrote, by table, over the %d batches: %s", i, mergedRows(b, db, since))
 	}
 }
 
