@@ -36,7 +36,8 @@ func cpuTime() time.Duration {
 // and CPU-seconds per million events; REBATE_BENCH_PROFILE=1 logs the CPU of
 // each of Materialize's statements, REBATE_BENCH_PROFILE=reads also what
 // each read (the engine's counters: parts, granules, rows, compressed
-// bytes), what the merges did meanwhile, and the rows they rewrote by table.
+// bytes), what the merges did meanwhile, and the rows they rewrote by table;
+// REBATE_BENCH_MERGES=stop stops the engine's merges for the batches.
 //
 //	go test -run '^$' -bench SteadyBatch -benchtime 100x ./clickhouse/
 func BenchmarkSteadyBatch(b *testing.B) {
@@ -88,6 +89,14 @@ func BenchmarkSteadyBatch(b *testing.B) {
 			}
 		})
 		b.Cleanup(func() { clickhouse.ObserveStatements(nil) })
+	}
+	if os.Getenv("REBATE_BENCH_MERGES") == "stop" {
+		// The statements' own cost, without the merges the engine runs
+		// beside them (parts pile up instead: a short run only).
+		if err := db.Conn().Exec(ctx, "SYSTEM STOP MERGES"); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = db.Conn().Exec(context.Background(), "SYSTEM START MERGES") })
 	}
 	var whole0 map[string]int64
 	since := time.Now()
