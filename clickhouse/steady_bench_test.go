@@ -64,6 +64,9 @@ func BenchmarkSteadyBatch(b *testing.B) {
 	byStatement := map[string]time.Duration{}
 	readsOf := map[string]map[string]int64{} // REBATE_BENCH_PROFILE=reads: the counters' sums by statement
 	profile := os.Getenv("REBATE_BENCH_PROFILE")
+	if profile != "" && profile != "1" && profile != "reads" {
+		b.Fatalf("REBATE_BENCH_PROFILE=%q: want 1 (each statement's CPU) or reads (and what each read)", profile)
+	}
 	if profile != "" {
 		// Which statements the CPU goes to (the engine runs in this
 		// process, so the process's CPU over a statement is its cost);
@@ -90,13 +93,17 @@ func BenchmarkSteadyBatch(b *testing.B) {
 		})
 		b.Cleanup(func() { clickhouse.ObserveStatements(nil) })
 	}
-	if os.Getenv("REBATE_BENCH_MERGES") == "stop" {
+	switch m := os.Getenv("REBATE_BENCH_MERGES"); m {
+	case "":
+	case "stop":
 		// The statements' own cost, without the merges the engine runs
 		// beside them (parts pile up instead: a short run only).
 		if err := db.Conn().Exec(ctx, "SYSTEM STOP MERGES"); err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { _ = db.Conn().Exec(context.Background(), "SYSTEM START MERGES") })
+	default:
+		b.Fatalf("REBATE_BENCH_MERGES=%q: want stop, or unset", m)
 	}
 	var whole0 map[string]int64
 	since := time.Now()
