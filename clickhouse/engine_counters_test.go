@@ -20,13 +20,15 @@ var readCounters = []string{"SelectedParts", "SelectedMarks", "SelectedRows", "R
 // mergeCounters say what the background merges did meanwhile.
 var mergeCounters = []string{"Merge", "MergedRows", "MergedUncompressedBytes", "InsertedRows"}
 
-// engineCounters reads the engine's cumulative counters. They are the whole
+// engineCounters reads the engine's cumulative counters names (only those:
+// it runs twice around every statement profiled). They are the whole
 // engine's: what a statement reads is the difference across it only while
 // nothing else reads (a benchmark's own statements, one at a time), and
 // merges running meanwhile add to them.
-func engineCounters(tb testing.TB, db *clickhouse.DB) map[string]int64 {
+func engineCounters(tb testing.TB, db *clickhouse.DB, names []string) map[string]int64 {
 	tb.Helper()
-	rows, err := db.Conn().Query(context.Background(), "SELECT event, toInt64(value) FROM system.events")
+	rows, err := db.Conn().Query(context.Background(), "SELECT event, toInt64(value) FROM system.events WHERE event IN {names:Array(String)}",
+		ch.Named("names", names))
 	if err != nil {
 		tb.Fatal(err)
 	}

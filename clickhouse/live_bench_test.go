@@ -161,14 +161,8 @@ func runLive(tb testing.TB, cfg liveConfig) []livePoint {
 			from := now.Add(-30*24*time.Hour + time.Duration(rng.Int64N(int64(29*24*time.Hour))))
 			return hist.Chunk(n, from, time.Hour)
 		}
-		how := "batch by batch"
-		if cfg.bulk {
-			var figures time.Duration
-			stored, figures = clickhousetest.LoadHistory(tb, db, stored, size, chunk)
-			how = fmt.Sprintf("in bulk, its figures worked out in %s", figures.Round(time.Second))
-		} else {
-			stored = clickhousetest.StoreHistory(tb, db, stored, size, chunk)
-		}
+		var how string
+		stored, how = clickhousetest.History(tb, db, stored, size, cfg.bulk, chunk)
 		loaded := time.Since(t0)
 		settled := clickhousetest.SettleMerges(tb, db, 10*time.Minute)
 		tb.Logf("%s events stored (history loaded %s in %s, merges settled in %s)", benchchart.Short(float64(stored)),

@@ -75,13 +75,13 @@ func BenchmarkSteadyBatch(b *testing.B) {
 		clickhouse.ObserveStatements(func(name string) func() {
 			var ev0 map[string]int64
 			if profile == "reads" {
-				ev0 = engineCounters(b, db)
+				ev0 = engineCounters(b, db, readCounters)
 			}
 			c0 := cpuTime()
 			return func() {
 				byStatement[name] += cpuTime() - c0
 				if ev0 != nil {
-					ev1 := engineCounters(b, db)
+					ev1 := engineCounters(b, db, readCounters)
 					if readsOf[name] == nil {
 						readsOf[name] = map[string]int64{}
 					}
@@ -106,9 +106,10 @@ func BenchmarkSteadyBatch(b *testing.B) {
 		b.Fatalf("REBATE_BENCH_MERGES=%q: want stop, or unset", m)
 	}
 	var whole0 map[string]int64
+	whole := slices.Concat(readCounters, mergeCounters)
 	since := time.Now()
 	if profile == "reads" {
-		whole0 = engineCounters(b, db)
+		whole0 = engineCounters(b, db, whole)
 	}
 	// The ingester works the signals of the batches stored in a second
 	// out together (--signal-interval): 4 batches at 250 ms flushes.
@@ -173,7 +174,7 @@ func BenchmarkSteadyBatch(b *testing.B) {
 		for _, name := range names {
 			b.Logf("per batch, %s: %s", name, counterLine(readCounters, nil, readsOf[name], i))
 		}
-		b.Logf("per batch, the whole engine: %s", counterLine(slices.Concat(readCounters, mergeCounters), whole0, engineCounters(b, db), i))
+		b.Logf("per batch, the whole engine: %s", counterLine(whole, whole0, engineCounters(b, db, whole), i))
 		b.Logf("rows merges wrote, by table, over the %d batches: %s", i, mergedRows(b, db, since))
 	}
 }

@@ -139,15 +139,7 @@ func LoadTraffic(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, n int, 
 		i++
 		return gen.Chunk(n, now.Add(-span+time.Duration(i-1)*width), width)
 	}
-	how := "all views"
-	var loaded int
-	if BulkHistory(tb, false) {
-		var figures time.Duration
-		loaded, figures = LoadHistory(tb, db, 0, n, chunk)
-		how = fmt.Sprintf("in bulk, its figures worked out in %s, its signals not", figures.Round(time.Millisecond))
-	} else {
-		loaded = StoreHistory(tb, db, 0, n, chunk)
-	}
+	loaded, how := History(tb, db, 0, n, BulkHistory(tb, false), chunk)
 	insert := time.Since(start)
 	settled := SettleMerges(tb, db, 5*time.Minute)
 	if err := st.RefreshLeaderboard(ctx); err != nil {

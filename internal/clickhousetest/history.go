@@ -2,6 +2,7 @@ package clickhousetest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,17 @@ func LoadHistory(tb testing.TB, db *clickhouse.DB, stored, size int, chunk func(
 		tb.Fatalf("history: work out the figures: %v", err)
 	}
 	return stored, time.Since(t0)
+}
+
+// History stores history with LoadHistory when bulk, else StoreHistory,
+// and returns the events stored and how, for the benchmark's log.
+func History(tb testing.TB, db *clickhouse.DB, stored, size int, bulk bool, chunk func(n int) []rebate.Event) (int, string) {
+	tb.Helper()
+	if !bulk {
+		return StoreHistory(tb, db, stored, size, chunk), "batch by batch, all views"
+	}
+	n, figures := LoadHistory(tb, db, stored, size, chunk)
+	return n, fmt.Sprintf("in bulk, its figures worked out in %s, its signals not", figures.Round(time.Millisecond))
 }
 
 // BulkHistory says how a benchmark loads its history: REBATE_BENCH_HISTORY
