@@ -20,8 +20,10 @@ import (
 // get the CPU first (migration 000139). The embedded engine runs in this
 // process, so the refresh's threads are this process's: the test refreshes
 // again and again and looks for a thread at nice 19 while it runs. Nothing
-// else runs at that value here (no write is made), and the engine's threads
-// are put back to their own value once a statement ends.
+// else runs at that value meanwhile: the one write (an order, so that there
+// is a rank to work out) has ended and its threads are back at their own
+// value before the test looks, and the package's tests that run in parallel
+// (the oracle's seeds) run only beside each other.
 func TestLeaderboardRefreshYieldsToReads(t *testing.T) {
 	if _, err := os.Stat("/proc/self/task"); err != nil {
 		t.Skip("no /proc/self/task: thread priorities are read from Linux's /proc")
