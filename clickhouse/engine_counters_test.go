@@ -20,8 +20,8 @@ var readCounters = []string{"SelectedParts", "SelectedMarks", "SelectedRows", "R
 // mergeCounters say what the background merges did meanwhile.
 var mergeCounters = []string{"Merge", "MergedRows", "MergedUncompressedBytes", "InsertedRows"}
 
-// engineCounters reads the engine's cumulative counters names (only those:
-// it runs twice around every statement profiled). They are the whole
+// engineCounters reads the engine's cumulative counters named in names
+// (only those: it runs twice around every statement profiled). They are the whole
 // engine's: what a statement reads is the difference across it only while
 // nothing else reads (a benchmark's own statements, one at a time), and
 // merges running meanwhile add to them.

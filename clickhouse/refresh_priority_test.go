@@ -3,9 +3,6 @@ package clickhouse_test
 import (
 	"context"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +10,8 @@ import (
 
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
+	"github.com/rebatehq/rebate/internal/procstat"
+	"github.com/rebatehq/rebate/internal/testenv"
 )
 
 // TestLeaderboardRefreshYieldsToReads: the leaderboards' refresh runs at the
@@ -25,8 +24,8 @@ import (
 // value before the test looks, and the package's tests that run in parallel
 // (the oracle's seeds) run only beside each other.
 func TestLeaderboardRefreshYieldsToReads(t *testing.T) {
-	if _, err := os.Stat("/proc/self/task"); err != nil {
-		t.Skip("no /proc/self/task: thread priorities are read from Linux's /proc")
+	if _, err := niceThreads(19); err != nil {
+		testenv.Missing(t, "thread priorities are read from Linux's /proc: %v", err)
 	}
 	db, st := openStore(t, migrated(t))
 	now := time.Now().UTC()
@@ -36,7 +35,14 @@ func TestLeaderboardRefreshYieldsToReads(t *testing.T) {
 	defer cancel()
 	// The insert's threads ran at nice 19 (the writes yield too): wait
 	// until the engine has put them back, so that only the refresh counts.
-	for niceThreads(19) > 0 {
+	for {
+		n, err := niceThreads(19)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
 		if ctx.Err() != nil {
 			t.Fatal("threads still at nice 19 30 s after the insert, before any refresh")
 		}
@@ -49,9 +55,12 @@ func TestLeaderboardRefreshYieldsToReads(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for ctx.Err() == nil && !seen.Load() {
-			if niceThreads(19) > 0 {
-				seen.Store(true)
+			n, err := niceThreads(19)
+			if err != nil {
+				t.Error(err)
+				return
 			}
+			seen.Store(n > 0)
 		}
 	}()
 	refreshes := 0
@@ -69,26 +78,14 @@ func TestLeaderboardRefreshYieldsToReads(t *testing.T) {
 	t.Logf("seen at nice 19 within %d refreshes", refreshes)
 }
 
-// niceThreads counts this process's threads at the nice value n
-// (/proc/self/task/<tid>/stat: the 19th field, counted after the command,
-// which is in parentheses and may hold spaces).
-func niceThreads(n int) int {
-	stats, _ := filepath.Glob("/proc/self/task/*/stat")
+// niceThreads counts this process's threads at the nice value n.
+func niceThreads(n int) (int, error) {
+	threads, err := procstat.Threads(os.Getpid())
 	count := 0
-	for _, f := range stats {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue // the thread ended
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 || i+2 > len(s) {
-			continue
-		}
-		// After ") ": state is field 3, so nice (field 19) is the 17th.
-		if fields := strings.Fields(s[i+2:]); len(fields) > 16 && fields[16] == strconv.Itoa(n) {
+	for _, th := range threads {
+		if th.Nice == n {
 			count++
 		}
 	}
-	return count
+	return count, err
 }

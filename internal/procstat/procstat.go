@@ -1,5 +1,6 @@
 // Package procstat reads what the kernel accounts to a process and to each
-// of its threads (utime + stime in /proc, the counters getrusage reads), so
+// of its threads (utime + stime in /proc, the counters getrusage reads, and
+// each thread's nice value), so
 // a benchmark can say what a process of the service costs, and where: the
 // embedded engine names its threads (merges, query pipelines), and the
 // service's own goroutines run on threads named after the program, where
@@ -26,6 +27,7 @@ type Thread struct {
 	Name  string        // its name now; the engine renames a pool thread for each job
 	Start uint64        // when it started (clock ticks since boot): a reused id is another thread
 	CPU   time.Duration // utime + stime
+	Nice  int           // its nice value now (the engine sets a statement's os_thread_priority on its threads while it runs)
 }
 
 // Threads reads every live thread of pid, by thread id. A thread that ended
@@ -82,11 +84,12 @@ func parseStat(b []byte) (Thread, error) {
 	}
 	utime, err1 := strconv.ParseInt(f[11], 10, 64)
 	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	start, err3 := strconv.ParseUint(f[19], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil {
-		return Thread{}, fmt.Errorf("utime %q stime %q starttime %q", f[11], f[12], f[19])
+	nice, err3 := strconv.Atoi(f[16])
+	start, err4 := strconv.ParseUint(f[19], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+		return Thread{}, fmt.Errorf("utime %q stime %q nice %q starttime %q", f[11], f[12], f[16], f[19])
 	}
-	return Thread{Name: string(b[open+1 : end]), Start: start, CPU: time.Duration(utime+stime) * time.Second / clockTicks}, nil
+	return Thread{Name: string(b[open+1 : end]), Start: start, CPU: time.Duration(utime+stime) * time.Second / clockTicks, Nice: nice}, nil
 }
 
 // Delta is what the threads alive at after used since before, added up by

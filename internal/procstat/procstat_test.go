@@ -8,12 +8,15 @@ import (
 
 func TestParseStat(t *testing.T) {
 	// A name with a space and a parenthesis, as a thread may be named.
-	line := "4242 (Query (x) Pipe) S 1 2 3 4 5 6 7 8 9 10 250 75 0 0 20 0 7 0 100 1000 10\n"
+	// At nice 19 (priority 39), as a statement's threads run at
+	// os_thread_priority = 19.
+	line := "4242 (Query (x) Pipe) S 1 2 3 4 5 6 7 8 9 10 250 75 0 0 39 19 7 0 100 1000 10\n"
 	th, err := parseStat([]byte(line))
-	if err != nil || th != (Thread{Name: "Query (x) Pipe", Start: 100, CPU: 3250 * time.Millisecond}) {
-		t.Fatalf("parseStat = %+v, %v; want \"Query (x) Pipe\", started at 100, 3.25s", th, err)
+	if err != nil || th != (Thread{Name: "Query (x) Pipe", Start: 100, CPU: 3250 * time.Millisecond, Nice: 19}) {
+		t.Fatalf("parseStat = %+v, %v; want \"Query (x) Pipe\", started at 100, 3.25s, nice 19", th, err)
 	}
-	for _, bad := range []string{"", "4242 S 1", "4242 (x) S 1 2", "4242 (x) S 1 2 3 4 5 6 7 8 9 10 u s 0 0 20 0 7 0 100"} {
+	for _, bad := range []string{"", "4242 S 1", "4242 (x) S 1 2", "4242 (x) S 1 2 3 4 5 6 7 8 9 10 u s 0 0 20 0 7 0 100",
+		"4242 (x) S 1 2 3 4 5 6 7 8 9 10 250 75 0 0 20 n 7 0 100"} {
 		if _, err := parseStat([]byte(bad)); err == nil {
 			t.Errorf("parseStat(%q): no error", bad)
 		}
