@@ -82,15 +82,22 @@ func BenchmarkQueries(b *testing.B) {
 		{"list_minutely_kpis/60", func() error { _, err := st.Minutely(ctx, now, 60); return err }},
 		{"list_minutely_kpis/1440", func() error { _, err := st.Minutely(ctx, now, 1440); return err }},
 		{"refresh_leaderboards", func() error { return st.RefreshLeaderboard(ctx) }},
+		// Each view alone: the short windows every 2 s, the long every 30 s.
+		{"refresh_leaderboards/short", func() error { return benchData.db.RefreshView(ctx, clickhouse.LeaderboardView) }},
+		{"refresh_leaderboards/long", func() error { return benchData.db.RefreshView(ctx, clickhouse.LeaderboardLongView) }},
 	}
-	// The refresh piece by piece: its SELECT alone (the rest of the
-	// refresh is writing the ranks), and the figures it reads. The SELECT's
+	// The refresh piece by piece: each view's SELECT alone (the rest of a
+	// refresh is writing the ranks), and the figures they read. The SELECT's
 	// rows are hashed, not counted: for count() alone the engine leaves the
 	// ranks out, about a third of the SELECT at 30 M events.
-	view := viewSelects(b, benchData.db)[clickhouse.LeaderboardView]
+	views := viewSelects(b, benchData.db)
+	hashed := func(view string) string {
+		return "SELECT count(), sum(cityHash64(period, rank, user_id, rebate)) FROM (" + views[view] + ")"
+	}
 	const window = "WITH now64(3, 'UTC') AS as_of, toDateTime64(toStartOfDay(as_of), 3, 'UTC') AS today "
 	for _, p := range []struct{ name, sql string }{
-		{"select", "SELECT count(), sum(cityHash64(period, rank, user_id, rebate)) FROM (" + view + ")"},
+		{"select_short", hashed(clickhouse.LeaderboardView)},
+		{"select_long", hashed(clickhouse.LeaderboardLongView)},
 		{"last_day_orders", window + "SELECT count() FROM (SELECT user_id, sum(rebate) FROM order_prices FINAL " +
 			"WHERE placed_at >= as_of - INTERVAL 24 HOUR AND placed_at < as_of + INTERVAL 1 MILLISECOND AND state IN (1, 2) GROUP BY user_id)"},
 		{"user_days_30d", window + "SELECT count(), sum(rebate) FROM user_days FINAL WHERE day > toDate(as_of - INTERVAL 30 DAY) AND day < toDate(today)"},

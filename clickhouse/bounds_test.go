@@ -112,8 +112,8 @@ func TestWindowsStartingInLastSecond(t *testing.T) {
 			}
 		}
 	})
-	// The leaderboards' query as the view has it, with as_of bound instead
-	// of the clock.
+	// The leaderboards' queries as the views have them (the short windows'
+	// and the long windows'), with as_of bound instead of the clock.
 	t.Run("leaderboards", func(t *testing.T) {
 		asOf := now
 		paid := onStarts(stream.Events, asOf, func(e rebate.Event) (time.Time, bool) { return e.PlacedAt, e.Type == rebate.OrderPaid })
@@ -121,33 +121,36 @@ func TestWindowsStartingInLastSecond(t *testing.T) {
 			t.Fatalf("the stream has no order exactly at the 7d or 30d start (%v)", paid)
 		}
 		ctx := context.Background()
-		q := viewSelects(t, db)[clickhouse.LeaderboardView]
+		views := viewSelects(t, db)
 		const clock = "now64(3, 'UTC') AS as_of"
-		if strings.Count(q, clock) != 1 {
-			t.Fatalf("the leaderboards' query does not take as_of from %q once:\n%s", clock, q)
-		}
-		q = strings.Replace(q, clock, "{as_of:DateTime64(3, 'UTC')} AS as_of", 1)
-		c := ch.Context(ctx, ch.WithParameters(ch.Parameters{"as_of": asOf.Format("2006-01-02 15:04:05.000")}))
-		rows, err := db.Conn().Query(c, "SELECT toString(period), rank, user_id, rebate FROM ("+q+") WHERE rank > 0 ORDER BY period, rank")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
 		got := map[rebate.Window][]rebate.LeaderboardEntry{}
-		for rows.Next() {
-			var period string
-			var e rebate.LeaderboardEntry
-			var reb decimal.Decimal
-			if err := rows.Scan(&period, &e.Rank, &e.UserID, &reb); err != nil {
+		for _, view := range clickhouse.LeaderboardViews {
+			q := views[view]
+			if strings.Count(q, clock) != 1 {
+				t.Fatalf("the query of %s does not take as_of from %q once:\n%s", view, clock, q)
+			}
+			q = strings.Replace(q, clock, "{as_of:DateTime64(3, 'UTC')} AS as_of", 1)
+			c := ch.Context(ctx, ch.WithParameters(ch.Parameters{"as_of": asOf.Format("2006-01-02 15:04:05.000")}))
+			rows, err := db.Conn().Query(c, "SELECT toString(period), rank, user_id, rebate FROM ("+q+") WHERE rank > 0 ORDER BY period, rank")
+			if err != nil {
 				t.Fatal(err)
 			}
-			if e.Rebate, err = clickhouse.Money(reb); err != nil {
+			for rows.Next() {
+				var period string
+				var e rebate.LeaderboardEntry
+				var reb decimal.Decimal
+				if err := rows.Scan(&period, &e.Rank, &e.UserID, &reb); err != nil {
+					t.Fatal(err)
+				}
+				if e.Rebate, err = clickhouse.Money(reb); err != nil {
+					t.Fatal(err)
+				}
+				got[rebate.Window(period)] = append(got[rebate.Window(period)], e)
+			}
+			if err := rows.Err(); err != nil {
 				t.Fatal(err)
 			}
-			got[rebate.Window(period)] = append(got[rebate.Window(period)], e)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
+			rows.Close()
 		}
 		want := oracle.New(stream.Events, stream.Rules)
 		for _, w := range rebate.Windows() {

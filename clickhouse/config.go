@@ -138,12 +138,19 @@ func (c Config) Options() (*ch.Options, error) {
 type SchemaConfig struct {
 	// EventsRetentionDays is how long raw events are kept; 0 keeps them forever.
 	EventsRetentionDays int
-	// LeaderboardRefresh is how often the leaderboards are recomputed.
-	LeaderboardRefresh time.Duration
+	// LeaderboardRefresh is how often the short windows' leaderboards (1h,
+	// 24h) are recomputed; LeaderboardLongRefresh, the long windows' (7d,
+	// 30d, all), which read every user of 30 days and of all time.
+	LeaderboardRefresh     time.Duration
+	LeaderboardLongRefresh time.Duration
 	// ReferralWindowDays is how long after an invitee joins their orders
 	// earn their inviter referral earnings.
 	ReferralWindowDays int
 }
+
+// DefaultLeaderboardLongRefresh is how often the long windows' leaderboards
+// are recomputed when no setting says (migration 000149 too).
+const DefaultLeaderboardLongRefresh = 30 * time.Second
 
 // DefaultReferralWindowDays is the referral window when none is set; the
 // schema's pricing (materialize_order_prices.sql) assumes it too.
@@ -154,7 +161,9 @@ func (c *SchemaConfig) RegisterFlags(f *settings.Flags) {
 	f.Int(&c.EventsRetentionDays, "events-retention-days", "REBATE_EVENTS_RETENTION_DAYS", 400, "days raw events are kept (0: forever)",
 		settings.Between(0, 36500))
 	f.Duration(&c.LeaderboardRefresh, "leaderboard-refresh", "REBATE_LEADERBOARD_REFRESH", 2*time.Second,
-		"how often leaderboards are recomputed (whole seconds)", settings.WholeSeconds(time.Second))
+		"how often the 1h and 24h leaderboards are recomputed (whole seconds)", settings.WholeSeconds(time.Second))
+	f.Duration(&c.LeaderboardLongRefresh, "leaderboard-long-refresh", "REBATE_LEADERBOARD_LONG_REFRESH", DefaultLeaderboardLongRefresh,
+		"how often the 7d, 30d and all-time leaderboards are recomputed (whole seconds)", settings.WholeSeconds(time.Second))
 	f.Int(&c.ReferralWindowDays, "referral-window-days", "REBATE_REFERRAL_WINDOW_DAYS", DefaultReferralWindowDays,
 		"days after an invitee joins during which their orders earn their inviter referral earnings", settings.Between(1, 36500))
 }

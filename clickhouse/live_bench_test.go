@@ -28,8 +28,10 @@ type livePoint struct {
 	rate         float64       // achieved events/s during the live phase
 	freshP50     time.Duration // a batch's events, from made to priced (insert + Materialize)
 	freshP99     time.Duration //
-	refreshP50   time.Duration // the leaderboards' refresh, REFRESH + WAIT
+	refreshP50   time.Duration // the short windows' leaderboards' refresh, REFRESH + WAIT
 	refreshMax   time.Duration //
+	longP50      time.Duration // the long windows' (7d, 30d, all)
+	longMax      time.Duration //
 	appP99       time.Duration // balance, orders, rank, leaderboard, product
 	analystP99   time.Duration // merchant stats 24h and all, minutely 60 and 1440
 	reads        int           //
@@ -88,8 +90,9 @@ func liveConfigFromEnv(tb testing.TB) liveConfig {
 // for REBATE_BENCH_LIVE (default 30s) ingests REBATE_BENCH_RATE events/s
 // (default 20,000) as the ingester stores them (a batch every 250 ms,
 // inserted then priced by Materialize; a batch that falls behind grows)
-// while the leaderboards refresh every 2 s and the app's and analysts' reads
-// run paced (one app read every 50 ms, one analyst read every 200 ms).
+// while the leaderboards refresh (1h and 24h every 2 s, the long windows
+// every 30 s) and the app's and analysts' reads run paced (one app read
+// every 50 ms, one analyst read every 200 ms).
 // Reported per size: refresh time, read p99s, freshness (made to priced),
 // CPU-seconds per million events from getrusage (the engine runs in this
 // process), disk bytes per event and RSS, and each read's p50 and p99.
@@ -106,6 +109,7 @@ func BenchmarkLive(b *testing.B) {
 		for _, p := range points {
 			tag := benchchart.Short(float64(p.events))
 			b.ReportMetric(float64(p.refreshP50.Microseconds())/1000, tag+"-refresh-p50-ms")
+			b.ReportMetric(float64(p.longP50.Microseconds())/1000, tag+"-long-refresh-p50-ms")
 			b.ReportMetric(float64(p.appP99.Microseconds())/1000, tag+"-app-p99-ms")
 			b.ReportMetric(float64(p.analystP99.Microseconds())/1000, tag+"-analyst-p99-ms")
 			b.ReportMetric(float64(p.freshP99.Microseconds())/1000, tag+"-fresh-p99-ms")
@@ -125,7 +129,7 @@ func TestLiveBenchmarkRuns(t *testing.T) {
 		t.Fatalf("%d points, want 2", len(points))
 	}
 	for _, p := range points {
-		if p.ingested == 0 || p.reads == 0 || p.refreshP50 == 0 || p.diskPerEvent <= 0 || p.rssMB <= 0 || p.cpuPerM <= 0 {
+		if p.ingested == 0 || p.reads == 0 || p.refreshP50 == 0 || p.longP50 == 0 || p.diskPerEvent <= 0 || p.rssMB <= 0 || p.cpuPerM <= 0 {
 			t.Errorf("a measure is missing: %+v", p)
 		}
 		if strings.Count(p.byRead, ";") != 8 || strings.Contains(p.byRead, " 0.0/") {
@@ -198,13 +202,14 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 	traffic := eventgen.NewTraffic(9, benchUsers, benchMerchants, benchProducts)
 	pick := eventgen.NewTraffic(7, benchUsers, benchMerchants, benchProducts)
 	var (
-		mu                    sync.Mutex
-		refresh, app, analyst []time.Duration
-		byRead                = map[string][]time.Duration{}
-		fresh                 []time.Duration
-		errs                  []error
-		wg                    sync.WaitGroup
-		ingested              int
+		mu            sync.Mutex
+		refresh, long []time.Duration
+		app, analyst  []time.Duration
+		byRead        = map[string][]time.Duration{}
+		fresh         []time.Duration
+		errs          []error
+		wg            sync.WaitGroup
+		ingested      int
 	)
 	fail := func(err error) {
 		mu.Lock()
@@ -212,18 +217,22 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 		mu.Unlock()
 		cancel()
 	}
-	every := func(d time.Duration, f func() error) {
+	// every runs f every d, the first time at once when atOnce.
+	every := func(d time.Duration, atOnce bool, f func() error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			tick := time.NewTicker(d)
 			defer tick.Stop()
 			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-tick.C:
+				if !atOnce {
+					select {
+					case <-ctx.Done():
+						return
+					case <-tick.C:
+					}
 				}
+				atOnce = false
 				if err := f(); err != nil && ctx.Err() == nil {
 					fail(err)
 					return
@@ -244,7 +253,15 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 		return err
 	}
 	c0, w0 := cpuTime(), time.Now()
-	every(2*time.Second, func() error { return timed(&refresh, "", func() error { return st.RefreshLeaderboard(ctx) }) })
+	// The leaderboards refresh as the service's defaults have them: the
+	// short windows every 2 s, the long every 30 s (at once too, so that a
+	// short phase measures one).
+	every(2*time.Second, false, func() error {
+		return timed(&refresh, "", func() error { return db.RefreshView(ctx, clickhouse.LeaderboardView) })
+	})
+	every(clickhouse.DefaultLeaderboardLongRefresh, true, func() error {
+		return timed(&long, "", func() error { return db.RefreshView(ctx, clickhouse.LeaderboardLongView) })
+	})
 	// Each list takes turns through its reads by its own count: a shared
 	// count let the app's reads shift the analysts' turns, so a short live
 	// phase could skip one of their reads altogether.
@@ -268,12 +285,12 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 		{"minutely-60", func(uint64) error { _, err := st.Minutely(ctx, time.Now(), 60); return err }},
 		{"minutely-1440", func(uint64) error { _, err := st.Minutely(ctx, time.Now(), 1440); return err }},
 	}
-	every(50*time.Millisecond, func() error {
+	every(50*time.Millisecond, false, func() error {
 		u, n := pick.User(), appTurn.Add(1)
 		r := appReads[n%int64(len(appReads))]
 		return timed(&app, r.name, func() error { return r.read(u) })
 	})
-	every(200*time.Millisecond, func() error {
+	every(200*time.Millisecond, false, func() error {
 		n := analystTurn.Add(1)
 		r := analystReads[n%int64(len(analystReads))]
 		return timed(&analyst, r.name, func() error { return r.read(1 + uint64(n)%benchMerchants) })
@@ -337,13 +354,14 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 	if len(errs) > 0 {
 		tb.Fatal(errs[0])
 	}
-	if ingested == 0 || len(refresh) == 0 {
-		tb.Fatalf("nothing measured in %s: %d events, %d refreshes", wall, ingested, len(refresh))
+	if ingested == 0 || len(refresh) == 0 || len(long) == 0 {
+		tb.Fatalf("nothing measured in %s: %d events, %d and %d refreshes", wall, ingested, len(refresh), len(long))
 	}
 	return livePoint{
 		ingested: ingested, rate: float64(ingested) / wall.Seconds(),
 		freshP50: quantile(fresh, 0.5), freshP99: quantile(fresh, 0.99),
 		refreshP50: quantile(refresh, 0.5), refreshMax: quantile(refresh, 1),
+		longP50: quantile(long, 0.5), longMax: quantile(long, 1),
 		appP99: quantile(app, 0.99), analystP99: quantile(analyst, 0.99), reads: len(app) + len(analyst),
 		byRead:  readQuantiles(slices.Concat(appReads, analystReads), byRead),
 		cpuPerM: cpu.Seconds() / float64(ingested) * 1e6, cores: cpu.Seconds() / wall.Seconds(),
@@ -397,20 +415,20 @@ func ms(d time.Duration) string {
 }
 
 func liveLine(p livePoint) string {
-	return fmt.Sprintf("%.0f events/s, fresh p50/p99 %s/%s ms, refresh p50/max %s/%s ms, app p99 %s ms, analyst p99 %s ms (%d reads), "+
+	return fmt.Sprintf("%.0f events/s, fresh p50/p99 %s/%s ms, refresh p50/max %s/%s ms (long %s/%s), app p99 %s ms, analyst p99 %s ms (%d reads), "+
 		"%.1f CPU-s/M (%.2f cores), %.1f B/event on disk, RSS %.0f MB (peak %.0f); by read, p50/p99 ms: %s",
-		p.rate, ms(p.freshP50), ms(p.freshP99), ms(p.refreshP50), ms(p.refreshMax), ms(p.appP99), ms(p.analystP99), p.reads,
+		p.rate, ms(p.freshP50), ms(p.freshP99), ms(p.refreshP50), ms(p.refreshMax), ms(p.longP50), ms(p.longMax), ms(p.appP99), ms(p.analystP99), p.reads,
 		p.cpuPerM, p.cores, p.diskPerEvent, p.rssMB, p.hwmMB, p.byRead)
 }
 
 // liveTable is the points as the Markdown table docs/benchmarks.md shows.
 func liveTable(points []livePoint) string {
 	var b strings.Builder
-	b.WriteString("| events stored | ingested/s | freshness p50 / p99 ms | refresh p50 / max ms | app p99 ms | analyst p99 ms | CPU-s per M events (cores) | disk B/event | RSS MB (peak) |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| events stored | ingested/s | freshness p50 / p99 ms | refresh p50 / max ms (1h, 24h) | long refresh p50 / max ms (7d, 30d, all) | app p99 ms | analyst p99 ms | CPU-s per M events (cores) | disk B/event | RSS MB (peak) |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, p := range points {
-		fmt.Fprintf(&b, "| %s | %.0f | %s / %s | %s / %s | %s | %s | %.1f (%.2f) | %.1f | %.0f (%.0f) |\n",
-			benchchart.Short(float64(p.events)), p.rate, ms(p.freshP50), ms(p.freshP99), ms(p.refreshP50), ms(p.refreshMax),
+		fmt.Fprintf(&b, "| %s | %.0f | %s / %s | %s / %s | %s / %s | %s | %s | %.1f (%.2f) | %.1f | %.0f (%.0f) |\n",
+			benchchart.Short(float64(p.events)), p.rate, ms(p.freshP50), ms(p.freshP99), ms(p.refreshP50), ms(p.refreshMax), ms(p.longP50), ms(p.longMax),
 			ms(p.appP99), ms(p.analystP99), p.cpuPerM, p.cores, p.diskPerEvent, p.rssMB, p.hwmMB)
 	}
 	return b.String()
@@ -428,13 +446,14 @@ func writeLiveChart(path string, points []livePoint, rate int) error {
 		return col(func(p livePoint) float64 { return float64(f(p).Microseconds()) / 1000 })
 	}
 	c := benchchart.Chart{
-		Title:  fmt.Sprintf("Live: reads while ingesting %d events/s, leaderboards refreshing every 2 s (make bench-live)", rate),
+		Title:  fmt.Sprintf("Live: reads while ingesting %d events/s, leaderboards refreshing every 2 s (1h, 24h) and 30 s (7d, 30d, all) (make bench-live)", rate),
 		XLabel: "events stored",
 		X:      col(func(p livePoint) float64 { return float64(p.events) }),
 		Panels: []benchchart.Panel{
 			{Title: "Leaderboard refresh", Unit: "ms", Goal: 100, Series: []benchchart.Series{
 				{Name: "p50", Y: d(func(p livePoint) time.Duration { return p.refreshP50 })},
-				{Name: "max", Y: d(func(p livePoint) time.Duration { return p.refreshMax })}}},
+				{Name: "max", Y: d(func(p livePoint) time.Duration { return p.refreshMax })},
+				{Name: "long p50", Y: d(func(p livePoint) time.Duration { return p.longP50 })}}},
 			{Title: "Read p99", Unit: "ms", Goal: 20, Series: []benchchart.Series{
 				{Name: "app (goal 20)", Y: d(func(p livePoint) time.Duration { return p.appP99 })},
 				{Name: "analyst (goal 50)", Y: d(func(p livePoint) time.Duration { return p.analystP99 })}}},

@@ -126,7 +126,7 @@ func (mg *Migrator) UpWith(ctx context.Context, sc SchemaConfig) error {
 	if err := mg.SetReferralWindow(ctx, sc.ReferralWindowDays); err != nil {
 		return err
 	}
-	return mg.SetLeaderboardRefresh(ctx, sc.LeaderboardRefresh)
+	return mg.SetLeaderboardRefresh(ctx, sc.LeaderboardRefresh, sc.LeaderboardLongRefresh)
 }
 
 // BuildRules builds the rule timeline pricing reads again (DB.BuildRules),
@@ -204,30 +204,48 @@ func (mg *Migrator) SetRetention(ctx context.Context, days int) error {
 	return nil
 }
 
-// LeaderboardView is the refreshable view that recomputes the leaderboards.
-const LeaderboardView = "leaderboards_mv"
+// The refreshable views that recompute the leaderboards: the short windows
+// (1h, 24h) into leaderboards_short, the long ones (7d, 30d, all) into
+// leaderboards_long; the view leaderboards reads both.
+const (
+	LeaderboardView     = "leaderboards_mv"
+	LeaderboardLongView = "leaderboards_long_mv"
+)
 
-// SetLeaderboardRefresh sets how often leaderboards_mv recomputes the
-// leaderboards (whole seconds, at least 1): fresher against cheaper.
-func (mg *Migrator) SetLeaderboardRefresh(ctx context.Context, every time.Duration) error {
+// LeaderboardViews are both, the short windows' first.
+var LeaderboardViews = []string{LeaderboardView, LeaderboardLongView}
+
+// SetLeaderboardRefresh sets how often the short windows' leaderboards
+// (leaderboards_mv) and the long windows' (leaderboards_long_mv) are
+// recomputed (whole seconds, at least 1): fresher against cheaper.
+func (mg *Migrator) SetLeaderboardRefresh(ctx context.Context, short, long time.Duration) error {
+	for i, every := range []time.Duration{short, long} {
+		if err := mg.setRefresh(ctx, LeaderboardViews[i], every); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (mg *Migrator) setRefresh(ctx context.Context, view string, every time.Duration) error {
 	secs := int(every / time.Second)
 	if secs < 1 {
-		return fmt.Errorf("leaderboard refresh %s: want at least 1s", every)
+		return fmt.Errorf("%s refresh %s: want at least 1s", view, every)
 	}
 	var create string
 	err := mg.db.QueryRowContext(ctx,
-		"SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = ?", LeaderboardView).Scan(&create)
+		"SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = ?", view).Scan(&create)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // not migrated yet
 	}
 	if err != nil {
-		return fmt.Errorf("read leaderboard refresh: %w", err)
+		return fmt.Errorf("read %s refresh: %w", view, err)
 	}
 	if strings.Contains(create, fmt.Sprintf("REFRESH EVERY %d SECOND ", secs)) {
 		return nil
 	}
-	if _, err := mg.db.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s MODIFY REFRESH EVERY %d SECOND", LeaderboardView, secs)); err != nil {
-		return fmt.Errorf("set leaderboard refresh to %ds: %w", secs, err)
+	if _, err := mg.db.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s MODIFY REFRESH EVERY %d SECOND", view, secs)); err != nil {
+		return fmt.Errorf("set %s refresh to %ds: %w", view, secs, err)
 	}
 	return nil
 }

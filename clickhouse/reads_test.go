@@ -78,10 +78,7 @@ func TestReadsFindTheirDays(t *testing.T) {
 		settings[q.SQL] = q.RunSettings()
 		return q.SQL
 	}
-	var view string
-	if err := db.Conn().QueryRow(ctx, "SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = 'leaderboards_mv'").Scan(&view); err != nil {
-		t.Fatal(err)
-	}
+	views := viewSelects(t, db)
 	ts := func(d time.Duration) string { return now.Add(d).Format("2006-01-02 15:04:05.000") }
 	minute := now.Add(-time.Hour).Truncate(time.Minute).Format(time.DateTime)
 	for _, c := range []struct {
@@ -92,8 +89,9 @@ func TestReadsFindTheirDays(t *testing.T) {
 		most  float64 // of the table's marks
 		upTo  uint64  // marks, when not 0 (instead of most; table "*": of every table read)
 	}{
-		// The last day, the first partial days of 7 and 30 days, and after now.
-		{"leaderboards' refresh", "order_prices", view, nil, 0.12, 0},
+		// The last day; today, the first partial days of 7 and 30 days, and after now.
+		{"leaderboards' refresh", "order_prices", views[clickhouse.LeaderboardView], nil, 0.12, 0},
+		{"long leaderboards' refresh", "order_prices", views[clickhouse.LeaderboardLongView], nil, 0.12, 0},
 		{"list_minutely_kpis", "order_prices", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "60"}, 0.03, 0},
 		{"get_merchant_stats 24h", "order_prices", named("get_merchant_stats"), ch.Parameters{"merchant_id": "1", "since": ts(-24 * time.Hour), "now": ts(0)}, 0.03, 0},
 		{"get_referral_totals 24h", "order_prices", named("get_referral_totals"), ch.Parameters{"since": ts(-24 * time.Hour)}, 0.05, 0},

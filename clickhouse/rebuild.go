@@ -104,7 +104,7 @@ func (db *DB) Rebuild(ctx context.Context, opts RebuildOptions) (done []Rebuilt,
 	}
 	sorted := s.sort()
 	rebuildable := sorted.Rebuildable()
-	tables := slices.Clone(opts.Tables)
+	tables := s.viewed(opts.Tables, rebuildable)
 	if len(tables) == 0 {
 		tables = rebuildable
 	}
@@ -225,12 +225,14 @@ func (db *DB) lockRebuild(ctx context.Context) (unlock func() error, err error) 
 	}, nil
 }
 
-// RefreshView runs a refreshable view's refresh now and waits for it to
-// end (a failed refresh is its error).
-func (db *DB) RefreshView(ctx context.Context, view string) error {
+// RefreshView runs refreshable views' refreshes now, side by side, and
+// waits for them to end (a failed refresh is its error).
+func (db *DB) RefreshView(ctx context.Context, views ...string) error {
 	for _, stmt := range []string{"SYSTEM REFRESH VIEW ", "SYSTEM WAIT VIEW "} {
-		if err := db.conn.Exec(ctx, stmt+qualified(db.cfg.Database, view)); err != nil {
-			return domainError("refresh "+view, err)
+		for _, view := range views {
+			if err := db.conn.Exec(ctx, stmt+qualified(db.cfg.Database, view)); err != nil {
+				return domainError("refresh "+view, err)
+			}
 		}
 	}
 	return nil

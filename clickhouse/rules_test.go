@@ -41,7 +41,7 @@ func TestRuleWrittenAroundTheService(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if err := m.UpWith(ctx, clickhouse.SchemaConfig{LeaderboardRefresh: 2 * time.Second,
+	if err := m.UpWith(ctx, clickhouse.SchemaConfig{LeaderboardRefresh: 2 * time.Second, LeaderboardLongRefresh: 30 * time.Second,
 		ReferralWindowDays: clickhouse.DefaultReferralWindowDays}); err != nil {
 		t.Fatal(err)
 	}

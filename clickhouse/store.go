@@ -212,10 +212,11 @@ func scanEntry(r driver.Rows, lb *rebate.Leaderboard) error {
 	return nil
 }
 
-// RefreshLeaderboard recomputes the leaderboards now and waits for it, for
-// tests and for callers that cannot wait for the next scheduled refresh.
+// RefreshLeaderboard recomputes every window's leaderboard now (both
+// views) and waits for it, for tests and for callers that cannot wait for
+// the next scheduled refresh.
 func (s *Store) RefreshLeaderboard(ctx context.Context) error {
-	return s.db.RefreshView(ctx, LeaderboardView)
+	return s.db.RefreshView(ctx, LeaderboardViews...)
 }
 
 // MerchantStats are a merchant's figures over the window ending at now.

@@ -140,7 +140,7 @@ func setup(b *testing.B, bin string, c consumer) (*engineProc, clickhouse.Config
 		b.Fatal(err)
 	}
 	// Refreshing the leaderboards is the schema's cost, not the ingester's.
-	if err := m.SetLeaderboardRefresh(ctx, time.Hour); err != nil {
+	if err := m.SetLeaderboardRefresh(ctx, time.Hour, time.Hour); err != nil {
 		b.Fatal(err)
 	}
 	return eng, cfg

@@ -97,7 +97,7 @@ func (r *Reconciler) Run(ctx context.Context, checks []string, since time.Time, 
 // check runs one check, and again after Recheck if it found anything,
 // keeping what both runs found.
 func (r *Reconciler) check(ctx context.Context, c string, since time.Time) ([]rebate.Difference, error) {
-	first, err := r.store.Reconcile(ctx, c, since)
+	first, err := r.reconcile(ctx, c, since)
 	if err != nil || len(first) == 0 || r.Recheck <= 0 {
 		return first, err
 	}
@@ -106,7 +106,7 @@ func (r *Reconciler) check(ctx context.Context, c string, since time.Time) ([]re
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	second, err := r.store.Reconcile(ctx, c, since)
+	second, err := r.reconcile(ctx, c, since)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +122,23 @@ func (r *Reconciler) check(ctx context.Context, c string, since time.Time) ([]re
 	}
 	return out, nil
 }
+
+// reconcile runs one check once. The leaderboards are refreshed first: the
+// check compares them, as of their refreshes, with the rebates stored now,
+// and an order repriced since the long windows' last refresh (up to
+// REBATE_LEADERBOARD_LONG_REFRESH before, 30 s) would differ on the recheck
+// too without being drift.
+func (r *Reconciler) reconcile(ctx context.Context, c string, since time.Time) ([]rebate.Difference, error) {
+	if c == LeaderboardsCheck {
+		if err := r.store.RefreshLeaderboard(ctx); err != nil {
+			return nil, fmt.Errorf("reconcile %s: %w", c, err)
+		}
+	}
+	return r.store.Reconcile(ctx, c, since)
+}
+
+// LeaderboardsCheck is the reconciliation of the leaderboards.
+const LeaderboardsCheck = "leaderboards"
 
 // Every reconciles every interval until ctx ends, logging drift at warn
 // level: the metrics carry it to an alert (deploy/prometheus/alerts.yml).

@@ -132,7 +132,7 @@ func TestReconcileFindsDamageUntilRebuilt(t *testing.T) {
 	for _, r := range done {
 		rebuilt = append(rebuilt, r.Table)
 	}
-	if got := strings.Join(rebuilt, " "); got != "orders merchant_minutes order_prices user_days user_prices user_totals leaderboards" {
+	if got := strings.Join(rebuilt, " "); got != "orders merchant_minutes order_prices user_days user_prices user_totals leaderboards_long leaderboards_short" {
 		t.Errorf("rebuild of orders did %q", got)
 	}
 	if diffs := run(); len(diffs) != 0 || drift() != 0 {
@@ -140,8 +140,8 @@ func TestReconcileFindsDamageUntilRebuilt(t *testing.T) {
 	}
 }
 
-// TestViewWatch: the leaderboard's refreshable view is seen, refreshed
-// recently and not failing.
+// TestViewWatch: the leaderboards' refreshable views (the short windows'
+// and the long windows') are seen, refreshed recently and not failing.
 func TestViewWatch(t *testing.T) {
 	s := newScenario(t, 67)
 	if err := s.st.RefreshLeaderboard(context.Background()); err != nil {
@@ -155,8 +155,73 @@ func TestViewWatch(t *testing.T) {
 	if err := w.Update(context.Background(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	age := gauge(t, reg, "rebate_view_refresh_age_seconds", map[string]string{"view": "leaderboards_mv"})
-	if age < 0 || age > 60 || gauge(t, reg, "rebate_view_refresh_failing", map[string]string{"view": "leaderboards_mv"}) != 0 {
-		t.Errorf("leaderboards_mv refreshed %v s ago", age)
+	for _, view := range clickhouse.LeaderboardViews {
+		age := gauge(t, reg, "rebate_view_refresh_age_seconds", map[string]string{"view": view})
+		if age < 0 || age > 60 || gauge(t, reg, "rebate_view_refresh_failing", map[string]string{"view": view}) != 0 {
+			t.Errorf("%s refreshed %v s ago", view, age)
+		}
+	}
+}
+
+// TestReconcileLeaderboardsAsOfEachRefresh: the short and the long
+// windows refresh apart, so their boards end at two moments. An order
+// stored between them counts in the short windows only, and is not drift
+// in the long ones. An order repriced after the long windows' refresh (a
+// late tier change) would differ on every check until their next refresh,
+// up to 30 s later: the reconciler refreshes the leaderboards before it
+// compares, so that is not drift either.
+func TestReconcileLeaderboardsAsOfEachRefresh(t *testing.T) {
+	ctx := context.Background()
+	s := newScenario(t, 53)
+	s.insert(t, s.stream.Events)
+	const user, merchant = 90001, 901
+	placed := time.Now().UTC().Add(-time.Minute).Truncate(time.Millisecond)
+	if err := s.db.InsertRules(ctx, []rebate.Rule{
+		{MerchantID: merchant, EffectiveFrom: placed.Add(-time.Hour), Share: 5000},
+		{MerchantID: merchant, EffectiveFrom: placed.Add(-time.Hour), Share: 8000, HasTier: true, Tier: 2},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.RefreshView(ctx, clickhouse.LeaderboardLongView); err != nil {
+		t.Fatal(err)
+	}
+	s.insert(t, []rebate.Event{{ID: "between", Type: rebate.OrderSettled, TS: placed, OrderID: "between", UserID: user,
+		MerchantID: merchant, ProductID: 1, Amount: 10000, Commission: 1000, PlacedAt: placed}})
+	if err := s.db.RefreshView(ctx, clickhouse.LeaderboardView); err != nil {
+		t.Fatal(err)
+	}
+	if diffs, err := s.st.Reconcile(ctx, ops.LeaderboardsCheck, time.Time{}); err != nil || len(diffs) != 0 {
+		t.Fatalf("an order stored between the long and the short windows' refreshes: %v %+v", err, diffs)
+	}
+	rank := func(w rebate.Window) rebate.Money {
+		t.Helper()
+		r, err := s.st.Rank(ctx, user, w, 0)
+		if err != nil || len(r.Entries) != 1 {
+			t.Fatalf("rank of %d in %s: %+v %v", user, w, r, err)
+		}
+		return r.Entries[0].Rebate
+	}
+	if err := s.st.RefreshLeaderboard(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := rank(rebate.WindowAll); got != 500 {
+		t.Fatalf("the order's rebate %s, want 5.00 at share 0.5", got)
+	}
+	// A tier change from before the order reprices it (share 0.8); the
+	// boards still hold the old rebate.
+	s.insert(t, []rebate.Event{{ID: "tier", Type: rebate.UserTierChanged, TS: placed.Add(-time.Second), UserID: user, Tier: 2}})
+	if diffs, err := s.st.Reconcile(ctx, ops.LeaderboardsCheck, time.Time{}); err != nil || len(diffs) == 0 {
+		t.Fatalf("the boards before a refresh agree with the repriced order: %v %+v", err, diffs)
+	}
+	r, err := ops.NewReconciler(s.st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Recheck = 10 * time.Millisecond
+	if diffs, err := r.Run(ctx, []string{ops.LeaderboardsCheck}, time.Time{}, nil); err != nil || len(diffs) != 0 {
+		t.Fatalf("the reconciler reports a repriced order as drift: %v %+v", err, diffs)
+	}
+	if got := rank(rebate.WindowAll); got != 800 {
+		t.Errorf("after the reconciliation the order's rebate is %s, want 8.00 (refreshed)", got)
 	}
 }

@@ -1,13 +1,15 @@
--- Reconciles the leaderboards as of their last refresh (the as_of each
--- period carries on its rank-0 row) with a ranking worked out again without
--- the day buckets the refresh adds up: for each window ending at as_of (1h,
--- 24h, 7d, 30d, all), users with a paid or settled order placed in it, by
--- the sum of those orders' rebates descending, ties by user ascending. Only
--- events stored by as_of count (each order's owner, placed_at and state from
--- its events); each order's rebate is the one stored in order_prices. A row
--- per rank whose user or rebate differs. An order repriced after the
--- refresh differs until the next one (every 2 s): the reconciler's recheck
--- leaves that out.
+-- Reconciles the leaderboards as of their last refreshes (the as_of each
+-- period carries on its rank-0 row: the short windows' and the long
+-- windows' views refresh apart, so two moments) with a ranking worked out
+-- again without the day buckets the refreshes add up: for each window
+-- ending at its as_of (1h, 24h, 7d, 30d, all), users with a paid or settled
+-- order placed in it, by the sum of those orders' rebates descending, ties
+-- by user ascending. Only events stored by that window's as_of count (each
+-- order's owner, placed_at and state from its events); each order's rebate
+-- is the one stored in order_prices. A row per rank whose user or rebate
+-- differs. An order repriced after a refresh differs until the next one:
+-- the service refreshes the leaderboards before this check
+-- (clickhouse Store.Reconcile), and its recheck leaves out the rest.
 -- for: service (rebate reconcile; written apart from the views on purpose)
 WITH
     boards AS (
@@ -24,21 +26,25 @@ WITH
         ORDER BY event_id, ingested_at, kafka_partition, kafka_offset
         LIMIT 1 BY event_id
     ),
+    -- Each order as the events stored by each board's moment make it.
     from_log AS (
         SELECT
+            m.as_of AS moment,
             order_id,
             argMin(user_id, stored) AS user_id,
             argMin(placed_at, stored) AS placed_at,
             max(multiIf(type = 'order_paid', 1, type = 'order_settled', 2, 3)) AS state
         FROM once
-        GROUP BY order_id
+        CROSS JOIN (SELECT DISTINCT as_of FROM boards) AS m
+        WHERE once.ingested_at <= m.as_of
+        GROUP BY moment, order_id
     ),
     sums AS (
         -- state as of the board: an order voided after as_of still counts
         SELECT b.period AS period, o.user_id AS user_id, sum(toInt64(p.rebate * 100)) AS cents
         FROM from_log AS o
         LEFT JOIN (SELECT order_id, rebate FROM order_prices FINAL) AS p ON p.order_id = o.order_id
-        CROSS JOIN boards AS b
+        INNER JOIN boards AS b ON b.as_of = o.moment
         WHERE o.state IN (1, 2) AND o.placed_at <= b.as_of
           AND (b.seconds = 0 OR o.placed_at >= b.as_of - toIntervalSecond(b.seconds))
         GROUP BY period, user_id

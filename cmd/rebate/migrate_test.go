@@ -28,7 +28,7 @@ func TestMigrateCommand(t *testing.T) {
 		}
 		return out.String()
 	}
-	if got, want := migrate("up", "--events-retention-days", "30", "--leaderboard-refresh", "7s"), fmt.Sprintf("schema version %d (clean)", latest); !strings.Contains(got, want) {
+	if got, want := migrate("up", "--events-retention-days", "30", "--leaderboard-refresh", "7s", "--leaderboard-long-refresh", "45s"), fmt.Sprintf("schema version %d (clean)", latest); !strings.Contains(got, want) {
 		t.Errorf("up: %q, want %q", got, want)
 	}
 	inDB := func(q string) string {
@@ -40,6 +40,9 @@ func TestMigrateCommand(t *testing.T) {
 	}
 	if got := inDB("SELECT create_table_query LIKE '%REFRESH EVERY 7 SECOND%' FROM system.tables WHERE database = currentDatabase() AND name = 'leaderboards_mv'"); got != "1\n" {
 		t.Errorf("leaderboard refresh not applied: %q", got)
+	}
+	if got := inDB("SELECT create_table_query LIKE '%REFRESH EVERY 45 SECOND%' FROM system.tables WHERE database = currentDatabase() AND name = 'leaderboards_long_mv'"); got != "1\n" {
+		t.Errorf("long leaderboards' refresh not applied: %q", got)
 	}
 	if got := migrate("version"); !strings.Contains(got, fmt.Sprintf("schema version %d", latest)) {
 		t.Errorf("version: %q", got)

@@ -110,7 +110,10 @@ func TestLivePageInBrowser(t *testing.T) {
 	browser := chromium(t)
 	apiAddr := freeAddr(t)
 	p := startUp(t, lib, apiAddr, "up", "--data", t.TempDir(), "--kafka-listen", freeAddr(t), "--listen", freeAddr(t),
-		"--api-listen", apiAddr, "--simulate-rate", "300", "--seed", "11", "--simulate-duration", "25s")
+		"--api-listen", apiAddr, "--simulate-rate", "300", "--seed", "11", "--simulate-duration", "25s",
+		// The all-time leaderboard the page is asked for below, refreshed
+		// within the test's time (every 30 s by default).
+		"--leaderboard-long-refresh", "2s")
 	client := &apiclient.Client{BaseURL: p.url}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,

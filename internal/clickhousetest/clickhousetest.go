@@ -62,7 +62,7 @@ func migratedTemplate(tb testing.TB) (*clickhouse.DB, string) {
 		// the backup never meets the view swapping its table: the copies
 		// start from a settled one.
 		backup := "migrated-" + cfg.Database
-		err = db.RefreshView(ctx, clickhouse.LeaderboardView)
+		err = db.RefreshView(ctx, clickhouse.LeaderboardViews...)
 		if err == nil {
 			err = db.Conn().Exec(ctx, fmt.Sprintf("BACKUP DATABASE %s TO Disk('%s', '%s')", cfg.Database, clickhouse.DefaultBackupDisk, backup))
 		}
@@ -91,7 +91,7 @@ func Migrate(tb testing.TB) clickhouse.Config {
 	if err := m.Up(); err != nil {
 		tb.Fatal(err)
 	}
-	if err := m.SetLeaderboardRefresh(ctx, time.Hour); err != nil {
+	if err := m.SetLeaderboardRefresh(ctx, time.Hour, time.Hour); err != nil {
 		tb.Fatal(err)
 	}
 	return cfg
