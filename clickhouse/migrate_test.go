@@ -529,3 +529,54 @@ func TestRestoredIsMigrated(t *testing.T) {
 	}
 	t.Logf("%d definitions and tables' rows alike", len(want))
 }
+
+// TestLeaderboardsSplitKeepsEveryBoard: migrations 000140–000151 make the
+// table leaderboards a view of the short and the long windows' tables, each
+// refreshed by a view of its own. At every step, up and down, every
+// window's board is there under the name leaderboards, as the last refresh
+// left it: no read finds it missing or empty while the migrations run or
+// are rolled back.
+func TestLeaderboardsSplitKeepsEveryBoard(t *testing.T) {
+	db, to := migrateTo(t, 139)
+	ctx := context.Background()
+	placed := time.Now().UTC().Add(-10 * time.Minute).Format("2006-01-02 15:04:05.000")
+	exec(t, db, `INSERT INTO order_prices (order_id, user_id, merchant_id, product_id, state, amount, commission,
+		placed_at, ts, tier, rebate, inviter_id, referral, version) VALUES
+		('split', 7, 1, 1, 2, 100, 10, '`+placed+`', '`+placed+`', 0, 3.00, 0, 0, 1)`)
+	exec(t, db, "INSERT INTO user_totals (user_id, rebate, orders, version) VALUES (7, 3.00, 1, 1)")
+	if err := db.RefreshView(ctx, "leaderboards_mv"); err != nil {
+		t.Fatal(err)
+	}
+	boards := func(asOf bool) string {
+		t.Helper()
+		cols := "period, rank, user_id, rebate"
+		if asOf {
+			cols += ", as_of"
+		}
+		return strings.Join(column(t, db, "SELECT toString(tuple("+cols+")) FROM leaderboards ORDER BY period, rank"), " ")
+	}
+	want, wantRanks := boards(true), boards(false)
+	if strings.Count(wantRanks, ",7,3") != 5 {
+		t.Fatalf("before the split the boards are %s, want user 7 in each window", wantRanks)
+	}
+	for v := 140; v <= 149; v++ {
+		to(v)
+		if got := boards(true); got != want {
+			t.Fatalf("after migration %d the boards are\n%s\nwant them as the last refresh left them\n%s", v, got, want)
+		}
+	}
+	// From here the new views refresh: the same ranks, a newer as_of.
+	to(151)
+	if err := db.RefreshView(ctx, clickhouse.LeaderboardViews...); err != nil {
+		t.Fatal(err)
+	}
+	if got := boards(false); got != wantRanks {
+		t.Fatalf("refreshed by the new views, the boards are\n%s\nwant\n%s", got, wantRanks)
+	}
+	for v := 150; v >= 139; v-- {
+		to(v)
+		if got := boards(false); got != wantRanks {
+			t.Fatalf("rolled back to %d, the boards are\n%s\nwant\n%s", v, got, wantRanks)
+		}
+	}
+}

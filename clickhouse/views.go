@@ -172,7 +172,7 @@ func tableRef(db, table string) *regexp.Regexp {
 // viewed names, for each name of a plain view, the tables among these that
 // it reads, and keeps any other name (and a view that reads none of
 // them, to be refused): a rebuild of the view leaderboards
-// is one of the two tables it reads (000145), so that the name operators
+// is one of the two tables it reads (000145, 000146), so that the name operators
 // have used since it was a table goes on working.
 func (s *schema) viewed(names, these []string) []string {
 	var out []string

@@ -1,4 +1,3 @@
--- The short windows back into leaderboards (a table again, empty, by the
--- downs of 000145–000147), as the last refresh left them.
-INSERT INTO leaderboards (period, rank, user_id, rebate, as_of)
-SELECT period, rank, user_id, rebate, as_of FROM leaderboards_short
+-- Nothing to undo: the copy goes with its table (000140's down); the
+-- rollback fills the table leaderboards was in 000148's down.
+SELECT 1

@@ -5,7 +5,7 @@
 -- day; all-time reads user_totals, less any order placed after as_of. These
 -- windows read every user of 30 days and of all time: at 30 M events a
 -- second of CPU, which the short windows no longer wait for nor pay every
--- 2 s. At the lowest OS priority, as 000148.
+-- 2 s. At the lowest OS priority, as 000150.
 -- rebuild: none (a refreshable view: its first refresh works the leaderboards out whole)
 CREATE MATERIALIZED VIEW IF NOT EXISTS leaderboards_long_mv
 REFRESH EVERY 30 SECOND

@@ -1,5 +1,6 @@
 -- The table leaderboards was (000053, commented by 000074), under the name
--- 000146's down exchanges it back from; the downs of 000143 and 000144 fill it.
+-- 000146's down exchanges it back from; the downs of 000148 and 000147 fill it
+-- first.
 CREATE TABLE IF NOT EXISTS leaderboards_next
 (
     period  Enum8('1h' = 1, '24h' = 2, '7d' = 3, '30d' = 4, 'all' = 5) COMMENT 'The window, ending at as_of: 1h, 24h, 7d, 30d or all.',
