@@ -205,26 +205,25 @@ func (mg *Migrator) SetRetention(ctx context.Context, days int) error {
 }
 
 // The refreshable views that recompute the leaderboards: the short windows
-// (1h, 24h) into leaderboards_short, the long ones (7d, 30d, all) into
-// leaderboards_long; the view leaderboards reads both.
+// (1h, 24h) into leaderboards, which also copies the long ones (7d, 30d,
+// all) from leaderboards_long, which the long windows' view writes.
 const (
 	LeaderboardView     = "leaderboards_mv"
 	LeaderboardLongView = "leaderboards_long_mv"
 )
 
-// LeaderboardViews are both, the short windows' first.
-var LeaderboardViews = []string{LeaderboardView, LeaderboardLongView}
+// LeaderboardViews are both, in the order a whole recompute refreshes them:
+// the long windows first, for the short windows' refresh to copy.
+var LeaderboardViews = []string{LeaderboardLongView, LeaderboardView}
 
 // SetLeaderboardRefresh sets how often the short windows' leaderboards
 // (leaderboards_mv) and the long windows' (leaderboards_long_mv) are
 // recomputed (whole seconds, at least 1): fresher against cheaper.
 func (mg *Migrator) SetLeaderboardRefresh(ctx context.Context, short, long time.Duration) error {
-	for i, every := range []time.Duration{short, long} {
-		if err := mg.setRefresh(ctx, LeaderboardViews[i], every); err != nil {
-			return err
-		}
+	if err := mg.setRefresh(ctx, LeaderboardView, short); err != nil {
+		return err
 	}
-	return nil
+	return mg.setRefresh(ctx, LeaderboardLongView, long)
 }
 
 func (mg *Migrator) setRefresh(ctx context.Context, view string, every time.Duration) error {

@@ -494,7 +494,7 @@ func TestRestoredIsMigrated(t *testing.T) {
 	// Columns the clock sets are left out of the rows compared, and
 	// schema_migrations is compared by where it stands: its history differs
 	// whenever the migrator retried a statement.
-	clocked := map[string]string{"leaderboards_short": "as_of", "leaderboards_long": "as_of", "rule_timeline": "build", "rule_builds": "build"}
+	clocked := map[string]string{"leaderboards": "as_of", "leaderboards_long": "as_of", "rule_timeline": "build", "rule_builds": "build"}
 	versions := migrationVersions(t)
 	newest := strconv.Itoa(versions[len(versions)-1])
 	objects := func(database string) map[string]string {
@@ -530,12 +530,11 @@ func TestRestoredIsMigrated(t *testing.T) {
 	t.Logf("%d definitions and tables' rows alike", len(want))
 }
 
-// TestLeaderboardsSplitKeepsEveryBoard: migrations 000140–000151 make the
-// table leaderboards a view of the short and the long windows' tables, each
-// refreshed by a view of its own. At every step, up and down, every
-// window's board is there under the name leaderboards, as the last refresh
-// left it: no read finds it missing or empty while the migrations run or
-// are rolled back.
+// TestLeaderboardsSplitKeepsEveryBoard: migrations 000140–000146 move the
+// long windows (7d, 30d, all) to a view of their own, refreshed apart, which
+// leaderboards_mv copies into leaderboards. At every step, up and down,
+// every window's board is in leaderboards, as a refresh left it: no read
+// finds it missing or empty while the migrations run or are rolled back.
 func TestLeaderboardsSplitKeepsEveryBoard(t *testing.T) {
 	db, to := migrateTo(t, 139)
 	ctx := context.Background()
@@ -544,39 +543,45 @@ func TestLeaderboardsSplitKeepsEveryBoard(t *testing.T) {
 		placed_at, ts, tier, rebate, inviter_id, referral, version) VALUES
 		('split', 7, 1, 1, 2, 100, 10, '`+placed+`', '`+placed+`', 0, 3.00, 0, 0, 1)`)
 	exec(t, db, "INSERT INTO user_totals (user_id, rebate, orders, version) VALUES (7, 3.00, 1, 1)")
-	if err := db.RefreshView(ctx, "leaderboards_mv"); err != nil {
+	if err := db.RefreshView(ctx, clickhouse.LeaderboardView); err != nil {
 		t.Fatal(err)
 	}
-	boards := func(asOf bool) string {
+	boards := func() string {
 		t.Helper()
-		cols := "period, rank, user_id, rebate"
-		if asOf {
-			cols += ", as_of"
-		}
-		return strings.Join(column(t, db, "SELECT toString(tuple("+cols+")) FROM leaderboards ORDER BY period, rank"), " ")
+		return strings.Join(column(t, db, "SELECT toString(tuple(period, rank, user_id, rebate)) FROM leaderboards ORDER BY period, rank"), " ")
 	}
-	want, wantRanks := boards(true), boards(false)
-	if strings.Count(wantRanks, ",7,3") != 5 {
-		t.Fatalf("before the split the boards are %s, want user 7 in each window", wantRanks)
+	want := boards()
+	if strings.Count(want, ",7,3") != 5 {
+		t.Fatalf("before the split the boards are %s, want user 7 in each window", want)
 	}
-	for v := 140; v <= 149; v++ {
+	versions := migrationVersions(t)
+	last := versions[len(versions)-1]
+	for v := 140; v <= last; v++ {
 		to(v)
-		if got := boards(true); got != want {
-			t.Fatalf("after migration %d the boards are\n%s\nwant them as the last refresh left them\n%s", v, got, want)
+		if got := boards(); got != want {
+			t.Fatalf("after migration %d the boards are\n%s\nwant\n%s", v, got, want)
 		}
 	}
-	// From here the new views refresh: the same ranks, a newer as_of.
-	to(151)
 	if err := db.RefreshView(ctx, clickhouse.LeaderboardViews...); err != nil {
 		t.Fatal(err)
 	}
-	if got := boards(false); got != wantRanks {
-		t.Fatalf("refreshed by the new views, the boards are\n%s\nwant\n%s", got, wantRanks)
+	if got := boards(); got != want {
+		t.Fatalf("refreshed by the two views, the boards are\n%s\nwant\n%s", got, want)
 	}
-	for v := 150; v >= 139; v-- {
+	long := column(t, db, "SELECT DISTINCT toString(period) FROM leaderboards_long ORDER BY 1")
+	if strings.Join(long, " ") != "30d 7d all" {
+		t.Errorf("leaderboards_long holds %v, want the long windows only", long)
+	}
+	for v := last - 1; v >= 139; v-- {
 		to(v)
-		if got := boards(false); got != wantRanks {
-			t.Fatalf("rolled back to %d, the boards are\n%s\nwant\n%s", v, got, wantRanks)
+		if got := boards(); got != want {
+			t.Fatalf("rolled back to %d, the boards are\n%s\nwant\n%s", v, got, want)
 		}
+	}
+	if err := db.RefreshView(ctx, clickhouse.LeaderboardView); err != nil {
+		t.Fatal(err)
+	}
+	if got := boards(); got != want {
+		t.Fatalf("rolled back and refreshed, the boards are\n%s\nwant\n%s", got, want)
 	}
 }

@@ -104,7 +104,7 @@ func (db *DB) Rebuild(ctx context.Context, opts RebuildOptions) (done []Rebuilt,
 	}
 	sorted := s.sort()
 	rebuildable := sorted.Rebuildable()
-	tables := s.viewed(opts.Tables, rebuildable)
+	tables := slices.Clone(opts.Tables)
 	if len(tables) == 0 {
 		tables = rebuildable
 	}
@@ -167,7 +167,10 @@ func (t Tables) withDependents(tables []string) []string {
 			}
 		}
 	}
-	for _, c := range t.Computed {
+	// The refreshable views read the computed tables, and one another
+	// (leaderboards_mv copies leaderboards_long): any of them wanted, all
+	// refresh, in the order Refreshed lists them.
+	for _, c := range slices.Concat(t.Computed, t.Refreshed) {
 		if want[c] {
 			for _, r := range t.Refreshed {
 				want[r] = true
@@ -225,11 +228,13 @@ func (db *DB) lockRebuild(ctx context.Context) (unlock func() error, err error) 
 	}, nil
 }
 
-// RefreshView runs refreshable views' refreshes now, side by side, and
-// waits for them to end (a failed refresh is its error).
+// RefreshView runs refreshable views' refreshes now, one after the other
+// in the order given, each waited for before the next (a failed refresh is
+// its error): a view may read the table of the one before
+// (leaderboards_mv copies leaderboards_long).
 func (db *DB) RefreshView(ctx context.Context, views ...string) error {
-	for _, stmt := range []string{"SYSTEM REFRESH VIEW ", "SYSTEM WAIT VIEW "} {
-		for _, view := range views {
+	for _, view := range views {
+		for _, stmt := range []string{"SYSTEM REFRESH VIEW ", "SYSTEM WAIT VIEW "} {
 			if err := db.conn.Exec(ctx, stmt+qualified(db.cfg.Database, view)); err != nil {
 				return domainError("refresh "+view, err)
 			}

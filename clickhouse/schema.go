@@ -88,13 +88,9 @@ func SchemaMarkdown(sc rebate.Schema) string {
 	b.WriteString("*Aggregating* table holds aggregate states: read them with the function's `-Merge`\n")
 	b.WriteString("combinator and `GROUP BY` its key. Others read as stored.\n\n")
 	b.WriteString("| table | engine | read with | what it is |\n| --- | --- | --- | --- |\n")
-	// A plain view (leaderboards) is read like a table: it is listed and
-	// described with the tables; materialized views, which hold no rows,
-	// apart.
-	materialized := func(t rebate.SchemaTable) bool { return t.Engine == "MaterializedView" }
 	var views []rebate.SchemaTable
 	for _, t := range sc.Tables {
-		if materialized(t) {
+		if strings.Contains(t.Engine, "View") {
 			views = append(views, t)
 			continue
 		}
@@ -110,7 +106,7 @@ func SchemaMarkdown(sc rebate.Schema) string {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", v.Name, orDash(strings.Join(src, ", ")), orDash(code(v.Target)), orDash(cell(v.Comment)))
 	}
 	for _, t := range sc.Tables {
-		if materialized(t) {
+		if strings.Contains(t.Engine, "View") {
 			continue
 		}
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n\nEngine %s", t.Name, t.Comment, t.Engine)

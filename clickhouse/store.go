@@ -212,9 +212,10 @@ func scanEntry(r driver.Rows, lb *rebate.Leaderboard) error {
 	return nil
 }
 
-// RefreshLeaderboard recomputes every window's leaderboard now (both
-// views) and waits for it, for tests and for callers that cannot wait for
-// the next scheduled refresh.
+// RefreshLeaderboard recomputes every window's leaderboard now (the long
+// windows' view, then the short windows', which copies them) and waits for
+// it, for tests and for callers that cannot wait for the next scheduled
+// refresh.
 func (s *Store) RefreshLeaderboard(ctx context.Context) error {
 	return s.db.RefreshView(ctx, LeaderboardViews...)
 }

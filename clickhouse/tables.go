@@ -153,5 +153,29 @@ func (s *schema) sort() Tables {
 	for _, l := range [][]string{t.Inputs, t.Derived, t.Computed, t.Refreshed, t.PassThrough, t.Records, t.Transient[1:]} {
 		slices.Sort(l)
 	}
+	t.Refreshed = s.refreshOrder(t.Refreshed)
 	return t
+}
+
+// refreshOrder lists a refreshed table after those its view reads:
+// leaderboards_mv copies leaderboards_long, which must be refreshed first
+// for a rebuild to bring the long windows up to date.
+func (s *schema) refreshOrder(tables []string) []string {
+	reads := func(a, b string) bool {
+		v := s.refresher(a)
+		return a != b && v != nil && tableRef(s.db, b).MatchString(v.sel)
+	}
+	left := slices.Clone(tables)
+	out := make([]string, 0, len(tables))
+	for len(left) > 0 {
+		i := slices.IndexFunc(left, func(a string) bool {
+			return !slices.ContainsFunc(left, func(b string) bool { return reads(a, b) })
+		})
+		if i < 0 {
+			i = 0 // views reading one another: as listed
+		}
+		out = append(out, left[i])
+		left = slices.Delete(left, i, i+1)
+	}
+	return out
 }

@@ -19,7 +19,6 @@ type dbTable struct {
 	engine     string // ReplacingMergeTree, Null, MaterializedView, ...
 	engineFull string
 	create     string
-	sel        string // a view's as_select, every table qualified by its database
 	// triggers are the materialized views an insert into this table runs
 	// (system.tables.dependencies_table): a view runs on inserts into the
 	// first table of its FROM only, so a table it joins is not its source.
@@ -68,7 +67,6 @@ func (db *DB) readSchema(ctx context.Context) (*schema, error) {
 				t.triggers = append(t.triggers, d)
 			}
 		}
-		t.sel = sel
 		s.tables[t.name] = &t
 		if t.engine == "MaterializedView" {
 			// A view with an inner table, or writing to another database,
@@ -167,35 +165,6 @@ func replaceTable(sel, db, from, to string) (string, error) {
 // tableRef matches a reference to db.table in a view's SELECT.
 func tableRef(db, table string) *regexp.Regexp {
 	return regexp.MustCompile(`(^|[^A-Za-z0-9_.` + "`" + `])` + regexp.QuoteMeta(qualified(db, table)) + `($|[^A-Za-z0-9_` + "`" + `])`)
-}
-
-// viewed names, for each name of a plain view, the tables among these that
-// it reads, and keeps any other name (and a view that reads none of
-// them, to be refused): a rebuild of the view leaderboards
-// is one of the two tables it reads (000145, 000146), so that the name operators
-// have used since it was a table goes on working.
-func (s *schema) viewed(names, these []string) []string {
-	var out []string
-	for _, n := range names {
-		t := s.tables[n]
-		if t == nil || t.engine != "View" {
-			out = append(out, n)
-			continue
-		}
-		found := false
-		for _, r := range these {
-			if tableRef(s.db, r).MatchString(t.sel) {
-				found = true
-				if !slices.Contains(out, r) {
-					out = append(out, r)
-				}
-			}
-		}
-		if !found {
-			out = append(out, n) // refused as it stands
-		}
-	}
-	return out
 }
 
 // ViewRefresh is the state of a refreshable view (system.view_refreshes).

@@ -1,0 +1,2 @@
+-- The leaderboards refresh again.
+SYSTEM START VIEW leaderboards_mv
