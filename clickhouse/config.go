@@ -149,7 +149,7 @@ type SchemaConfig struct {
 }
 
 // DefaultLeaderboardLongRefresh is how often the long windows' leaderboards
-// are recomputed when no setting says (migration 000151 too).
+// are recomputed when no setting says (migration 000142 too).
 const DefaultLeaderboardLongRefresh = 30 * time.Second
 
 // DefaultReferralWindowDays is the referral window when none is set; the

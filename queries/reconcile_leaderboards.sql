@@ -9,7 +9,7 @@
 -- is the one stored in order_prices. A row per rank whose user or rebate
 -- differs. An order repriced after a refresh differs until the next one:
 -- the service refreshes the leaderboards before this check
--- (clickhouse Store.Reconcile), and its recheck leaves out the rest.
+-- (ops Reconciler), and its recheck leaves out the rest.
 -- for: service (rebate reconcile; written apart from the views on purpose)
 WITH
     boards AS (
