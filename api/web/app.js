@@ -192,6 +192,7 @@
     } catch (e) {
       if (mine !== latest) return;
       document.body.dataset.failures = String(++failures);
+      document.body.dataset.lastFailure = e.message;
       $('status').className = 'error';
       $('status').firstChild.textContent = `Could not update (${e.message}); retrying · `;
     } finally {

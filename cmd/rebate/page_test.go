@@ -44,6 +44,7 @@ type pageFigures struct {
 	Overflow   bool // wider than the viewport
 	Errors     string
 	Failures   string // refreshes that failed
+	Failure    string // the last failure's message
 	Board      string // the leaderboard window shown
 	Since      string // the start of "today" the referral and signal cards count from
 	Referrals  []string
@@ -60,6 +61,7 @@ const readPage = `(() => {
     Overflow: document.documentElement.scrollWidth > window.innerWidth,
     Errors: document.getElementById('status').className === 'error' ? document.getElementById('status').textContent : '',
     Failures: document.body.dataset.failures || '',
+    Failure: document.body.dataset.lastFailure || '',
     Board: (document.querySelector('#windows button.on') || {dataset: {}}).dataset.window || '',
     Since: document.body.dataset.since || '',
     Referrals: ['ref-pending', 'ref-confirmed', 'ref-inviters'].map(v),
@@ -113,7 +115,7 @@ func TestLivePageInBrowser(t *testing.T) {
 		"--api-listen", apiAddr, "--simulate-rate", "300", "--seed", "11", "--simulate-duration", "25s",
 		// The all-time leaderboard the page is asked for below, refreshed
 		// within the test's time (every 30 s by default).
-		"--leaderboard-long-refresh", "2s")
+		"--leaderboard-long-refresh", "5s")
 	client := &apiclient.Client{BaseURL: p.url}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
@@ -224,7 +226,7 @@ func TestLivePageInBrowser(t *testing.T) {
 	}
 	poll(t, p, "the page refreshes at phone size", func() bool { return read().Refreshes != before })
 	if got := read(); got.Overflow || len(got.Leaders) == 0 || got.Failures != "" {
-		t.Errorf("on a phone: wider than the screen %v, %d leaders; %s failed refreshes", got.Overflow, len(got.Leaders), got.Failures)
+		t.Errorf("on a phone: wider than the screen %v, %d leaders; %s failed refreshes (the last: %q)", got.Overflow, len(got.Leaders), got.Failures, got.Failure)
 	}
 	shot(t, ctx, "live-page-phone.png")
 	mu.Lock()
