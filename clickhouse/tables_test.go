@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -49,5 +50,34 @@ func TestTablesOfTheSchema(t *testing.T) {
 	}
 	if b.String() != string(want) {
 		t.Errorf("the tables sort differently from %s (run with -update-tables if the schema changed on purpose):\ngot\n%swant\n%s", golden, b.String(), want)
+	}
+}
+
+// TestRefreshTablesAreNotTheSchemas: while a refreshable view refreshes,
+// the engine holds the new rows in a table of its own (.tmp.inner_id.…)
+// until it exchanges it with the view's target. Read at that moment, the
+// schema listed it as an input: a backup took it and the schema served it
+// (seen once in CI, the leaderboards refreshing beside TestTablesOfTheSchema).
+// Such a table, made here to stand still, is left out of both.
+func TestRefreshTablesAreNotTheSchemas(t *testing.T) {
+	db, st := openStore(t, migrated(t))
+	ctx := context.Background()
+	const tmp = ".tmp.inner_id.00000000-0000-0000-0000-000000000001"
+	exec(t, db, "CREATE TABLE `"+tmp+"` (a UInt8) ENGINE = MergeTree ORDER BY a")
+	tables, err := db.Tables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(tables.Stored(), tmp) || slices.Contains(tables.Transient, tmp) {
+		t.Errorf("a refresh's own table is among the schema's: %+v", tables)
+	}
+	sc, err := st.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range sc.Tables {
+		if tb.Name == tmp {
+			t.Errorf("the schema served lists a refresh's own table: %+v", tb)
+		}
 	}
 }

@@ -46,10 +46,13 @@ type schema struct {
 // it in its name is left over from a rebuild that did not finish.
 const rebuildInfix = "__rebuild_"
 
-// readSchema reads the database's tables and materialized views.
+// readSchema reads the database's tables and materialized views. A
+// refreshable view's refresh fills a table of its own (.tmp.inner_id.…)
+// and exchanges it with its target: that table comes and goes with each
+// refresh, belongs to the engine, and is no table of the schema's.
 func (db *DB) readSchema(ctx context.Context) (*schema, error) {
 	rows, err := db.conn.Query(ctx, `SELECT name, engine, engine_full, create_table_query, as_select, dependencies_database, dependencies_table
-		FROM system.tables WHERE database = currentDatabase()`)
+		FROM system.tables WHERE database = currentDatabase() AND NOT startsWith(name, '.tmp.')`)
 	if err != nil {
 		return nil, domainError("read the schema", err)
 	}
