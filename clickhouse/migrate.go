@@ -212,9 +212,9 @@ const (
 	LeaderboardLongView = "leaderboards_long_mv"
 )
 
-// LeaderboardViews are both, in the order a whole recompute refreshes them:
-// the long windows first, for the short windows' refresh to copy.
-var LeaderboardViews = []string{LeaderboardLongView, LeaderboardView}
+// LeaderboardViews are both (DB.RefreshAll finds the order to refresh them
+// in from their SELECTs).
+var LeaderboardViews = []string{LeaderboardView, LeaderboardLongView}
 
 // SetLeaderboardRefresh sets how often the short windows' leaderboards
 // (leaderboards_mv) and the long windows' (leaderboards_long_mv) are

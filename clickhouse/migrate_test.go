@@ -563,7 +563,7 @@ func TestLeaderboardsSplitKeepsEveryBoard(t *testing.T) {
 			t.Fatalf("after migration %d the boards are\n%s\nwant\n%s", v, got, want)
 		}
 	}
-	if err := db.RefreshView(ctx, clickhouse.LeaderboardViews...); err != nil {
+	if err := db.RefreshAll(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := boards(); got != want {

@@ -228,16 +228,29 @@ func (db *DB) lockRebuild(ctx context.Context) (unlock func() error, err error) 
 	}, nil
 }
 
-// RefreshView runs refreshable views' refreshes now, one after the other
-// in the order given, each waited for before the next (a failed refresh is
-// its error): a view may read the table of the one before
-// (leaderboards_mv copies leaderboards_long).
-func (db *DB) RefreshView(ctx context.Context, views ...string) error {
-	for _, view := range views {
-		for _, stmt := range []string{"SYSTEM REFRESH VIEW ", "SYSTEM WAIT VIEW "} {
-			if err := db.conn.Exec(ctx, stmt+qualified(db.cfg.Database, view)); err != nil {
-				return domainError("refresh "+view, err)
-			}
+// RefreshView runs a refreshable view's refresh now and waits for it to
+// end (a failed refresh is its error).
+func (db *DB) RefreshView(ctx context.Context, view string) error {
+	for _, stmt := range []string{"SYSTEM REFRESH VIEW ", "SYSTEM WAIT VIEW "} {
+		if err := db.conn.Exec(ctx, stmt+qualified(db.cfg.Database, view)); err != nil {
+			return domainError("refresh "+view, err)
+		}
+	}
+	return nil
+}
+
+// RefreshAll refreshes every refreshable view now, one after the other,
+// each after the views whose tables it reads (Tables.Refreshed's order, as
+// a rebuild refreshes them: leaderboards_mv copies leaderboards_long), and
+// waits for them.
+func (db *DB) RefreshAll(ctx context.Context) error {
+	s, err := db.readSchema(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range s.sort().Refreshed {
+		if err := db.RefreshView(ctx, s.refresher(t).name); err != nil {
+			return err
 		}
 	}
 	return nil

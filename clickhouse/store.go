@@ -213,11 +213,11 @@ func scanEntry(r driver.Rows, lb *rebate.Leaderboard) error {
 }
 
 // RefreshLeaderboard recomputes every window's leaderboard now (the long
-// windows' view, then the short windows', which copies them) and waits for
-// it, for tests and for callers that cannot wait for the next scheduled
-// refresh.
+// windows' view, then the short windows', which copies them: DB.RefreshAll)
+// and waits for it, for tests and for callers that cannot wait for the next
+// scheduled refresh.
 func (s *Store) RefreshLeaderboard(ctx context.Context) error {
-	return s.db.RefreshView(ctx, LeaderboardViews...)
+	return s.db.RefreshAll(ctx)
 }
 
 // MerchantStats are a merchant's figures over the window ending at now.

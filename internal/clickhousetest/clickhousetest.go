@@ -62,7 +62,7 @@ func migratedTemplate(tb testing.TB) (*clickhouse.DB, string) {
 		// the backup never meets the view swapping its table: the copies
 		// start from a settled one.
 		backup := "migrated-" + cfg.Database
-		err = db.RefreshView(ctx, clickhouse.LeaderboardViews...)
+		err = db.RefreshAll(ctx)
 		if err == nil {
 			err = db.Conn().Exec(ctx, fmt.Sprintf("BACKUP DATABASE %s TO Disk('%s', '%s')", cfg.Database, clickhouse.DefaultBackupDisk, backup))
 		}
