@@ -412,15 +412,19 @@ func arrayParam[T any](items []T, per int, item func(*strings.Builder, T)) strin
 	return b.String()
 }
 
-// keyArray renders order keys as an Array(Tuple(UInt64, DateTime64(3),
-// String)) parameter.
+// keyArray renders order keys as an Array(Tuple(Date, UInt64,
+// DateTime64(3), String)) parameter: the sorting key of orders, the UTC day
+// of placed_at first, so that a read by key finds each order's day.
 func keyArray(keys []rebate.OrderKey) string {
-	var scratch [32]byte // numbers and times, written without an allocation each
-	return arrayParam(keys, 64, func(b *strings.Builder, k rebate.OrderKey) {
-		b.WriteByte('(')
+	var scratch, at [32]byte // numbers and times, written without an allocation each
+	return arrayParam(keys, 77, func(b *strings.Builder, k rebate.OrderKey) {
+		t := appendTime(at[:0], k.PlacedAt)
+		b.WriteString("('")
+		b.Write(t[:len(time.DateOnly)])
+		b.WriteString("',")
 		b.Write(strconv.AppendUint(scratch[:0], k.MerchantID, 10))
 		b.WriteString(",'")
-		b.Write(appendTime(scratch[:0], k.PlacedAt))
+		b.Write(t)
 		b.WriteString("',")
 		writeLiteral(b, k.OrderID)
 		b.WriteByte(')')

@@ -19,7 +19,7 @@ func TestArrayParams(t *testing.T) {
 		{MerchantID: 0, PlacedAt: time.Unix(0, 0), OrderID: ""},
 	}
 	for _, c := range []struct{ got, want string }{
-		{keyArray(keys), `[(18446744073709551615,'2026-11-28 15:59:59.999','o-1'),(7,'2026-11-28 16:00:00.000','it\'s a \\ back'),(0,'1970-01-01 00:00:00.000','')]`},
+		{keyArray(keys), `[('2026-11-28',18446744073709551615,'2026-11-28 15:59:59.999','o-1'),('2026-11-28',7,'2026-11-28 16:00:00.000','it\'s a \\ back'),('1970-01-01',0,'1970-01-01 00:00:00.000','')]`},
 		{keyArray(nil), `[]`},
 		{uintArray([]uint64{0, 42, 18446744073709551615}), `[0,42,18446744073709551615]`},
 		{pairArray([]rebate.UserProduct{{UserID: 1, ProductID: 2}, {UserID: 3, ProductID: 4}}), `[(1,2),(3,4)]`},

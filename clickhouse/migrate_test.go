@@ -586,3 +586,60 @@ func TestLeaderboardsSplitKeepsEveryBoard(t *testing.T) {
 		t.Fatalf("rolled back and refreshed, the boards are\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestOrdersSortedByDayKeepsRows: migrations 000147–000152 sort orders by
+// day first and keep every order at its highest state, one stored between
+// the copy and the swap included; orders_mv writes to the table sorted by
+// day after the swap (it writes by name); rolled back, orders is sorted by
+// merchant again with the same rows, one stored on the way down included.
+func TestOrdersSortedByDayKeepsRows(t *testing.T) {
+	db, to := migrateTo(t, 146)
+	ctx := context.Background()
+	const orders = "INSERT INTO orders (order_id, user_id, merchant_id, product_id, state, amount, commission, placed_at, ts) VALUES "
+	rows := func() string {
+		t.Helper()
+		return strings.Join(column(t, db, "SELECT toString(tuple(*)) FROM orders FINAL ORDER BY order_id"), "; ")
+	}
+	same := func(when, want, sortedBy string) {
+		t.Helper()
+		if got := rows(); got != want {
+			t.Fatalf("%s:\n got %s\nwant %s", when, got, want)
+		}
+		if got := column(t, db, "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = 'orders'"); len(got) != 1 || got[0] != sortedBy {
+			t.Fatalf("%s, orders sorted by %q, want %q", when, got, sortedBy)
+		}
+	}
+	// Order a settled (its higher state wins) across midnight from b.
+	exec(t, db, orders+"('a', 7, 1, 1, 1, 100, 10, '2026-03-31 23:30:00.000', '2026-03-31 23:30:00.000')")
+	exec(t, db, orders+"('a', 7, 1, 1, 2, 100, 10, '2026-03-31 23:30:00.000', '2026-04-02 10:00:00.000')")
+	exec(t, db, orders+"('b', 8, 2, 3, 1, 50, 5, '2026-04-01 00:20:00.000', '2026-04-01 00:20:00.000')")
+	// b cancelled after the copy, before the swap.
+	to(148)
+	exec(t, db, orders+"('b', 8, 2, 3, 3, 50, 5, '2026-04-01 00:20:00.000', '2026-04-03 09:00:00.000')")
+	want := rows()
+	if !strings.Contains(want, "('a',7,1,1,2,") || !strings.Contains(want, "('b',8,2,3,3,") {
+		t.Fatalf("before the swap: %s", want)
+	}
+	to(152)
+	same("sorted by day", want, "toDate(placed_at), merchant_id, placed_at, order_id")
+	// An order event stored now reaches the table sorted by day.
+	placed := time.Date(2026, 4, 5, 12, 0, 0, 0, time.UTC)
+	if err := db.InsertEvents(ctx, []rebate.Event{{ID: "e-c", Type: rebate.OrderPaid, TS: placed, OrderID: "c", UserID: 9,
+		MerchantID: 3, ProductID: 4, Amount: 2000, Commission: 200, PlacedAt: placed}}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	want = rows()
+	if !strings.Contains(want, "('c',9,3,4,1,20,2,'2026-04-05 12:00:00.000',") {
+		t.Fatalf("after the swap, the order event stored is not in orders: %s", want)
+	}
+	// On the way down, a state stored in the table sorted by day after the
+	// old one was filled again, before they swap back.
+	to(150)
+	exec(t, db, orders+"('c', 9, 3, 4, 2, 20, 2, '2026-04-05 12:00:00.000', '2026-04-06 12:00:00.000')")
+	want = rows()
+	if !strings.Contains(want, "('c',9,3,4,2,") {
+		t.Fatalf("on the way down: %s", want)
+	}
+	to(146)
+	same("after the rollback", want, "merchant_id, placed_at, order_id")
+}

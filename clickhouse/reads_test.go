@@ -16,9 +16,10 @@ import (
 
 // TestReadsFindTheirDays: what reads order_prices, click_minutes or
 // merchant_minutes for a time window (the leaderboards' refresh, the
-// minutely series, merchant stats, referral totals) or for a user's orders
-// (balance, order list, and Materialize's buckets) reads the granules of the
-// days it asks about, not the whole table: the engine's own estimate of the
+// minutely series, merchant stats, referral totals), or for a user's orders
+// (balance, order list, and Materialize's buckets), or orders by key (a
+// batch's pricing and no-click signals) reads the granules of the days it
+// asks about, not the whole table: the engine's own estimate of the
 // marks each reads, over 60 days of orders and minutes from 300 merchants,
 // merged. Sorted by merchant first, a granule held a merchant's rows of
 // every day (of a month, for the minutes), and a window read them all, a
@@ -43,6 +44,8 @@ func TestReadsFindTheirDays(t *testing.T) {
 		 SELECT concat('h', toString(number)), 9999, 1 + number % 300, 1, 1, 100, 10, ` + strings.ReplaceAll(at, "number * ", "number * 4 * ") + `, ` + at0 + `, 0, 1, 0, 0, 1
 		 FROM numbers(` + strconv.Itoa(orders/4) + `)`,
 		"INSERT INTO user_orders (user_id, order_id, merchant_id, placed_at) SELECT user_id, order_id, merchant_id, placed_at FROM order_prices",
+		`INSERT INTO orders (order_id, user_id, merchant_id, product_id, state, amount, commission, placed_at, ts)
+		 SELECT order_id, user_id, merchant_id, product_id, state, amount, commission, placed_at, ts FROM order_prices`,
 		// User 9 invited users 7, 14 and 21 (whose orders name 9 as inviter
 		// when the order number is a multiple of 7).
 		"INSERT INTO invitations (inviter_id, user_id, joined_at, first) SELECT 9, 7 * (number + 1), " + at0 + " - toIntervalDay(90), 1 FROM numbers(3)",
@@ -54,6 +57,7 @@ func TestReadsFindTheirDays(t *testing.T) {
 		 SELECT merchant_id, minute, 1, 100, 10, 1, as_of, version FROM click_minutes`,
 		"OPTIMIZE TABLE order_prices FINAL",
 		"OPTIMIZE TABLE user_orders FINAL",
+		"OPTIMIZE TABLE orders FINAL",
 		"OPTIMIZE TABLE user_prices FINAL",
 		"OPTIMIZE TABLE click_minutes FINAL",
 		"OPTIMIZE TABLE merchant_minutes FINAL",
@@ -79,6 +83,11 @@ func TestReadsFindTheirDays(t *testing.T) {
 		return q.SQL
 	}
 	views := viewSelects(t, db)
+	// The keys of the last hour's orders, a merchant each, as Materialize
+	// binds them (keyArray): what a batch of steady traffic prices.
+	lastHour := column(t, db, `SELECT concat('[', arrayStringConcat(groupArray(format('(\'{}\',{},\'{}\',\'{}\')',
+		toString(toDate(placed_at)), toString(merchant_id), toString(placed_at), order_id)), ','), ']')
+		FROM (SELECT * FROM orders WHERE placed_at > `+at0+` - INTERVAL 1 HOUR AND order_id NOT LIKE 'h%' ORDER BY order_id LIMIT 1 BY merchant_id)`)[0]
 	ts := func(d time.Duration) string { return now.Add(d).Format("2006-01-02 15:04:05.000") }
 	minute := now.Add(-time.Hour).Truncate(time.Minute).Format(time.DateTime)
 	for _, c := range []struct {
@@ -111,6 +120,14 @@ func TestReadsFindTheirDays(t *testing.T) {
 			ch.Parameters{"users": "[9999]", "buckets": "[(9999,'" + now.Format(time.DateOnly) + "')]", "version": "1"}, 0, 4},
 		{"materialize_user_days", "*", selectOf(t, named("materialize_user_days")),
 			ch.Parameters{"users": "[7]", "buckets": "[(7,'" + now.Format(time.DateOnly) + "')]", "version": "1"}, 0, 3},
+		// A batch's orders by key, placed in the last hour at many merchants:
+		// a few granules of the last day. (Sorted by merchant first, a
+		// granule for every merchant or two: 29% and 57% of the table here,
+		// each granule holding more of its merchants' history as it grew.)
+		{"materialize_order_prices last hour", "orders", selectOf(t, named("materialize_order_prices")),
+			ch.Parameters{"keys": lastHour, "users": "[1]", "merchants": "[0]", "version": "1"}, 0.05, 0},
+		{"materialize_no_click_signals last hour", "orders", selectOf(t, named("materialize_no_click_signals")),
+			ch.Parameters{"keys": lastHour, "version": "1"}, 0.05, 0},
 		{"list_minutely_kpis 60", "click_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "60"}, 0.1, 0},
 		{"list_minutely_kpis 60", "merchant_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "60"}, 0.1, 0},
 		{"list_minutely_kpis 1440", "click_minutes", named("list_minutely_kpis"), ch.Parameters{"now": ts(0), "minutes": "1440"}, 0.1, 0},

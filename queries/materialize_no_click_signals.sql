@@ -24,7 +24,7 @@ FROM
         -- identity): DISTINCT keeps one.
         SELECT DISTINCT merchant_id, placed_at, order_id, user_id, product_id
         FROM orders
-        WHERE (merchant_id, placed_at, order_id) IN {keys:Array(Tuple(UInt64, DateTime64(3, 'UTC'), String))}
+        WHERE (toDate(placed_at), merchant_id, placed_at, order_id) IN {keys:Array(Tuple(Date, UInt64, DateTime64(3, 'UTC'), String))}
     )
     SELECT
         o.user_id AS user_id,

@@ -1,5 +1,5 @@
--- Prices again the orders {keys} (merchant_id, placed_at, order_id: the key
--- of orders) of the users {users} at the merchants {merchants} (and 0) and
+-- Prices again the orders {keys} (the day of placed_at, merchant_id,
+-- placed_at, order_id: the key of orders) of the users {users} at the merchants {merchants} (and 0) and
 -- writes them to order_prices with a newer version, which wins. Run after
 -- the events that touch them are stored (an order's own, its user's tier
 -- changes and joins), so the price follows what is known.
@@ -50,7 +50,7 @@ FROM
     (
         SELECT order_id, user_id, merchant_id, product_id, state, amount, commission, placed_at, ts
         FROM orders FINAL
-        WHERE (merchant_id, placed_at, order_id) IN {keys:Array(Tuple(UInt64, DateTime64(3, 'UTC'), String))}
+        WHERE (toDate(placed_at), merchant_id, placed_at, order_id) IN {keys:Array(Tuple(Date, UInt64, DateTime64(3, 'UTC'), String))}
     ) AS o
     ASOF LEFT JOIN
     (

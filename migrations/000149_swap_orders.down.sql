@@ -1,0 +1,1 @@
+EXCHANGE TABLES orders AND orders_by_day
