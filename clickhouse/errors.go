@@ -78,6 +78,11 @@ const (
 	codeBackupDamaged          = 601
 	codeNoBaseBackup           = 602
 	codeWrongBaseBackup        = 603
+	// A statement resolved a table by name as an EXCHANGE swapped it: a
+	// refreshable view's refresh exchanging its new rows in (the
+	// leaderboards, every 2 s), or a migration's swap. The name resolves
+	// to the new table at once.
+	codeTableUUIDMismatch = 741
 )
 
 // tooManyPartitions tells TOO_MANY_PARTS of one insert spanning too many
@@ -93,7 +98,7 @@ var codeMeanings = map[int32]string{
 	codeTooManySimultaneous: rebate.EUNAVAIL, codeMemoryLimitExceeded: rebate.EUNAVAIL, codeTooManyParts: rebate.EUNAVAIL,
 	codeTableIsReadOnly: rebate.EUNAVAIL, codeUnknownStatusOfInsert: rebate.EUNAVAIL, codeSystemError: rebate.EUNAVAIL,
 	codeQueryWasCancelled: rebate.EUNAVAIL, codeCannotScheduleTask: rebate.EUNAVAIL, codeKeeperException: rebate.EUNAVAIL,
-	codePocoException: rebate.EUNAVAIL,
+	codePocoException: rebate.EUNAVAIL, codeTableUUIDMismatch: rebate.EUNAVAIL,
 	// A value the server cannot take: the input is at fault.
 	codeCannotParseText: rebate.EINVALID, codeCannotParseInput: rebate.EINVALID, codeCannotParseDate: rebate.EINVALID,
 	codeCannotParseDateTime: rebate.EINVALID, codeTypeMismatch: rebate.EINVALID, codeArgumentOutOfBound: rebate.EINVALID,
@@ -254,4 +259,11 @@ func exceptionMessage(err error) string {
 		return ex.Message
 	}
 	return err.Error()
+}
+
+// exchanged tells an error of a table swapped by an EXCHANGE as a statement
+// resolved it (codeTableUUIDMismatch).
+func exchanged(err error) bool {
+	var ex *ch.Exception
+	return errors.As(err, &ex) && ex.Code == codeTableUUIDMismatch
 }

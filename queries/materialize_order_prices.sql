@@ -1,6 +1,7 @@
 -- Prices again the orders {keys} (the day of placed_at, merchant_id,
--- placed_at, order_id: the key of orders) of the users {users} at the merchants {merchants} (and 0) and
--- writes them to order_prices with a newer version, which wins. Run after
+-- placed_at, order_id: the key of orders) of the users {users} at the
+-- merchants {merchants} (and 0) and writes them to order_prices with a
+-- newer version, which wins. Run after
 -- the events that touch them are stored (an order's own, its user's tier
 -- changes and joins), so the price follows what is known.
 --
