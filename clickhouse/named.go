@@ -83,7 +83,7 @@ func (s *Store) RunNamed(ctx context.Context, name string, args map[string]strin
 		"max_result_rows":      lim.MaxRows + 1,
 		"result_overflow_mode": "break",
 	}))))
-	rows, err := s.db.conn.Query(ctx, q.SQL)
+	rows, err := s.db.read(ctx, q.SQL)
 	if err != nil {
 		return nil, namedError(name, err, lim)
 	}

@@ -88,17 +88,25 @@ func (s *Store) query(ctx context.Context, name string, args map[string]any) (dr
 	if err != nil {
 		return nil, err
 	}
-	rows, err := readAgainIfExchanged(func() (driver.Rows, error) { return s.db.conn.Query(ctx, q.SQL) })
+	rows, err := s.db.read(ctx, q.SQL)
 	if err != nil {
 		return nil, domainError(name, err)
 	}
 	return rows, nil
 }
 
+// read runs a read-only statement: every read of the service's queries
+// (Store.query) and of the named and published ones (RunNamed) goes
+// through it, so that each meets a table swapped under it alike.
+func (db *DB) read(ctx context.Context, sql string) (driver.Rows, error) {
+	return readAgainIfExchanged(func() (driver.Rows, error) { return db.conn.Query(ctx, sql) })
+}
+
 // readAgainIfExchanged runs read once more when its table was swapped as it
 // began (exchanged): the leaderboards' refresh exchanges its table every
 // 2 s, and a read that met it failed (once in about 2,200 reads while
-// ingesting, docs/benchmarks.md). The second read finds the new table.
+// ingesting, docs/benchmarks.md). The second read finds the new table; a
+// read is safe to run twice, a write is not, so writes never come here.
 func readAgainIfExchanged(read func() (driver.Rows, error)) (driver.Rows, error) {
 	rows, err := read()
 	if exchanged(err) {
