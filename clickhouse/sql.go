@@ -59,7 +59,10 @@ func (s *Store) SQL(ctx context.Context, req rebate.SQLRequest) (*rebate.SQLAnsw
 	qctx, cancel := noDeadline(ctx)
 	qctx, headers := withHeaders(ch.Context(qctx, ch.WithParameters(params), ch.WithSettings(settings)))
 	at := time.Now().UTC()
-	body, err := s.db.conn.QueryFormat(qctx, req.Format, req.SQL)
+	// The server holds the answer until the query ends, so a table swapped
+	// as the query began (the leaderboards' refresh) is an error before
+	// any byte, and the statement can run again as the service's reads do.
+	body, err := readAgainIfExchanged(func() (io.ReadCloser, error) { return s.db.conn.QueryFormat(qctx, req.Format, req.SQL) })
 	if err != nil {
 		cancel()
 		return nil, sqlError(err, req.Limits)

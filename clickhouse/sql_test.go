@@ -1,12 +1,19 @@
 package clickhouse_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -280,5 +287,87 @@ func TestReadmeSQL(t *testing.T) {
 		if err != nil || got != "\"click\",2\n" {
 			t.Errorf("%s: %q, %v; want 2 clicks", m[1], got, err)
 		}
+	}
+}
+
+// swapProxy answers the first fail analysts' statements (those that ask the
+// server to hold the answer, wait_end_of_query) with the engine's error
+// code, as the engine answers a read that resolved its table while the
+// leaderboards' refresh exchanged it; every other request passes.
+type swapProxy struct {
+	code string
+	mu   sync.Mutex
+	fail int
+	sent int // the analysts' statements that reached the proxy
+}
+
+func (p *swapProxy) serve(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		// clickhouse-go's hello on a new connection carries the caller's
+		// settings too.
+		if r.URL.Query().Get("wait_end_of_query") != "1" || bytes.HasPrefix(body, []byte("SELECT displayName()")) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		p.mu.Lock()
+		p.sent++
+		fail := p.sent <= p.fail
+		p.mu.Unlock()
+		if !fail {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("X-ClickHouse-Exception-Code", p.code)
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, "Code: %s. DB::Exception: Table rebate.leaderboards (2f0c) does not match rebate.`.tmp.inner_id.2f0c` (9a1e). (TABLE_UUID_MISMATCH)\n", p.code)
+	})
+}
+
+// TestSQLReadsAgainWhenSwapped: an analyst's statement that meets a table
+// swapped under it (the leaderboards' refresh every 2 s) runs once more and
+// answers, as the service's reads do; a second failure is a retryable
+// error (EUNAVAIL: HTTP 503), and any other error is not run again.
+func TestSQLReadsAgainWhenSwapped(t *testing.T) {
+	cfg := migrated(t)
+	for _, c := range []struct {
+		name       string
+		code       string
+		fail, sent int
+		want       string // the error code; "" for an answer
+	}{
+		{"swapped once", "741", 1, 2, ""},
+		{"swapped twice", "741", 2, 2, rebate.EUNAVAIL},
+		{"another error", "60", 1, 1, rebate.EINVALID},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := &swapProxy{code: c.code, fail: c.fail}
+			target, err := url.Parse("http://" + cfg.Addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(p.serve(httputil.NewSingleHostReverseProxy(target)))
+			defer srv.Close()
+			via := cfg
+			via.Addr = strings.TrimPrefix(srv.URL, "http://")
+			_, st := openStore(t, via)
+			got, _, err := runSQL(t, st, "SELECT count() FROM events", nil, "CSV", analystLimits)
+			p.mu.Lock()
+			sent := p.sent
+			p.mu.Unlock()
+			if sent != c.sent {
+				t.Errorf("the statement was sent %d times, want %d", sent, c.sent)
+			}
+			if c.want == "" {
+				if err != nil || got != "0\n" {
+					t.Errorf("answer %q, %v; want 0 (no event stored)", got, err)
+				}
+				return
+			}
+			if code := rebate.ErrorCode(err); code != c.want {
+				t.Errorf("error %v (code %q), want code %q", err, code, c.want)
+			}
+		})
 	}
 }
