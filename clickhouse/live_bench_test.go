@@ -17,6 +17,7 @@ import (
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/benchchart"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
 )
@@ -40,6 +41,7 @@ type livePoint struct {
 	cores        float64       // process CPU-s per wall second during the live phase
 	diskPerEvent float64       // bytes on disk of the database's active parts per event stored
 	rssMB, hwmMB float64       // the process (the engine runs in it) at the phase's end, and its peak
+	waits        connWaits     // the statements' waits for an engine connection during the live phase
 }
 
 // liveConfig is the live benchmark's knobs, from REBATE_BENCH_* variables.
@@ -171,7 +173,9 @@ func runLive(tb testing.TB, cfg liveConfig) []livePoint {
 		settled := clickhousetest.SettleMerges(tb, db, 10*time.Minute)
 		tb.Logf("%s events stored (history loaded %s in %s, merges settled in %s)", benchchart.Short(float64(stored)),
 			how, loaded.Round(time.Second), settled.Round(time.Second))
+		w0 := readConnWaits(tb)
 		p := liveRun(tb, db, st, cfg)
+		p.waits = readConnWaits(tb).since(w0)
 		stored += p.ingested
 		p.events = stored
 		var bytes uint64
@@ -416,9 +420,51 @@ func ms(d time.Duration) string {
 
 func liveLine(p livePoint) string {
 	return fmt.Sprintf("%.0f events/s, fresh p50/p99 %s/%s ms, refresh p50/max %s/%s ms (long %s/%s), app p99 %s ms, analyst p99 %s ms (%d reads), "+
-		"%.1f CPU-s/M (%.2f cores), %.1f B/event on disk, RSS %.0f MB (peak %.0f); by read, p50/p99 ms: %s",
+		"%.1f CPU-s/M (%.2f cores), %.1f B/event on disk, RSS %.0f MB (peak %.0f); by read, p50/p99 ms: %s; engine connections: %s",
 		p.rate, ms(p.freshP50), ms(p.freshP99), ms(p.refreshP50), ms(p.refreshMax), ms(p.longP50), ms(p.longMax), ms(p.appP99), ms(p.analystP99), p.reads,
-		p.cpuPerM, p.cores, p.diskPerEvent, p.rssMB, p.hwmMB, p.byRead)
+		p.cpuPerM, p.cores, p.diskPerEvent, p.rssMB, p.hwmMB, p.byRead, p.waits)
+}
+
+// connWaits is how long the shared endpoint's statements waited for one of
+// its engine connections (rebate_chlocal_connection_wait_seconds): a read
+// that queues behind the writes' statements waits before it starts.
+type connWaits struct {
+	n, queued, over5ms uint64  // statements; of which waited over 0.1 ms; over 5 ms
+	seconds            float64 // waited in all
+}
+
+func (w connWaits) since(w0 connWaits) connWaits {
+	return connWaits{w.n - w0.n, w.queued - w0.queued, w.over5ms - w0.over5ms, w.seconds - w0.seconds}
+}
+
+func (w connWaits) String() string {
+	return fmt.Sprintf("%d statements took one, %d queued (%d over 5 ms), %.1f s waited in all", w.n, w.queued, w.over5ms, w.seconds)
+}
+
+func readConnWaits(tb testing.TB) connWaits {
+	tb.Helper()
+	fams, err := chlocaltest.Start(tb).Metrics.Gather()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != "rebate_chlocal_connection_wait_seconds" || len(f.GetMetric()) != 1 {
+			continue
+		}
+		h := f.GetMetric()[0].GetHistogram()
+		w := connWaits{n: h.GetSampleCount(), seconds: h.GetSampleSum()}
+		for _, b := range h.GetBucket() {
+			switch b.GetUpperBound() {
+			case .0001:
+				w.queued = w.n - b.GetCumulativeCount()
+			case .005:
+				w.over5ms = w.n - b.GetCumulativeCount()
+			}
+		}
+		return w
+	}
+	tb.Fatal("the endpoint exports no rebate_chlocal_connection_wait_seconds")
+	return connWaits{}
 }
 
 // liveTable is the points as the Markdown table docs/benchmarks.md shows.

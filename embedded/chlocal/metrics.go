@@ -1,6 +1,8 @@
 package chlocal
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rebatehq/rebate/internal/prom"
@@ -12,6 +14,7 @@ type metrics struct {
 	insertBytes prometheus.Counter
 	inFlight    prometheus.Gauge
 	refused     *prometheus.CounterVec
+	connWait    prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -37,12 +40,21 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "rebate_chlocal_refused_total",
 			Help: "Requests the embedded ClickHouse endpoint refused: origin (a browser on another site), auth (credentials), fence (a statement reaching beyond the database).",
 		}, []string{"reason"}),
+		connWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "rebate_chlocal_connection_wait_seconds",
+			Help: "Time a statement waited for one of the engine's connections (REBATE_CHLOCAL_CONNS), 0 when one was free: " +
+				"each statement takes one to be checked and one to run; long waits mean more statements at once than connections.",
+			Buckets: []float64{.0001, .001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}),
 	}
-	if err := prom.Register(reg, m.statements, m.seconds, m.insertBytes, m.inFlight, m.refused); err != nil {
+	if err := prom.Register(reg, m.statements, m.seconds, m.insertBytes, m.inFlight, m.refused, m.connWait); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
+
+// waited observes how long a statement waited for an engine connection.
+func (m *metrics) waited(d time.Duration) { m.connWait.Observe(d.Seconds()) }
 
 func (k stmtKind) String() string {
 	switch k {

@@ -3,6 +3,7 @@ package chlocal
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/rebatehq/rebate/embedded/chdb"
 )
@@ -35,6 +36,9 @@ func (s *session) use(db string) error {
 type pool struct {
 	idle    chan *session
 	created int
+	// waited observes how long each acquire waited for a connection (0
+	// when one was idle): set before the server serves, nil until then.
+	waited func(time.Duration)
 }
 
 // newPool opens size engine connections and runs init on each once.
@@ -63,9 +67,24 @@ func newPool(lib *chdb.Lib, path string, size int, args []string, init ...string
 func (p *pool) acquire(ctx context.Context) (*session, error) {
 	select {
 	case s := <-p.idle:
+		p.observe(0)
+		return s, nil
+	default:
+	}
+	// Every connection is running a statement: this one queues behind them.
+	t0 := time.Now()
+	defer func() { p.observe(time.Since(t0)) }()
+	select {
+	case s := <-p.idle:
 		return s, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+func (p *pool) observe(d time.Duration) {
+	if p.waited != nil {
+		p.waited(d)
 	}
 }
 

@@ -194,6 +194,10 @@ func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
 		_ = s.Close(context.Background())
 		return nil, err
 	}
+	s.pool.waited = s.metrics.waited
+	if s.roPool != nil {
+		s.roPool.waited = s.metrics.waited
+	}
 	return s, nil
 }
 

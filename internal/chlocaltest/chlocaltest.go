@@ -22,6 +22,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rebatehq/rebate/embedded/chdb"
 	"github.com/rebatehq/rebate/embedded/chlocal"
@@ -37,6 +38,9 @@ type Endpoint struct {
 	BackupDir string
 	Server    *chlocal.Server
 	Lib       *chdb.Lib
+	// Metrics holds the endpoint's metrics (Start's only): a benchmark
+	// reads how long statements waited for an engine connection.
+	Metrics *prometheus.Registry
 
 	http *http.Server
 	ln   net.Listener
@@ -105,7 +109,8 @@ func start(lib *chdb.Lib) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := chlocal.Open(lib, chlocal.Config{Path: dir, BackupDir: backups})
+	reg := prometheus.NewRegistry()
+	srv, err := chlocal.Open(lib, chlocal.Config{Path: dir, BackupDir: backups, Registerer: reg})
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +120,7 @@ func start(lib *chdb.Lib) (*Endpoint, error) {
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	return &Endpoint{Addr: ln.Addr().String(), DataDir: dir, BackupDir: backups, Server: srv, Lib: lib, http: hs, ln: ln}, nil
+	return &Endpoint{Addr: ln.Addr().String(), DataDir: dir, BackupDir: backups, Server: srv, Lib: lib, Metrics: reg, http: hs, ln: ln}, nil
 }
 
 // Serve opens a second endpoint on the shared engine with cfg (users,
