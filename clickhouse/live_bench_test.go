@@ -3,6 +3,7 @@ package clickhouse_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -425,20 +426,33 @@ func liveLine(p livePoint) string {
 		p.cpuPerM, p.cores, p.diskPerEvent, p.rssMB, p.hwmMB, p.byRead, p.waits)
 }
 
-// connWaits is how long the shared endpoint's statements waited for one of
-// its engine connections (rebate_chlocal_connection_wait_seconds): a read
-// that queues behind the writes' statements waits before it starts.
-type connWaits struct {
-	n, queued, over5ms uint64  // statements; of which waited over 0.1 ms; over 5 ms
+// connWaits is how long the shared endpoint waited for one of its engine
+// connections (rebate_chlocal_connection_wait_seconds), by what for
+// (select, insert, other, check): a read that queues behind the writes'
+// statements waits before it starts.
+type connWaits map[string]waitCount
+
+type waitCount struct {
+	n, queued, over5ms uint64  // connections taken; of which after a wait over 0.1 ms; over 5 ms
 	seconds            float64 // waited in all
 }
 
 func (w connWaits) since(w0 connWaits) connWaits {
-	return connWaits{w.n - w0.n, w.queued - w0.queued, w.over5ms - w0.over5ms, w.seconds - w0.seconds}
+	out := connWaits{}
+	for k, c := range w {
+		c0 := w0[k]
+		out[k] = waitCount{c.n - c0.n, c.queued - c0.queued, c.over5ms - c0.over5ms, c.seconds - c0.seconds}
+	}
+	return out
 }
 
 func (w connWaits) String() string {
-	return fmt.Sprintf("%d statements took one, %d queued (%d over 5 ms), %.1f s waited in all", w.n, w.queued, w.over5ms, w.seconds)
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(w)) {
+		c := w[k]
+		fmt.Fprintf(&b, "%s %d taken, %d after a wait (%d over 5 ms), %.2f s waited; ", k, c.n, c.queued, c.over5ms, c.seconds)
+	}
+	return strings.TrimSuffix(b.String(), "; ")
 }
 
 func readConnWaits(tb testing.TB) connWaits {
@@ -447,24 +461,32 @@ func readConnWaits(tb testing.TB) connWaits {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	w := connWaits{}
 	for _, f := range fams {
-		if f.GetName() != "rebate_chlocal_connection_wait_seconds" || len(f.GetMetric()) != 1 {
+		if f.GetName() != "rebate_chlocal_connection_wait_seconds" {
 			continue
 		}
-		h := f.GetMetric()[0].GetHistogram()
-		w := connWaits{n: h.GetSampleCount(), seconds: h.GetSampleSum()}
-		for _, b := range h.GetBucket() {
-			switch b.GetUpperBound() {
-			case .0001:
-				w.queued = w.n - b.GetCumulativeCount()
-			case .005:
-				w.over5ms = w.n - b.GetCumulativeCount()
+		for _, m := range f.GetMetric() {
+			kind := ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "kind" {
+					kind = l.GetValue()
+				}
 			}
+			h, c := m.GetHistogram(), w[kind]
+			c.n, c.seconds = c.n+h.GetSampleCount(), c.seconds+h.GetSampleSum()
+			for _, b := range h.GetBucket() {
+				switch b.GetUpperBound() {
+				case .0001:
+					c.queued += h.GetSampleCount() - b.GetCumulativeCount()
+				case .005:
+					c.over5ms += h.GetSampleCount() - b.GetCumulativeCount()
+				}
+			}
+			w[kind] = c
 		}
-		return w
 	}
-	tb.Fatal("the endpoint exports no rebate_chlocal_connection_wait_seconds")
-	return connWaits{}
+	return w
 }
 
 // liveTable is the points as the Markdown table docs/benchmarks.md shows.

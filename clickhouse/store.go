@@ -107,8 +107,9 @@ func (db *DB) read(ctx context.Context, sql string) (driver.Rows, error) {
 // 2 s, and a read that met it failed (once in about 2,200 reads while
 // ingesting, docs/benchmarks.md). The second read finds the new table; a
 // read is safe to run twice, a write is not, so writes never come here.
-// Its callers: DB.read (rows) and Store.SQL (an analyst's answer as a
-// stream, whose error comes before its first byte).
+// Its callers: DB.read (rows), the plan of a query published, and
+// Store.SQL (an analyst's answer as a stream, whose error comes before its
+// first byte).
 func readAgainIfExchanged[T any](read func() (T, error)) (T, error) {
 	rows, err := read()
 	if exchanged(err) {

@@ -38,7 +38,7 @@ func (s *Server) runOutput(ctx context.Context, req *request, st *statement) (*r
 			sql += "\nSETTINGS " + list
 		}
 	}
-	return s.runPooled(ctx, req, sql, format)
+	return s.runPooled(ctx, req, kindOutput, sql, format)
 }
 
 func (s *Server) runInsert(ctx context.Context, req *request, st *statement, data io.Reader) (*result, *Exception) {
@@ -93,7 +93,7 @@ func (s *Server) runInsert(ctx context.Context, req *request, st *statement, dat
 	default:
 		sql = st.sql
 	}
-	return s.runPooled(ctx, req, sql, req.format)
+	return s.runPooled(ctx, req, kindInsert, sql, req.format)
 }
 
 // valuesCheckMax caps the Values data the fence reads.
@@ -150,12 +150,12 @@ func (s *Server) runOther(ctx context.Context, req *request, st *statement) (*re
 		return nil, newException(codeReadonly, "%s: Cannot execute query in readonly mode", req.who())
 	}
 	if len(req.settings) == 0 {
-		return s.runPooled(ctx, req, st.sql, req.format)
+		return s.runPooled(ctx, req, st.kind, st.sql, req.format)
 	}
 	// DDL has no SETTINGS clause for query settings (a trailing one would be
 	// the table's), so the settings go on a connection of their own with SET.
 	// Holding a pooled session still bounds how many statements run at once.
-	sess, err := s.pool.acquire(ctx)
+	sess, err := s.pool.acquire(ctx, st.kind.String())
 	if err != nil {
 		return nil, newException(codeQueryWasCancelled, "wait for an engine connection: %v", err)
 	}
@@ -179,9 +179,9 @@ func (s *Server) runOther(ctx context.Context, req *request, st *statement) (*re
 	return run(conn, req, st.sql, req.format)
 }
 
-func (s *Server) runPooled(ctx context.Context, req *request, sql, format string) (*result, *Exception) {
+func (s *Server) runPooled(ctx context.Context, req *request, kind stmtKind, sql, format string) (*result, *Exception) {
 	p := s.poolFor(req)
-	sess, err := p.acquire(ctx)
+	sess, err := p.acquire(ctx, kind.String())
 	if err != nil {
 		return nil, newException(codeQueryWasCancelled, "wait for an engine connection: %v", err)
 	}

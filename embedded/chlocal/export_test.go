@@ -45,7 +45,7 @@ var CodeName = codeName
 // engine's own enforcement of readonly, tested alone.
 func RunAs(s *Server, role Role, sql string) error {
 	req := &request{user: &account{name: "test", role: role}}
-	out, ex := s.runPooled(context.Background(), req, sql, "TabSeparated")
+	out, ex := s.runPooled(context.Background(), req, kindOther, sql, "TabSeparated")
 	if ex != nil {
 		return ex
 	}

@@ -28,7 +28,7 @@ type catalog struct {
 }
 
 func (s *Server) readCatalog() error {
-	sess, err := s.pool.acquire(context.Background())
+	sess, err := s.pool.acquire(context.Background(), "startup")
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ var positionRe = regexp.MustCompile(`(failed at position )(\d+)`)
 
 func (s *Server) explain(ctx context.Context, req *request, sql string) (string, *Exception) {
 	p := s.poolFor(req)
-	sess, err := p.acquire(ctx)
+	sess, err := p.acquire(ctx, "check")
 	if err != nil {
 		return "", newException(codeQueryWasCancelled, "wait for an engine connection: %v", err)
 	}

@@ -14,7 +14,7 @@ type metrics struct {
 	insertBytes prometheus.Counter
 	inFlight    prometheus.Gauge
 	refused     *prometheus.CounterVec
-	connWait    prometheus.Histogram
+	connWait    *prometheus.HistogramVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -40,12 +40,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "rebate_chlocal_refused_total",
 			Help: "Requests the embedded ClickHouse endpoint refused: origin (a browser on another site), auth (credentials), fence (a statement reaching beyond the database).",
 		}, []string{"reason"}),
-		connWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+		connWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "rebate_chlocal_connection_wait_seconds",
-			Help: "Time a statement waited for one of the engine's connections (REBATE_CHLOCAL_CONNS), 0 when one was free: " +
-				"each statement takes one to be checked and one to run; long waits mean more statements at once than connections.",
+			Help: "Time the endpoint waited for one of the engine's connections (REBATE_CHLOCAL_CONNS per pool), 0 when one was free, " +
+				"by pool (default; readonly, of the readonly users) and by what it was for (select, insert, other; check: the fence's parse " +
+				"of a statement whose text it has not seen). Long waits mean more statements at once than connections.",
 			Buckets: []float64{.0001, .001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
-		}),
+		}, []string{"pool", "kind"}),
 	}
 	if err := prom.Register(reg, m.statements, m.seconds, m.insertBytes, m.inFlight, m.refused, m.connWait); err != nil {
 		return nil, err
@@ -53,8 +54,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-// waited observes how long a statement waited for an engine connection.
-func (m *metrics) waited(d time.Duration) { m.connWait.Observe(d.Seconds()) }
+// waitedIn observes how long the pool named pool waited for an engine
+// connection.
+func (m *metrics) waitedIn(pool string) func(kind string, d time.Duration) {
+	return func(kind string, d time.Duration) { m.connWait.WithLabelValues(pool, kind).Observe(d.Seconds()) }
+}
 
 func (k stmtKind) String() string {
 	switch k {

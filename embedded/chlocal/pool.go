@@ -37,8 +37,9 @@ type pool struct {
 	idle    chan *session
 	created int
 	// waited observes how long each acquire waited for a connection (0
-	// when one was idle): set before the server serves, nil until then.
-	waited func(time.Duration)
+	// when one was free), by what the connection was for: set before the
+	// server serves, nil until then.
+	waited func(kind string, d time.Duration)
 }
 
 // newPool opens size engine connections and runs init on each once.
@@ -64,16 +65,18 @@ func newPool(lib *chdb.Lib, path string, size int, args []string, init ...string
 	return p, nil
 }
 
-func (p *pool) acquire(ctx context.Context) (*session, error) {
+// acquire takes a connection for kind (a statement's kind, or "check" for
+// the fence's parse), waiting while every one is running a statement.
+func (p *pool) acquire(ctx context.Context, kind string) (*session, error) {
 	select {
 	case s := <-p.idle:
-		p.observe(0)
+		p.observe(kind, 0)
 		return s, nil
 	default:
 	}
 	// Every connection is running a statement: this one queues behind them.
 	t0 := time.Now()
-	defer func() { p.observe(time.Since(t0)) }()
+	defer func() { p.observe(kind, time.Since(t0)) }()
 	select {
 	case s := <-p.idle:
 		return s, nil
@@ -82,9 +85,9 @@ func (p *pool) acquire(ctx context.Context) (*session, error) {
 	}
 }
 
-func (p *pool) observe(d time.Duration) {
+func (p *pool) observe(kind string, d time.Duration) {
 	if p.waited != nil {
-		p.waited(d)
+		p.waited(kind, d)
 	}
 }
 

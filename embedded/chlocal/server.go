@@ -194,15 +194,15 @@ func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
 		_ = s.Close(context.Background())
 		return nil, err
 	}
-	s.pool.waited = s.metrics.waited
+	s.pool.waited = s.metrics.waitedIn("default")
 	if s.roPool != nil {
-		s.roPool.waited = s.metrics.waited
+		s.roPool.waited = s.metrics.waitedIn("readonly")
 	}
 	return s, nil
 }
 
 func (s *Server) readInfo() (Info, error) {
-	sess, err := s.pool.acquire(context.Background())
+	sess, err := s.pool.acquire(context.Background(), "startup")
 	if err != nil {
 		return Info{}, err
 	}

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -109,8 +110,16 @@ func start(lib *chdb.Lib) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A benchmark may size the engine's connections as a deployment does
+	// (REBATE_CHLOCAL_CONNS; the endpoint checks the number).
+	conns := 0
+	if v := os.Getenv("REBATE_CHLOCAL_CONNS"); v != "" {
+		if conns, err = strconv.Atoi(v); err != nil {
+			return nil, fmt.Errorf("REBATE_CHLOCAL_CONNS=%q: want a number of connections", v)
+		}
+	}
 	reg := prometheus.NewRegistry()
-	srv, err := chlocal.Open(lib, chlocal.Config{Path: dir, BackupDir: backups, Registerer: reg})
+	srv, err := chlocal.Open(lib, chlocal.Config{Path: dir, BackupDir: backups, Conns: conns, Registerer: reg})
 	if err != nil {
 		return nil, err
 	}
