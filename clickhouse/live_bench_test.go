@@ -427,21 +427,25 @@ func liveLine(p livePoint) string {
 }
 
 // connWaits is how long the shared endpoint waited for one of its engine
-// connections (rebate_chlocal_connection_wait_seconds), by what for
-// (select, insert, other, check): a read that queues behind the writes'
-// statements waits before it starts.
-type connWaits map[string]waitCount
+// connections, by what for (select, insert, other, check; both pools
+// together): a read that queues behind the writes' statements waits before
+// it starts.
+type connWaits map[string]chlocaltest.Waits
 
-type waitCount struct {
-	n, queued, over5ms uint64  // connections taken; of which after a wait over 0.1 ms; over 5 ms
-	seconds            float64 // waited in all
+func readConnWaits(tb testing.TB) connWaits {
+	w := connWaits{}
+	for k, c := range chlocaltest.ConnectionWaits(tb, chlocaltest.Start(tb).Metrics) {
+		t := w[k.Kind]
+		w[k.Kind] = chlocaltest.Waits{Taken: t.Taken + c.Taken, Queued: t.Queued + c.Queued, Over5ms: t.Over5ms + c.Over5ms, Seconds: t.Seconds + c.Seconds}
+	}
+	return w
 }
 
 func (w connWaits) since(w0 connWaits) connWaits {
 	out := connWaits{}
 	for k, c := range w {
 		c0 := w0[k]
-		out[k] = waitCount{c.n - c0.n, c.queued - c0.queued, c.over5ms - c0.over5ms, c.seconds - c0.seconds}
+		out[k] = chlocaltest.Waits{Taken: c.Taken - c0.Taken, Queued: c.Queued - c0.Queued, Over5ms: c.Over5ms - c0.Over5ms, Seconds: c.Seconds - c0.Seconds}
 	}
 	return out
 }
@@ -450,43 +454,9 @@ func (w connWaits) String() string {
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(w)) {
 		c := w[k]
-		fmt.Fprintf(&b, "%s %d taken, %d after a wait (%d over 5 ms), %.2f s waited; ", k, c.n, c.queued, c.over5ms, c.seconds)
+		fmt.Fprintf(&b, "%s %d taken, %d after a wait (%d over 5 ms), %.2f s waited; ", k, c.Taken, c.Queued, c.Over5ms, c.Seconds)
 	}
 	return strings.TrimSuffix(b.String(), "; ")
-}
-
-func readConnWaits(tb testing.TB) connWaits {
-	tb.Helper()
-	fams, err := chlocaltest.Start(tb).Metrics.Gather()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := connWaits{}
-	for _, f := range fams {
-		if f.GetName() != "rebate_chlocal_connection_wait_seconds" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			kind := ""
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "kind" {
-					kind = l.GetValue()
-				}
-			}
-			h, c := m.GetHistogram(), w[kind]
-			c.n, c.seconds = c.n+h.GetSampleCount(), c.seconds+h.GetSampleSum()
-			for _, b := range h.GetBucket() {
-				switch b.GetUpperBound() {
-				case .0001:
-					c.queued += h.GetSampleCount() - b.GetCumulativeCount()
-				case .005:
-					c.over5ms += h.GetSampleCount() - b.GetCumulativeCount()
-				}
-			}
-			w[kind] = c
-		}
-	}
-	return w
 }
 
 // liveTable is the points as the Markdown table docs/benchmarks.md shows.

@@ -75,15 +75,22 @@ func (l *statementLog) serve(next http.Handler) http.Handler {
 // test's life: cfg as it reaches the endpoint through the log.
 func logStatements(t *testing.T, cfg clickhouse.Config) (clickhouse.Config, *statementLog) {
 	t.Helper()
+	log := &statementLog{seen: map[string][]string{}}
+	return throughProxy(t, cfg, log.serve), log
+}
+
+// throughProxy is cfg reaching its endpoint through a proxy that wrap makes
+// of the plain one, for the test's life.
+func throughProxy(t *testing.T, cfg clickhouse.Config, wrap func(next http.Handler) http.Handler) clickhouse.Config {
+	t.Helper()
 	target, err := url.Parse("http://" + cfg.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &statementLog{seen: map[string][]string{}}
-	srv := httptest.NewServer(log.serve(httputil.NewSingleHostReverseProxy(target)))
+	srv := httptest.NewServer(wrap(httputil.NewSingleHostReverseProxy(target)))
 	t.Cleanup(srv.Close)
 	cfg.Addr = strings.TrimPrefix(srv.URL, "http://")
-	return cfg, log
+	return cfg
 }
 
 func (l *statementLog) enter(phase string) {

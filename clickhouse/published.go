@@ -169,11 +169,8 @@ func (s *Store) Publish(ctx context.Context, q rebate.NamedQuery) (rebate.NamedQ
 		return q, err
 	}
 	// Planned as it will run: an unknown table, column or function, or
-	// types that do not fit, fail here. A plan reads nothing, so it is
-	// planned again when a table was swapped under it, as reads are.
-	rows, err := readAgainIfExchanged(func() (driver.Rows, error) {
-		return s.db.conn.Query(ch.Context(ctx, ch.WithParameters(sample), ch.WithSettings(ch.Settings{"readonly": 1})), "EXPLAIN PLAN "+sql)
-	})
+	// types that do not fit, fail here. A plan is read as reads are.
+	rows, err := s.db.read(ch.Context(ctx, ch.WithParameters(sample), ch.WithSettings(ch.Settings{"readonly": 1})), "EXPLAIN PLAN "+sql)
 	if err == nil {
 		for rows.Next() {
 		}

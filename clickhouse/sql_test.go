@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -290,15 +287,21 @@ func TestReadmeSQL(t *testing.T) {
 	}
 }
 
-// swapProxy answers the first fail analysts' statements (those that ask the
-// server to hold the answer, wait_end_of_query) with the engine's error
-// code, as the engine answers a read that resolved its table while the
-// leaderboards' refresh exchanged it; every other request passes.
+// swapProxy answers the first fail analysts' statements since reset (those
+// that ask the server to hold the answer, wait_end_of_query) with the
+// engine's error code, as the engine answers a read that resolved its table
+// while the leaderboards' refresh exchanged it; every other request passes.
 type swapProxy struct {
-	code string
 	mu   sync.Mutex
+	code string
 	fail int
 	sent int // the analysts' statements that reached the proxy
+}
+
+func (p *swapProxy) reset(code string, fail int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.code, p.fail, p.sent = code, fail, 0
 }
 
 func (p *swapProxy) serve(next http.Handler) http.Handler {
@@ -313,15 +316,15 @@ func (p *swapProxy) serve(next http.Handler) http.Handler {
 		}
 		p.mu.Lock()
 		p.sent++
-		fail := p.sent <= p.fail
+		fail, code := p.sent <= p.fail, p.code
 		p.mu.Unlock()
 		if !fail {
 			next.ServeHTTP(w, r)
 			return
 		}
-		w.Header().Set("X-ClickHouse-Exception-Code", p.code)
+		w.Header().Set("X-ClickHouse-Exception-Code", code)
 		w.WriteHeader(http.StatusInternalServerError)
-		fmt.Fprintf(w, "Code: %s. DB::Exception: Table rebate.leaderboards (2f0c) does not match rebate.`.tmp.inner_id.2f0c` (9a1e). (TABLE_UUID_MISMATCH)\n", p.code)
+		fmt.Fprintf(w, "Code: %s. DB::Exception: Table rebate.leaderboards (2f0c) does not match rebate.`.tmp.inner_id.2f0c` (9a1e). (TABLE_UUID_MISMATCH)\n", code)
 	})
 }
 
@@ -330,7 +333,8 @@ func (p *swapProxy) serve(next http.Handler) http.Handler {
 // answers, as the service's reads do; a second failure is a retryable
 // error (EUNAVAIL: HTTP 503), and any other error is not run again.
 func TestSQLReadsAgainWhenSwapped(t *testing.T) {
-	cfg := migrated(t)
+	p := &swapProxy{}
+	_, st := openStore(t, throughProxy(t, migrated(t), p.serve))
 	for _, c := range []struct {
 		name       string
 		code       string
@@ -341,33 +345,22 @@ func TestSQLReadsAgainWhenSwapped(t *testing.T) {
 		{"swapped twice", "741", 2, 2, rebate.EUNAVAIL},
 		{"another error", "60", 1, 1, rebate.EINVALID},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			p := &swapProxy{code: c.code, fail: c.fail}
-			target, err := url.Parse("http://" + cfg.Addr)
-			if err != nil {
-				t.Fatal(err)
+		p.reset(c.code, c.fail)
+		got, _, err := runSQL(t, st, "SELECT count() FROM events", nil, "CSV", analystLimits)
+		p.mu.Lock()
+		sent := p.sent
+		p.mu.Unlock()
+		if sent != c.sent {
+			t.Errorf("%s: the statement was sent %d times, want %d", c.name, sent, c.sent)
+		}
+		if c.want == "" {
+			if err != nil || got != "0\n" {
+				t.Errorf("%s: answer %q, %v; want 0 (no event stored)", c.name, got, err)
 			}
-			srv := httptest.NewServer(p.serve(httputil.NewSingleHostReverseProxy(target)))
-			defer srv.Close()
-			via := cfg
-			via.Addr = strings.TrimPrefix(srv.URL, "http://")
-			_, st := openStore(t, via)
-			got, _, err := runSQL(t, st, "SELECT count() FROM events", nil, "CSV", analystLimits)
-			p.mu.Lock()
-			sent := p.sent
-			p.mu.Unlock()
-			if sent != c.sent {
-				t.Errorf("the statement was sent %d times, want %d", sent, c.sent)
-			}
-			if c.want == "" {
-				if err != nil || got != "0\n" {
-					t.Errorf("answer %q, %v; want 0 (no event stored)", got, err)
-				}
-				return
-			}
-			if code := rebate.ErrorCode(err); code != c.want {
-				t.Errorf("error %v (code %q), want code %q", err, code, c.want)
-			}
-		})
+			continue
+		}
+		if code := rebate.ErrorCode(err); code != c.want {
+			t.Errorf("%s: error %v (code %q), want code %q", c.name, err, code, c.want)
+		}
 	}
 }

@@ -96,8 +96,9 @@ func (s *Store) query(ctx context.Context, name string, args map[string]any) (dr
 }
 
 // read runs a read-only statement: every read of the service's queries
-// (Store.query) and of the named and published ones (RunNamed) goes
-// through it, so that each meets a table swapped under it alike.
+// (Store.query), of the named and published ones (RunNamed) and a query's
+// plan as it is published go through it, so that each meets a table
+// swapped under it alike.
 func (db *DB) read(ctx context.Context, sql string) (driver.Rows, error) {
 	return readAgainIfExchanged(func() (driver.Rows, error) { return db.conn.Query(ctx, sql) })
 }
@@ -107,9 +108,8 @@ func (db *DB) read(ctx context.Context, sql string) (driver.Rows, error) {
 // 2 s, and a read that met it failed (once in about 2,200 reads while
 // ingesting, docs/benchmarks.md). The second read finds the new table; a
 // read is safe to run twice, a write is not, so writes never come here.
-// Its callers: DB.read (rows), the plan of a query published, and
-// Store.SQL (an analyst's answer as a stream, whose error comes before its
-// first byte).
+// Its callers: DB.read (rows) and Store.SQL (an analyst's answer as a
+// stream, whose error comes before its first byte).
 func readAgainIfExchanged[T any](read func() (T, error)) (T, error) {
 	rows, err := read()
 	if exchanged(err) {

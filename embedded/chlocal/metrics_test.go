@@ -26,27 +26,9 @@ func TestConnectionWaitsObserved(t *testing.T) {
 	} {
 		post(t, ep.URL(), q("user", c.user, "password", c.password), c.sql)
 	}
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := map[string]uint64{}
-	for _, f := range fams {
-		if f.GetName() != "rebate_chlocal_connection_wait_seconds" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			var pool, kind string
-			for _, l := range m.GetLabel() {
-				switch l.GetName() {
-				case "pool":
-					pool = l.GetValue()
-				case "kind":
-					kind = l.GetValue()
-				}
-			}
-			got[pool+" "+kind] += m.GetHistogram().GetSampleCount()
-		}
+	for k, w := range chlocaltest.ConnectionWaits(t, reg) {
+		got[k.Pool+" "+k.Kind] = w.Taken
 	}
 	// Each new text is parsed by the fence first (check), then run.
 	for _, want := range []string{"default check", "default select", "readonly check", "readonly select"} {

@@ -37,14 +37,14 @@ type pool struct {
 	idle    chan *session
 	created int
 	// waited observes how long each acquire waited for a connection (0
-	// when one was free), by what the connection was for: set before the
-	// server serves, nil until then.
+	// when one was free), by what the connection was for.
 	waited func(kind string, d time.Duration)
 }
 
-// newPool opens size engine connections and runs init on each once.
-func newPool(lib *chdb.Lib, path string, size int, args []string, init ...string) (*pool, error) {
-	p := &pool{idle: make(chan *session, size)}
+// newPool opens size engine connections and runs init on each once; waited
+// observes each wait for one of them.
+func newPool(lib *chdb.Lib, path string, size int, args []string, waited func(kind string, d time.Duration), init ...string) (*pool, error) {
+	p := &pool{idle: make(chan *session, size), waited: waited}
 	for i := 0; i < size; i++ {
 		c, err := lib.Connect(path, args...)
 		if err != nil {
@@ -70,24 +70,18 @@ func newPool(lib *chdb.Lib, path string, size int, args []string, init ...string
 func (p *pool) acquire(ctx context.Context, kind string) (*session, error) {
 	select {
 	case s := <-p.idle:
-		p.observe(kind, 0)
+		p.waited(kind, 0)
 		return s, nil
 	default:
 	}
 	// Every connection is running a statement: this one queues behind them.
 	t0 := time.Now()
-	defer func() { p.observe(kind, time.Since(t0)) }()
+	defer func() { p.waited(kind, time.Since(t0)) }()
 	select {
 	case s := <-p.idle:
 		return s, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	}
-}
-
-func (p *pool) observe(kind string, d time.Duration) {
-	if p.waited != nil {
-		p.waited(kind, d)
 	}
 }
 

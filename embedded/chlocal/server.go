@@ -161,12 +161,17 @@ func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
 		_ = os.RemoveAll(staging)
 		return nil, err
 	}
-	p, err := newPool(lib, cfg.Path, cfg.Conns, args)
+	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
 		_ = os.RemoveAll(staging)
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lib: lib, pool: p, args: args, staging: staging, log: cfg.Logger, accounts: newAccounts(cfg.Users)}
+	p, err := newPool(lib, cfg.Path, cfg.Conns, args, m.waitedIn("default"))
+	if err != nil {
+		_ = os.RemoveAll(staging)
+		return nil, err
+	}
+	s := &Server{cfg: cfg, lib: lib, pool: p, args: args, staging: staging, log: cfg.Logger, accounts: newAccounts(cfg.Users), metrics: m}
 	s.cfg.Users = nil // the server keeps hashes only
 	s.origins = make(map[string]bool, len(cfg.AllowedOrigins))
 	for _, o := range cfg.AllowedOrigins {
@@ -176,7 +181,7 @@ func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
 		if u.Role == RoleReadonly && s.roPool == nil {
 			// readonly = 2, not 1: a readonly user may still adjust limits
 			// and timeouts, as Grafana does; neither can lift readonly.
-			if s.roPool, err = newPool(lib, cfg.Path, cfg.Conns, args, "SET readonly = 2"); err != nil {
+			if s.roPool, err = newPool(lib, cfg.Path, cfg.Conns, args, m.waitedIn("readonly"), "SET readonly = 2"); err != nil {
 				_ = s.Close(context.Background())
 				return nil, err
 			}
@@ -189,14 +194,6 @@ func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
 	if err := s.readCatalog(); err != nil {
 		_ = s.Close(context.Background())
 		return nil, err
-	}
-	if s.metrics, err = newMetrics(cfg.Registerer); err != nil {
-		_ = s.Close(context.Background())
-		return nil, err
-	}
-	s.pool.waited = s.metrics.waitedIn("default")
-	if s.roPool != nil {
-		s.roPool.waited = s.metrics.waitedIn("readonly")
 	}
 	return s, nil
 }

@@ -230,3 +230,53 @@ func WaitReady(url string, timeout time.Duration) error {
 	}
 	return fmt.Errorf("%s not ready after %s: %w", url, timeout, last)
 }
+
+// WaitKey names a series of rebate_chlocal_connection_wait_seconds: the
+// engine connections' pool and what a connection was taken for.
+type WaitKey struct{ Pool, Kind string }
+
+// Waits is what one series holds: connections taken; of which after a
+// wait over 0.1 ms, and over 5 ms; and the seconds waited in all.
+type Waits struct {
+	Taken, Queued, Over5ms uint64
+	Seconds                float64
+}
+
+// ConnectionWaits reads an endpoint's waits for its engine connections from
+// its registry (Endpoint.Metrics, or a chlocal.Config's Registerer).
+func ConnectionWaits(tb testing.TB, g prometheus.Gatherer) map[WaitKey]Waits {
+	tb.Helper()
+	fams, err := g.Gather()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[WaitKey]Waits{}
+	for _, f := range fams {
+		if f.GetName() != "rebate_chlocal_connection_wait_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			var k WaitKey
+			for _, l := range m.GetLabel() {
+				switch l.GetName() {
+				case "pool":
+					k.Pool = l.GetValue()
+				case "kind":
+					k.Kind = l.GetValue()
+				}
+			}
+			h := m.GetHistogram()
+			w := Waits{Taken: h.GetSampleCount(), Seconds: h.GetSampleSum()}
+			for _, b := range h.GetBucket() {
+				switch b.GetUpperBound() {
+				case .0001:
+					w.Queued = w.Taken - b.GetCumulativeCount()
+				case .005:
+					w.Over5ms = w.Taken - b.GetCumulativeCount()
+				}
+			}
+			out[k] = w
+		}
+	}
+	return out
+}
