@@ -435,8 +435,7 @@ type connWaits map[string]chlocaltest.Waits
 func readConnWaits(tb testing.TB) connWaits {
 	w := connWaits{}
 	for k, c := range chlocaltest.ConnectionWaits(tb, chlocaltest.Start(tb).Metrics) {
-		t := w[k.Kind]
-		w[k.Kind] = chlocaltest.Waits{Taken: t.Taken + c.Taken, Queued: t.Queued + c.Queued, Over5ms: t.Over5ms + c.Over5ms, Seconds: t.Seconds + c.Seconds}
+		w[k.Kind] = w[k.Kind].Add(c)
 	}
 	return w
 }
@@ -444,8 +443,10 @@ func readConnWaits(tb testing.TB) connWaits {
 func (w connWaits) since(w0 connWaits) connWaits {
 	out := connWaits{}
 	for k, c := range w {
-		c0 := w0[k]
-		out[k] = chlocaltest.Waits{Taken: c.Taken - c0.Taken, Queued: c.Queued - c0.Queued, Over5ms: c.Over5ms - c0.Over5ms, Seconds: c.Seconds - c0.Seconds}
+		// A kind that took no connection in between says nothing.
+		if d := c.Sub(w0[k]); d.Taken > 0 {
+			out[k] = d
+		}
 	}
 	return out
 }

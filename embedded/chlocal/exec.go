@@ -155,9 +155,9 @@ func (s *Server) runOther(ctx context.Context, req *request, st *statement) (*re
 	// DDL has no SETTINGS clause for query settings (a trailing one would be
 	// the table's), so the settings go on a connection of their own with SET.
 	// Holding a pooled session still bounds how many statements run at once.
-	sess, err := s.pool.acquire(ctx, st.kind.String())
-	if err != nil {
-		return nil, newException(codeQueryWasCancelled, "wait for an engine connection: %v", err)
+	sess, ex := s.pool.take(ctx, st.kind.String())
+	if ex != nil {
+		return nil, ex
 	}
 	defer s.pool.release(sess)
 	conn, err := s.lib.Connect(s.cfg.Path, s.args...)
@@ -181,9 +181,9 @@ func (s *Server) runOther(ctx context.Context, req *request, st *statement) (*re
 
 func (s *Server) runPooled(ctx context.Context, req *request, kind stmtKind, sql, format string) (*result, *Exception) {
 	p := s.poolFor(req)
-	sess, err := p.acquire(ctx, kind.String())
-	if err != nil {
-		return nil, newException(codeQueryWasCancelled, "wait for an engine connection: %v", err)
+	sess, ex := p.take(ctx, kind.String())
+	if ex != nil {
+		return nil, ex
 	}
 	defer p.release(sess)
 	if err := sess.use(req.database); err != nil {

@@ -230,9 +230,9 @@ var positionRe = regexp.MustCompile(`(failed at position )(\d+)`)
 
 func (s *Server) explain(ctx context.Context, req *request, sql string) (string, *Exception) {
 	p := s.poolFor(req)
-	sess, err := p.acquire(ctx, "check")
-	if err != nil {
-		return "", newException(codeQueryWasCancelled, "wait for an engine connection: %v", err)
+	sess, ex := p.take(ctx, "check")
+	if ex != nil {
+		return "", ex
 	}
 	defer p.release(sess)
 	res, err := sess.conn.QueryWithParams(explainPrefix+sql, "TabSeparated", req.params)

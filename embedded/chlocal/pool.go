@@ -85,6 +85,16 @@ func (p *pool) acquire(ctx context.Context, kind string) (*session, error) {
 	}
 }
 
+// take is acquire for a request: a wait its context ends is the engine's
+// cancellation, as a server reports it.
+func (p *pool) take(ctx context.Context, kind string) (*session, *Exception) {
+	s, err := p.acquire(ctx, kind)
+	if err != nil {
+		return nil, newException(codeQueryWasCancelled, "wait for an engine connection: %v", err)
+	}
+	return s, nil
+}
+
 func (p *pool) release(s *session) { p.idle <- s }
 
 // close waits for every session to come back, then closes them all.

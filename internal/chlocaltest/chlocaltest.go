@@ -242,6 +242,16 @@ type Waits struct {
 	Seconds                float64
 }
 
+// Add is w and o together.
+func (w Waits) Add(o Waits) Waits {
+	return Waits{w.Taken + o.Taken, w.Queued + o.Queued, w.Over5ms + o.Over5ms, w.Seconds + o.Seconds}
+}
+
+// Sub is what w holds beyond o, an earlier reading of the same series.
+func (w Waits) Sub(o Waits) Waits {
+	return Waits{w.Taken - o.Taken, w.Queued - o.Queued, w.Over5ms - o.Over5ms, w.Seconds - o.Seconds}
+}
+
 // ConnectionWaits reads an endpoint's waits for its engine connections from
 // its registry (Endpoint.Metrics, or a chlocal.Config's Registerer).
 func ConnectionWaits(tb testing.TB, g prometheus.Gatherer) map[WaitKey]Waits {
@@ -267,13 +277,19 @@ func ConnectionWaits(tb testing.TB, g prometheus.Gatherer) map[WaitKey]Waits {
 			}
 			h := m.GetHistogram()
 			w := Waits{Taken: h.GetSampleCount(), Seconds: h.GetSampleSum()}
+			found := 0
 			for _, b := range h.GetBucket() {
 				switch b.GetUpperBound() {
 				case .0001:
-					w.Queued = w.Taken - b.GetCumulativeCount()
+					w.Queued, found = w.Taken-b.GetCumulativeCount(), found+1
 				case .005:
-					w.Over5ms = w.Taken - b.GetCumulativeCount()
+					w.Over5ms, found = w.Taken-b.GetCumulativeCount(), found+1
 				}
+			}
+			if found != 2 {
+				// Queued and Over5ms are read at these two edges: without
+				// them they would read as no wait at all.
+				tb.Fatalf("rebate_chlocal_connection_wait_seconds has no bucket at 0.1 ms or 5 ms (%v)", h.GetBucket())
 			}
 			out[k] = w
 		}
