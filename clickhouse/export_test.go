@@ -76,6 +76,17 @@ func EncodeEvents(events []rebate.Event, sources []rebate.Source) (int, error) {
 // statements run: benchmarks set it before they start.
 func ObserveStatements(start func(name string) func()) { execObserver = start }
 
+// UseBlockCache has Materialize's statements read through the engine's
+// block cache, its limits lifted, or not (as the service does): a
+// benchmark alternates. Not safe while statements run.
+func UseBlockCache(on bool) {
+	trySettings = nil
+	if on {
+		trySettings = ch.Settings{"use_uncompressed_cache": 1,
+			"merge_tree_max_rows_to_use_cache": 100_000_000, "merge_tree_max_bytes_to_use_cache": 100_000_000_000}
+	}
+}
+
 // SampleParams are the sample values Validate plans q with.
 func (q *Query) SampleParams() ch.Parameters { return q.sampleParams() }
 

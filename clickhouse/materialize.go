@@ -286,7 +286,7 @@ func (db *DB) each(ctx context.Context, name string, p ch.Parameters, scan func(
 		return fmt.Errorf("no query %s", name)
 	}
 	defer observe(name)()
-	rows, err := db.conn.Query(ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(db.writeSettings(nil)))), q.SQL)
+	rows, err := db.conn.Query(ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(keyReadSettings(q, db.writeSettings(nil)))), q.SQL)
 	if err != nil {
 		return domainError(name, err)
 	}
@@ -331,6 +331,22 @@ func observe(name string) func() {
 	return execObserver(name)
 }
 
+// trySettings are added to every statement of Materialize's, under the
+// statement's own: none in the service. A benchmark tries settings here
+// against the same statements without them (REBATE_BENCH_BLOCK_CACHE).
+var trySettings ch.Settings
+
+// keyReadSettings are the settings of a statement of Materialize's, q:
+// trySettings, then q's own, then extra.
+func keyReadSettings(q *Query, extra ch.Settings) ch.Settings {
+	out := maps.Clone(trySettings)
+	if out == nil {
+		out = ch.Settings{}
+	}
+	maps.Copy(out, q.settings(extra))
+	return out
+}
+
 // exec runs a named statement with its parameters and settings; one that
 // writes a {version:UInt64} gets a version of its own.
 func (db *DB) exec(ctx context.Context, name string, p ch.Parameters) error {
@@ -367,7 +383,7 @@ func (db *DB) execStamped(ctx context.Context, s *stamp, name string, p ch.Param
 	// A backfill's buckets may span more months (partitions) than one insert
 	// is allowed by default: refusing would stall ingestion on valid events
 	// that no retry fixes (as InsertEvents).
-	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(q.settings(db.writeSettings(ch.Settings{"throw_on_max_partitions_per_insert_block": 0}))))
+	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(keyReadSettings(q, db.writeSettings(ch.Settings{"throw_on_max_partitions_per_insert_block": 0}))))
 	defer observe(name)()
 	err := db.conn.Exec(ctx, q.SQL)
 	return domainError(name, err)

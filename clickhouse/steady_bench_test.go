@@ -37,6 +37,12 @@ func cpuTime() time.Duration {
 // each of Materialize's statements, REBATE_BENCH_PROFILE=reads also what
 // each read (the engine's counters: parts, granules, rows, compressed
 // bytes), what the merges did meanwhile, and the rows they rewrote by table;
+// REBATE_BENCH_BLOCK_CACHE=alternate runs rounds of REBATE_BENCH_SIGNAL_BATCHES
+// batches with Materialize's statements reading through the engine's block
+// cache (not what the service does) and not, on, off, off, on, ...,
+// after a first round counted in neither (the first batches after
+// the load cost more), and reports each's Materialize CPU: a comparison the
+// same minutes of a noisy machine weigh on alike;
 // REBATE_BENCH_MERGES=stop stops the engine's merges for the batches.
 //
 //	go test -run '^$' -bench SteadyBatch -benchtime 100x ./clickhouse/
@@ -62,6 +68,7 @@ func BenchmarkSteadyBatch(b *testing.B) {
 	}
 	traffic := eventgen.NewTraffic(3, clickhousetest.BenchUsers, clickhousetest.BenchMerchants, clickhousetest.BenchProducts)
 	byStatement := map[string]time.Duration{}
+	tag := ""                                // REBATE_BENCH_BLOCK_CACHE=alternate: the round's, after each statement's name
 	readsOf := map[string]map[string]int64{} // REBATE_BENCH_PROFILE=reads: the counters' sums by statement
 	profile := os.Getenv("REBATE_BENCH_PROFILE")
 	if profile != "" && profile != "1" && profile != "reads" {
@@ -79,7 +86,7 @@ func BenchmarkSteadyBatch(b *testing.B) {
 			}
 			c0 := cpuTime()
 			return func() {
-				byStatement[name] += cpuTime() - c0
+				byStatement[name+tag] += cpuTime() - c0
 				if ev0 != nil {
 					ev1 := engineCounters(b, db, readCounters)
 					if readsOf[name] == nil {
@@ -106,7 +113,7 @@ func BenchmarkSteadyBatch(b *testing.B) {
 		b.Fatalf("REBATE_BENCH_MERGES=%q: want stop, or unset", m)
 	}
 	var whole0 map[string]int64
-	whole := slices.Concat(readCounters, mergeCounters)
+	whole := slices.Concat(readCounters, mergeCounters, cacheCounters)
 	since := time.Now()
 	if profile == "reads" {
 		whole0 = engineCounters(b, db, whole)
@@ -119,12 +126,29 @@ func BenchmarkSteadyBatch(b *testing.B) {
 			b.Fatalf("REBATE_BENCH_SIGNAL_BATCHES=%q: want a positive integer", s)
 		}
 	}
+	alternate := os.Getenv("REBATE_BENCH_BLOCK_CACHE")
+	if alternate != "" && alternate != "alternate" {
+		b.Fatalf("REBATE_BENCH_BLOCK_CACHE=%q: want alternate, or unset", alternate)
+	}
+	defer clickhouse.UseBlockCache(false)
+	var roundCPU [3]time.Duration // by round: the cache on, off; the first round
+	var roundBatches [3]int
 	b.Logf("%d events a batch; signals every %d batches", n, every)
 	var insertCPU, materializeCPU time.Duration
 	var owed rebate.Changes
 	wall0 := time.Now()
 	i := 0
+	round := 0
 	for b.Loop() {
+		if alternate != "" {
+			// Rounds on, off, off, on, ...: neither comes first more often.
+			round = [...]int{0, 1, 1, 0}[(i/every-1+4)%4]
+			if i < every {
+				round = 2
+			}
+			clickhouse.UseBlockCache(round != 1)
+			tag = [...]string{"/cache", "/no-cache", "/first"}[round]
+		}
 		ev := traffic.Chunk(n, now.Add(-time.Minute), time.Minute)
 		c0 := cpuTime()
 		if err := db.InsertEvents(ctx, ev, nil, fmt.Sprintf("steady-%d", i)); err != nil {
@@ -143,7 +167,10 @@ func BenchmarkSteadyBatch(b *testing.B) {
 			owed = rebate.Changes{}
 		}
 		insertCPU += c1 - c0
-		materializeCPU += cpuTime() - c1
+		d := cpuTime() - c1
+		materializeCPU += d
+		roundCPU[round] += d
+		roundBatches[round]++
 		i++
 	}
 	if !owed.Empty() {
@@ -153,7 +180,14 @@ func BenchmarkSteadyBatch(b *testing.B) {
 		if err := db.MaterializeSignals(ctx, owed); err != nil {
 			b.Fatal(err)
 		}
-		materializeCPU += cpuTime() - c0
+		d := cpuTime() - c0
+		materializeCPU += d
+		roundCPU[round] += d
+	}
+	if alternate != "" {
+		for k, name := range []string{"cache", "no-cache"} {
+			b.ReportMetric(float64(roundCPU[k].Microseconds())/1000/float64(max(roundBatches[k], 1)), "materialize-cpu-ms/batch-"+name)
+		}
 	}
 	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(i) }
 	b.ReportMetric(per(insertCPU), "insert-cpu-ms/batch")
@@ -176,6 +210,7 @@ func BenchmarkSteadyBatch(b *testing.B) {
 		}
 		b.Logf("per batch, the whole engine: %s", counterLine(whole, whole0, engineCounters(b, db, whole), i))
 		b.Logf("rows merges wrote, by table, over the %d batches: %s", i, mergedRows(b, db, since))
+		b.Logf("the block cache holds %d MiB", cacheBytes(b, db)>>20)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rebatehq/rebate/embedded/chdb"
+	"github.com/rebatehq/rebate/internal/prom"
 	"github.com/rebatehq/rebate/internal/settings"
 )
 
@@ -32,6 +33,13 @@ type Config struct {
 	BackupDir string
 	// Conns is how many statements run at once (engine connections).
 	Conns int
+	// UncompressedCacheBytes sizes the engine's cache of decompressed
+	// blocks, for the statements that ask (use_uncompressed_cache; the
+	// service's own do not, docs/benchmarks.md). Default 512 MiB, allocated
+	// as blocks are put in it and counted in the process's memory; CacheOff
+	// turns it off. Process-wide, as BackupDir: the first Open of a process
+	// decides it.
+	UncompressedCacheBytes int64
 	// TempDir is where INSERT bodies are staged for the engine. Default: the OS temp folder.
 	TempDir string
 	// MaxQueryBytes caps a statement's text (not INSERT data). Default 16 MiB.
@@ -55,6 +63,9 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.String(&c.Listen, "listen", "REBATE_CHLOCAL_LISTEN", "127.0.0.1:8123", "address of the embedded engine's ClickHouse HTTP interface",
 		settings.HostPort)
 	f.Int(&c.Conns, "conns", "REBATE_CHLOCAL_CONNS", 4, "statements the embedded engine runs at once", settings.Between(1, 64))
+	settings.Var(f, &c.UncompressedCacheBytes, "uncompressed-cache-bytes", "REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES", 512<<20,
+		parseCacheBytes, formatCacheBytes, "memory for the embedded engine's cache of decompressed blocks, for queries that ask (use_uncompressed_cache; 0: off)",
+		checkCacheBytes)
 	settings.SecretVar(f, &c.Users, "users", "REBATE_CHLOCAL_USERS", nil, ParseUsers, formatUsers,
 		"users of the embedded engine as name:role:password,... (roles admin, readonly); none: open, loopback only")
 	f.List(&c.AllowedOrigins, "allowed-origins", "REBATE_CHLOCAL_ALLOWED_ORIGINS", nil,
@@ -161,6 +172,7 @@ func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
 		_ = os.RemoveAll(staging)
 		return nil, err
 	}
+	args = append(args, cacheArgs(cfg.UncompressedCacheBytes)...)
 	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
 		_ = os.RemoveAll(staging)
@@ -186,6 +198,10 @@ func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
 				return nil, err
 			}
 		}
+	}
+	if err := prom.Register(cfg.Registerer, newCacheCollector(s)); err != nil {
+		_ = s.Close(context.Background())
+		return nil, err
 	}
 	if s.info, err = s.readInfo(); err != nil {
 		_ = s.Close(context.Background())

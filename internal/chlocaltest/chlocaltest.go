@@ -13,10 +13,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +27,7 @@ import (
 
 	"github.com/rebatehq/rebate/embedded/chdb"
 	"github.com/rebatehq/rebate/embedded/chlocal"
+	"github.com/rebatehq/rebate/internal/settings"
 	"github.com/rebatehq/rebate/internal/testenv"
 )
 
@@ -110,16 +111,20 @@ func start(lib *chdb.Lib) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A benchmark may size the engine's connections as a deployment does
-	// (REBATE_CHLOCAL_CONNS; the endpoint checks the number).
-	conns := 0
-	if v := os.Getenv("REBATE_CHLOCAL_CONNS"); v != "" {
-		if conns, err = strconv.Atoi(v); err != nil {
-			return nil, fmt.Errorf("REBATE_CHLOCAL_CONNS=%q: want a number of connections", v)
-		}
+	// A benchmark may set the engine up as a deployment does, from the
+	// REBATE_CHLOCAL_* variables (connections, the block cache); Open checks
+	// the values.
+	var cfg chlocal.Config
+	f := settings.New("chlocaltest", io.Discard)
+	cfg.RegisterFlags(f)
+	if err := f.Parse(nil, os.Getenv); err != nil {
+		return nil, fmt.Errorf("engine settings from REBATE_CHLOCAL_*: %w", err)
 	}
+	// The shared endpoint stays open to the tests, on loopback only.
+	cfg.Path, cfg.BackupDir, cfg.Listen, cfg.Users, cfg.AllowedOrigins = dir, backups, "", nil, nil
 	reg := prometheus.NewRegistry()
-	srv, err := chlocal.Open(lib, chlocal.Config{Path: dir, BackupDir: backups, Conns: conns, Registerer: reg})
+	cfg.Registerer = reg
+	srv, err := chlocal.Open(lib, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,130 @@
+package chlocal
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// CacheOff, as Config.UncompressedCacheBytes, turns the engine's cache of
+// decompressed blocks off (0 selects the default, as every field's zero).
+const CacheOff = -1
+
+// The cache's bounds: below 16 MiB it would hold a few dozen blocks at most
+// (a compressed block decompresses to 64 KiB to 1 MiB), so it would cost a
+// copy per block and serve almost none again.
+const (
+	minCacheBytes = 16 << 20
+	maxCacheBytes = 1 << 40
+)
+
+// parseCacheBytes reads a size in bytes; "0" is CacheOff, so that the flag
+// and its variable say off as a server's uncompressed_cache_size does.
+func parseCacheBytes(s string) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("want a size in bytes, like %d for 512 MiB (0: off)", 512<<20)
+	}
+	if n == 0 {
+		return CacheOff, nil
+	}
+	return n, nil
+}
+
+func formatCacheBytes(n int64) string {
+	if n == CacheOff {
+		return "0"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func checkCacheBytes(n int64) error {
+	if n == CacheOff || (n >= minCacheBytes && n <= maxCacheBytes) {
+		return nil
+	}
+	return fmt.Errorf("%d bytes: want 0 (off) or %d (16 MiB) to %d (1 TiB)", n, minCacheBytes, int64(maxCacheBytes))
+}
+
+// cacheArgs sizes the engine's cache of decompressed blocks: the server
+// setting uncompressed_cache_size, by its configuration key (off: 0, the
+// engine's own default).
+func cacheArgs(n int64) []string {
+	if n == CacheOff {
+		n = 0
+	}
+	return []string{"--uncompressed_cache_size=" + strconv.FormatInt(n, 10)}
+}
+
+// cacheCollector reports the block cache at each scrape, read from the
+// engine (system.metrics, system.events): its memory, part of the
+// process's, and how many blocks it served and missed. What a server's own
+// metrics endpoint says of its cache, for an engine that has none.
+type cacheCollector struct {
+	s                   *Server
+	bytes, hits, misses *prometheus.Desc
+}
+
+func newCacheCollector(s *Server) *cacheCollector {
+	return &cacheCollector{s: s,
+		bytes: prometheus.NewDesc("rebate_chlocal_block_cache_bytes",
+			"Memory held by the embedded engine's cache of decompressed blocks (REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES at most).", nil, nil),
+		hits: prometheus.NewDesc("rebate_chlocal_block_cache_hits_total",
+			"Blocks the embedded engine's statements found in its block cache.", nil, nil),
+		misses: prometheus.NewDesc("rebate_chlocal_block_cache_misses_total",
+			"Blocks the embedded engine's statements that use the block cache decompressed and put in it.", nil, nil),
+	}
+}
+
+func (c *cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.bytes
+	ch <- c.hits
+	ch <- c.misses
+}
+
+// cacheQuery reads the three figures in one statement; an event the engine
+// has not yet counted has no row in system.events.
+const cacheQuery = "SELECT (SELECT value FROM system.metrics WHERE metric = 'UncompressedCacheBytes')," +
+	" (SELECT sum(value) FROM system.events WHERE event = 'UncompressedCacheHits')," +
+	" (SELECT sum(value) FROM system.events WHERE event = 'UncompressedCacheMisses')"
+
+// Collect reports nothing when the engine cannot answer within a second
+// (closed, or every connection busy for that long): a scrape of the other
+// metrics should not fail or wait on it.
+func (c *cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.s.closed.Load() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	sess, err := c.s.pool.acquire(ctx, "metrics")
+	if err != nil {
+		c.s.log.Debug("block cache metrics skipped: no engine connection", "err", err)
+		return
+	}
+	defer c.s.pool.release(sess)
+	r, err := sess.conn.Query(cacheQuery, "TabSeparated")
+	if err != nil {
+		c.s.log.Warn("block cache metrics: read the engine's counters", "err", err)
+		return
+	}
+	defer r.Close()
+	f := strings.Fields(string(r.Bytes()))
+	if len(f) != 3 {
+		c.s.log.Warn("block cache metrics: unexpected answer", "answer", string(r.Bytes()))
+		return
+	}
+	var v [3]float64
+	for i := range f {
+		if v[i], err = strconv.ParseFloat(f[i], 64); err != nil {
+			c.s.log.Warn("block cache metrics: unexpected answer", "answer", string(r.Bytes()))
+			return
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, v[0])
+	ch <- prometheus.MustNewConstMetric(c.hits, prometheus.CounterValue, v[1])
+	ch <- prometheus.MustNewConstMetric(c.misses, prometheus.CounterValue, v[2])
+}

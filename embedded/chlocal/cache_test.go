@@ -1,0 +1,94 @@
+package chlocal_test
+
+import (
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rebatehq/rebate/embedded/chlocal"
+	"github.com/rebatehq/rebate/internal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/settings"
+)
+
+// TestUncompressedCacheSetting: the block cache's size as its flag and
+// variable take it: 512 MiB by default, 0 off (as a server's
+// uncompressed_cache_size says it), and a size too small to hold one
+// batch's blocks refused with the setting's names.
+func TestUncompressedCacheSetting(t *testing.T) {
+	parse := func(args []string, env map[string]string) (chlocal.Config, error) {
+		var c chlocal.Config
+		f := settings.New("chlocal", io.Discard)
+		c.RegisterFlags(f)
+		return c, f.Parse(args, func(k string) string { return env[k] })
+	}
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want int64
+	}{
+		{nil, nil, 512 << 20},
+		{[]string{"--uncompressed-cache-bytes", "0"}, nil, chlocal.CacheOff},
+		{nil, map[string]string{"REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES": "0"}, chlocal.CacheOff},
+		{[]string{"--uncompressed-cache-bytes", "1073741824"}, nil, 1 << 30},
+	} {
+		c, err := parse(tc.args, tc.env)
+		if err != nil || c.UncompressedCacheBytes != tc.want {
+			t.Errorf("%v %v: %d, %v; want %d", tc.args, tc.env, c.UncompressedCacheBytes, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"1000", "-5", "1k", "2199023255552"} {
+		_, err := parse([]string{"--uncompressed-cache-bytes", bad}, nil)
+		if err == nil || !strings.Contains(err.Error(), "uncompressed-cache-bytes") {
+			t.Errorf("--uncompressed-cache-bytes %s: %v; want an error naming the flag", bad, err)
+		}
+	}
+}
+
+// TestEngineCacheSize: the engine's uncompressed_cache_size is the
+// endpoint's setting (the test engine's: the default).
+func TestEngineCacheSize(t *testing.T) {
+	ep := chlocaltest.Start(t)
+	got := mustOK(t, post(t, ep.URL(), nil, "SELECT value FROM system.server_settings WHERE name = 'uncompressed_cache_size'"))
+	if strings.TrimSpace(got) != "536870912" {
+		t.Fatalf("engine's uncompressed_cache_size %q; want 536870912 (512 MiB, --uncompressed-cache-bytes)", got)
+	}
+}
+
+// TestBlockCacheMetrics: the endpoint's metrics report the engine's block
+// cache as the engine counts it: a read through the cache, twice, is a miss
+// then a hit, and the cache holds the block.
+func TestBlockCacheMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	ep := chlocaltest.Serve(t, chlocal.Config{Registerer: reg})
+	db := chlocaltest.Start(t).Database(t)
+	mustOK(t, post(t, ep.URL(), q("database", db), "CREATE TABLE t (k UInt64, v String) ENGINE = MergeTree ORDER BY k"))
+	mustOK(t, post(t, ep.URL(), q("database", db), "INSERT INTO t SELECT number, toString(number) FROM numbers(10000)"))
+	read := func() map[string]float64 {
+		fams, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, f := range fams {
+			for _, m := range f.GetMetric() {
+				out[f.GetName()] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
+			}
+		}
+		return out
+	}
+	before := read()
+	for range 2 {
+		mustOK(t, post(t, ep.URL(), q("database", db, "use_uncompressed_cache", "1"), "SELECT sum(length(v)) FROM t WHERE k < 100"))
+	}
+	after := read()
+	for _, name := range []string{"rebate_chlocal_block_cache_hits_total", "rebate_chlocal_block_cache_misses_total"} {
+		if after[name] <= before[name] {
+			t.Errorf("%s %v → %v: want it to grow over two reads of the same block", name, before[name], after[name])
+		}
+	}
+	if after["rebate_chlocal_block_cache_bytes"] <= 0 {
+		t.Errorf("rebate_chlocal_block_cache_bytes %v after a read through the cache", after["rebate_chlocal_block_cache_bytes"])
+	}
+}
