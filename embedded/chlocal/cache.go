@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,7 +67,17 @@ func cacheArgs(n int64) []string {
 type cacheCollector struct {
 	s                   *Server
 	bytes, hits, misses *prometheus.Desc
+
+	mu   sync.Mutex // one read of the engine at a time; the others wait for it
+	at   time.Time  // of the last read
+	last [3]float64 // what it read
+	ok   bool       // whether it read them
 }
+
+// cacheReadEvery bounds what scrapes cost the engine: however many come, at
+// most one a second takes an engine connection (from the pool the ingester
+// uses); the others report what it read.
+const cacheReadEvery = time.Second
 
 func newCacheCollector(s *Server) *cacheCollector {
 	return &cacheCollector{s: s,
@@ -95,36 +106,50 @@ const cacheQuery = "SELECT (SELECT value FROM system.metrics WHERE metric = 'Unc
 // (closed, or every connection busy for that long): a scrape of the other
 // metrics should not fail or wait on it.
 func (c *cacheCollector) Collect(ch chan<- prometheus.Metric) {
-	if c.s.closed.Load() {
+	c.mu.Lock()
+	if time.Since(c.at) >= cacheReadEvery {
+		c.last, c.ok = c.read()
+		c.at = time.Now()
+	}
+	v, ok := c.last, c.ok
+	c.mu.Unlock()
+	if !ok {
 		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, v[0])
+	ch <- prometheus.MustNewConstMetric(c.hits, prometheus.CounterValue, v[1])
+	ch <- prometheus.MustNewConstMetric(c.misses, prometheus.CounterValue, v[2])
+}
+
+// read asks the engine for the cache's bytes, hits and misses.
+func (c *cacheCollector) read() (v [3]float64, ok bool) {
+	if c.s.closed.Load() {
+		return v, false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	sess, err := c.s.pool.acquire(ctx, "metrics")
 	if err != nil {
 		c.s.log.Debug("block cache metrics skipped: no engine connection", "err", err)
-		return
+		return v, false
 	}
 	defer c.s.pool.release(sess)
 	r, err := sess.conn.Query(cacheQuery, "TabSeparated")
 	if err != nil {
 		c.s.log.Warn("block cache metrics: read the engine's counters", "err", err)
-		return
+		return v, false
 	}
 	defer r.Close()
 	f := strings.Fields(string(r.Bytes()))
 	if len(f) != 3 {
 		c.s.log.Warn("block cache metrics: unexpected answer", "answer", string(r.Bytes()))
-		return
+		return v, false
 	}
-	var v [3]float64
 	for i := range f {
 		if v[i], err = strconv.ParseFloat(f[i], 64); err != nil {
 			c.s.log.Warn("block cache metrics: unexpected answer", "answer", string(r.Bytes()))
-			return
+			return v, false
 		}
 	}
-	ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, v[0])
-	ch <- prometheus.MustNewConstMetric(c.hits, prometheus.CounterValue, v[1])
-	ch <- prometheus.MustNewConstMetric(c.misses, prometheus.CounterValue, v[2])
+	return v, true
 }
