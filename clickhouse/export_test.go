@@ -76,9 +76,10 @@ func EncodeEvents(events []rebate.Event, sources []rebate.Source) (int, error) {
 // statements run: benchmarks set it before they start.
 func ObserveStatements(start func(name string) func()) { execObserver = start }
 
-// UseBlockCache has Materialize's statements read through the engine's
-// block cache, its limits lifted, or not (as the service does): a
-// benchmark alternates. Not safe while statements run.
+// UseBlockCache has the statements each and exec run (Materialize's among
+// them) read through the engine's block cache, its limits lifted, or not
+// (as the service does): a benchmark alternates. Not safe while
+// statements run.
 func UseBlockCache(on bool) {
 	trySettings = nil
 	if on {

@@ -331,9 +331,10 @@ func observe(name string) func() {
 	return execObserver(name)
 }
 
-// trySettings are added to every statement of Materialize's, under the
-// statement's own: none in the service. A benchmark tries settings here
-// against the same statements without them (REBATE_BENCH_BLOCK_CACHE).
+// trySettings are added, under a statement's own, to every statement that
+// each and exec run (Materialize's, the rules', the signals', a rebuild's
+// recompute): none in the service. A benchmark tries settings here against
+// the same statements without them (REBATE_BENCH_BLOCK_CACHE).
 var trySettings ch.Settings
 
 // keyReadSettings are the settings of a statement of Materialize's, q:

@@ -12,7 +12,8 @@ import (
 )
 
 // CacheOff, as Config.UncompressedCacheBytes, turns the engine's cache of
-// decompressed blocks off (0 selects the default, as every field's zero).
+// decompressed blocks off: the default (0 selects the default, as every
+// field's zero; the flag and its variable say off with 0).
 const CacheOff = -1
 
 // The cache's bounds: below 16 MiB it would hold a few dozen blocks at most
@@ -23,11 +24,11 @@ const (
 	maxCacheBytes = 1 << 40
 )
 
-// parseCacheBytes reads a size in bytes; "0" is CacheOff, so that the flag
-// and its variable say off as a server's uncompressed_cache_size does.
-func parseCacheBytes(s string) (int64, error) {
+// ParseCacheBytes reads a size in bytes as the flag and its variable take
+// it: "0" is CacheOff, as a server's uncompressed_cache_size says off.
+func ParseCacheBytes(s string) (int64, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
+	if err != nil || n < 0 {
 		return 0, fmt.Errorf("want a size in bytes, like %d for 512 MiB (0: off)", 512<<20)
 	}
 	if n == 0 {
@@ -47,7 +48,7 @@ func checkCacheBytes(n int64) error {
 	if n == CacheOff || (n >= minCacheBytes && n <= maxCacheBytes) {
 		return nil
 	}
-	return fmt.Errorf("%d bytes: want 0 (off) or %d (16 MiB) to %d (1 TiB)", n, minCacheBytes, int64(maxCacheBytes))
+	return fmt.Errorf("%d bytes: want 0 (off; CacheOff in Go) or %d (16 MiB) to %d (1 TiB)", n, minCacheBytes, int64(maxCacheBytes))
 }
 
 // cacheArgs sizes the engine's cache of decompressed blocks: the server
@@ -102,13 +103,17 @@ const cacheQuery = "SELECT (SELECT value FROM system.metrics WHERE metric = 'Unc
 	" (SELECT sum(value) FROM system.events WHERE event = 'UncompressedCacheHits')," +
 	" (SELECT sum(value) FROM system.events WHERE event = 'UncompressedCacheMisses')"
 
-// Collect reports nothing when the engine cannot answer within a second
-// (closed, or every connection busy for that long): a scrape of the other
-// metrics should not fail or wait on it.
+// Collect reports the last figures read: when the engine gives no
+// connection within a second (closed, or every connection busy for that
+// long) the scrape reports the figures read before, or none yet, rather
+// than fail or wait on it. The read itself is one short statement on the
+// engine's system tables, which the engine's API cannot bound.
 func (c *cacheCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	if time.Since(c.at) >= cacheReadEvery {
-		c.last, c.ok = c.read()
+		if v, ok := c.read(); ok {
+			c.last, c.ok = v, true
+		}
 		c.at = time.Now()
 	}
 	v, ok := c.last, c.ok

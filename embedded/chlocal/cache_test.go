@@ -2,6 +2,7 @@ package chlocal_test
 
 import (
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,9 +16,9 @@ import (
 )
 
 // TestUncompressedCacheSetting: the block cache's size as its flag and
-// variable take it: 512 MiB by default, 0 off (as a server's
-// uncompressed_cache_size says it), and a size too small to hold one
-// batch's blocks refused with the setting's names.
+// variable take it: off by default, 0 off (as a server's
+// uncompressed_cache_size says it), and a size too small to be of use, or
+// negative, refused with the setting's names.
 func TestUncompressedCacheSetting(t *testing.T) {
 	parse := func(args []string, env map[string]string) (chlocal.Config, error) {
 		var c chlocal.Config
@@ -30,7 +31,7 @@ func TestUncompressedCacheSetting(t *testing.T) {
 		env  map[string]string
 		want int64
 	}{
-		{nil, nil, 512 << 20},
+		{nil, nil, chlocal.CacheOff},
 		{[]string{"--uncompressed-cache-bytes", "0"}, nil, chlocal.CacheOff},
 		{nil, map[string]string{"REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES": "0"}, chlocal.CacheOff},
 		{[]string{"--uncompressed-cache-bytes", "1073741824"}, nil, 1 << 30},
@@ -40,7 +41,7 @@ func TestUncompressedCacheSetting(t *testing.T) {
 			t.Errorf("%v %v: %d, %v; want %d", tc.args, tc.env, c.UncompressedCacheBytes, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"1000", "-5", "1k", "2199023255552"} {
+	for _, bad := range []string{"1000", "-5", "-1", "1k", "2199023255552"} {
 		_, err := parse([]string{"--uncompressed-cache-bytes", bad}, nil)
 		if err == nil || !strings.Contains(err.Error(), "uncompressed-cache-bytes") {
 			t.Errorf("--uncompressed-cache-bytes %s: %v; want an error naming the flag", bad, err)
@@ -49,12 +50,12 @@ func TestUncompressedCacheSetting(t *testing.T) {
 }
 
 // TestEngineCacheSize: the engine's uncompressed_cache_size is the
-// endpoint's setting (the test engine's: the default).
+// endpoint's setting (the tests' engine's: chlocaltest.TestCacheBytes).
 func TestEngineCacheSize(t *testing.T) {
 	ep := chlocaltest.Start(t)
 	got := mustOK(t, post(t, ep.URL(), nil, "SELECT value FROM system.server_settings WHERE name = 'uncompressed_cache_size'"))
-	if strings.TrimSpace(got) != "536870912" {
-		t.Fatalf("engine's uncompressed_cache_size %q; want 536870912 (512 MiB, --uncompressed-cache-bytes)", got)
+	if want := strconv.FormatInt(ep.CacheBytes, 10); strings.TrimSpace(got) != want {
+		t.Fatalf("engine's uncompressed_cache_size %q; want %s, the endpoint's --uncompressed-cache-bytes", got, want)
 	}
 }
 
@@ -63,6 +64,9 @@ func TestEngineCacheSize(t *testing.T) {
 // then a hit, and the cache holds the block. Scrapes cost the engine one
 // statement a second at most, however many come at once.
 func TestBlockCacheMetrics(t *testing.T) {
+	if chlocaltest.Start(t).CacheBytes == 0 {
+		t.Skip("REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES=0: the tests' engine has no block cache")
+	}
 	reg := prometheus.NewRegistry()
 	ep := chlocaltest.Serve(t, chlocal.Config{Registerer: reg})
 	db := chlocaltest.Start(t).Database(t)
@@ -102,7 +106,9 @@ func TestBlockCacheMetrics(t *testing.T) {
 		t.Fatalf("block cache metrics %v → %v over two reads of the same block: want hits and misses to grow and bytes held", before, after)
 	}
 
-	taken := func() uint64 { return chlocaltest.ConnectionWaits(t, reg)[chlocaltest.WaitKey{Pool: "default", Kind: "metrics"}].Taken }
+	taken := func() uint64 {
+		return chlocaltest.ConnectionWaits(t, reg)[chlocaltest.WaitKey{Pool: "default", Kind: "metrics"}].Taken
+	}
 	t0, start := taken(), time.Now()
 	var wg sync.WaitGroup
 	for range 20 {

@@ -35,10 +35,10 @@ type Config struct {
 	Conns int
 	// UncompressedCacheBytes sizes the engine's cache of decompressed
 	// blocks, for the statements that ask (use_uncompressed_cache; the
-	// service's own do not, docs/benchmarks.md). Default 512 MiB, allocated
-	// as blocks are put in it and counted in the process's memory; CacheOff
-	// turns it off. Process-wide, as BackupDir: the first Open of a process
-	// decides it.
+	// service's own do not, docs/benchmarks.md). Off (CacheOff) by default:
+	// any user may ask, and its memory, allocated as blocks are put in it,
+	// is the process's. Process-wide, as BackupDir: the first Open of a
+	// process decides it.
 	UncompressedCacheBytes int64
 	// TempDir is where INSERT bodies are staged for the engine. Default: the OS temp folder.
 	TempDir string
@@ -63,8 +63,8 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.String(&c.Listen, "listen", "REBATE_CHLOCAL_LISTEN", "127.0.0.1:8123", "address of the embedded engine's ClickHouse HTTP interface",
 		settings.HostPort)
 	f.Int(&c.Conns, "conns", "REBATE_CHLOCAL_CONNS", 4, "statements the embedded engine runs at once", settings.Between(1, 64))
-	settings.Var(f, &c.UncompressedCacheBytes, "uncompressed-cache-bytes", "REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES", 512<<20,
-		parseCacheBytes, formatCacheBytes, "memory for the embedded engine's cache of decompressed blocks, for queries that ask (use_uncompressed_cache; 0: off)",
+	settings.Var(f, &c.UncompressedCacheBytes, "uncompressed-cache-bytes", "REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES", CacheOff,
+		ParseCacheBytes, formatCacheBytes, "memory for the embedded engine's cache of decompressed blocks, for queries that ask (use_uncompressed_cache; 0: off)",
 		checkCacheBytes)
 	settings.SecretVar(f, &c.Users, "users", "REBATE_CHLOCAL_USERS", nil, ParseUsers, formatUsers,
 		"users of the embedded engine as name:role:password,... (roles admin, readonly); none: open, loopback only")
@@ -199,15 +199,16 @@ func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
 			}
 		}
 	}
-	if err := prom.Register(cfg.Registerer, newCacheCollector(s)); err != nil {
-		_ = s.Close(context.Background())
-		return nil, err
-	}
 	if s.info, err = s.readInfo(); err != nil {
 		_ = s.Close(context.Background())
 		return nil, err
 	}
 	if err := s.readCatalog(); err != nil {
+		_ = s.Close(context.Background())
+		return nil, err
+	}
+	// Last: a failed Open leaves no collector of a closed server behind.
+	if err := prom.Register(cfg.Registerer, newCacheCollector(s)); err != nil {
 		_ = s.Close(context.Background())
 		return nil, err
 	}

@@ -13,10 +13,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -27,9 +27,12 @@ import (
 
 	"github.com/rebatehq/rebate/embedded/chdb"
 	"github.com/rebatehq/rebate/embedded/chlocal"
-	"github.com/rebatehq/rebate/internal/settings"
 	"github.com/rebatehq/rebate/internal/testenv"
 )
+
+// TestCacheBytes is the block cache of the tests' engine, unless
+// REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES says otherwise.
+const TestCacheBytes = 64 << 20
 
 // Endpoint is a running embedded ClickHouse HTTP endpoint.
 type Endpoint struct {
@@ -43,6 +46,8 @@ type Endpoint struct {
 	// Metrics holds the endpoint's metrics (Start's only): a benchmark
 	// reads how long statements waited for an engine connection.
 	Metrics *prometheus.Registry
+	// CacheBytes is the engine's block cache (Start's; 0: off).
+	CacheBytes int64
 
 	http *http.Server
 	ln   net.Listener
@@ -111,20 +116,25 @@ func start(lib *chdb.Lib) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A benchmark may set the engine up as a deployment does, from the
-	// REBATE_CHLOCAL_* variables (connections, the block cache); Open checks
-	// the values.
-	var cfg chlocal.Config
-	f := settings.New("chlocaltest", io.Discard)
-	cfg.RegisterFlags(f)
-	if err := f.Parse(nil, os.Getenv); err != nil {
-		return nil, fmt.Errorf("engine settings from REBATE_CHLOCAL_*: %w", err)
+	// A benchmark may size the engine's connections as a deployment does
+	// (REBATE_CHLOCAL_CONNS; the endpoint checks the number).
+	conns := 0
+	if v := os.Getenv("REBATE_CHLOCAL_CONNS"); v != "" {
+		if conns, err = strconv.Atoi(v); err != nil {
+			return nil, fmt.Errorf("REBATE_CHLOCAL_CONNS=%q: want a number of connections", v)
+		}
 	}
-	// The shared endpoint stays open to the tests, on loopback only.
-	cfg.Path, cfg.BackupDir, cfg.Listen, cfg.Users, cfg.AllowedOrigins = dir, backups, "", nil, nil
+	// The tests' engine has a block cache, off by default in a deployment,
+	// so that the tests of the cache and its metrics run; a benchmark sizes
+	// it (REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES, 0 off).
+	cache := int64(TestCacheBytes)
+	if v := os.Getenv("REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES"); v != "" {
+		if cache, err = chlocal.ParseCacheBytes(v); err != nil {
+			return nil, fmt.Errorf("REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES=%q: %w", v, err)
+		}
+	}
 	reg := prometheus.NewRegistry()
-	cfg.Registerer = reg
-	srv, err := chlocal.Open(lib, cfg)
+	srv, err := chlocal.Open(lib, chlocal.Config{Path: dir, BackupDir: backups, Conns: conns, UncompressedCacheBytes: cache, Registerer: reg})
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +144,8 @@ func start(lib *chdb.Lib) (*Endpoint, error) {
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	return &Endpoint{Addr: ln.Addr().String(), DataDir: dir, BackupDir: backups, Server: srv, Lib: lib, Metrics: reg, http: hs, ln: ln}, nil
+	return &Endpoint{Addr: ln.Addr().String(), DataDir: dir, BackupDir: backups, Server: srv, Lib: lib, Metrics: reg,
+		CacheBytes: max(cache, 0), http: hs, ln: ln}, nil
 }
 
 // Serve opens a second endpoint on the shared engine with cfg (users,
