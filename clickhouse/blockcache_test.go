@@ -24,9 +24,7 @@ var cacheCounters = []string{"UncompressedCacheHits", "UncompressedCacheMisses"}
 // compares what it says. Not parallel: the counters are the whole engine's,
 // and no other test runs beside a sequential one.
 func TestMaterializeBlockCache(t *testing.T) {
-	if chlocaltest.Start(t).CacheBytes == 0 {
-		t.Skip("REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES=0: the tests' engine has no block cache")
-	}
+	chlocaltest.Start(t).NeedCache(t)
 	ctx := context.Background()
 	db, _ := openStore(t, migrated(t))
 	// No merge may replace the parts of the tables read by key between two

@@ -286,7 +286,7 @@ func (db *DB) each(ctx context.Context, name string, p ch.Parameters, scan func(
 		return fmt.Errorf("no query %s", name)
 	}
 	defer observe(name)()
-	rows, err := db.conn.Query(ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(keyReadSettings(q, db.writeSettings(nil)))), q.SQL)
+	rows, err := db.conn.Query(ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(runSettings(q, db.writeSettings(nil)))), q.SQL)
 	if err != nil {
 		return domainError(name, err)
 	}
@@ -337,14 +337,15 @@ func observe(name string) func() {
 // the same statements without them (REBATE_BENCH_BLOCK_CACHE).
 var trySettings ch.Settings
 
-// keyReadSettings are the settings of a statement of Materialize's, q:
-// trySettings, then q's own, then extra.
-func keyReadSettings(q *Query, extra ch.Settings) ch.Settings {
-	out := maps.Clone(trySettings)
-	if out == nil {
-		out = ch.Settings{}
+// runSettings are the settings each and exec run q with: trySettings (none
+// in the service), then q's own, then extra.
+func runSettings(q *Query, extra ch.Settings) ch.Settings {
+	out := q.settings(extra)
+	for k, v := range trySettings {
+		if _, set := out[k]; !set {
+			out[k] = v
+		}
 	}
-	maps.Copy(out, q.settings(extra))
 	return out
 }
 
@@ -384,7 +385,7 @@ func (db *DB) execStamped(ctx context.Context, s *stamp, name string, p ch.Param
 	// A backfill's buckets may span more months (partitions) than one insert
 	// is allowed by default: refusing would stall ingestion on valid events
 	// that no retry fixes (as InsertEvents).
-	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(keyReadSettings(q, db.writeSettings(ch.Settings{"throw_on_max_partitions_per_insert_block": 0}))))
+	ctx = ch.Context(ctx, ch.WithParameters(p), ch.WithSettings(runSettings(q, db.writeSettings(ch.Settings{"throw_on_max_partitions_per_insert_block": 0}))))
 	defer observe(name)()
 	err := db.conn.Exec(ctx, q.SQL)
 	return domainError(name, err)

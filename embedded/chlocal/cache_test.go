@@ -64,9 +64,7 @@ func TestEngineCacheSize(t *testing.T) {
 // then a hit, and the cache holds the block. Scrapes cost the engine one
 // statement a second at most, however many come at once.
 func TestBlockCacheMetrics(t *testing.T) {
-	if chlocaltest.Start(t).CacheBytes == 0 {
-		t.Skip("REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES=0: the tests' engine has no block cache")
-	}
+	chlocaltest.Start(t).NeedCache(t)
 	reg := prometheus.NewRegistry()
 	ep := chlocaltest.Serve(t, chlocal.Config{Registerer: reg})
 	db := chlocaltest.Start(t).Database(t)

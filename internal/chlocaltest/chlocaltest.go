@@ -175,6 +175,16 @@ func Serve(tb testing.TB, cfg chlocal.Config) *Endpoint {
 	return &Endpoint{Addr: ln.Addr().String(), DataDir: shared.DataDir, Server: srv, Lib: shared.Lib, http: hs, ln: ln}
 }
 
+// NeedCache stops a test of the engine's block cache when the tests'
+// engine has none (REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES=0): a skip on a
+// laptop, a failure under CI.
+func (e *Endpoint) NeedCache(tb testing.TB) {
+	tb.Helper()
+	if e.CacheBytes == 0 {
+		testenv.Missing(tb, "the tests' engine has no block cache (REBATE_CHLOCAL_UNCOMPRESSED_CACHE_BYTES=0)")
+	}
+}
+
 // URL is the endpoint's base URL.
 func (e *Endpoint) URL() string { return "http://" + e.Addr }
 
