@@ -40,6 +40,15 @@ type Config struct {
 	BatchRows     int
 	BatchBytes    int
 	FlushInterval time.Duration
+	// FlushBusy paces the seals by time: after storing a batch (or working
+	// out signals) for d, the flusher rests d*(1-FlushBusy)/FlushBusy before
+	// the next batch is sealed by time, so it works at most this share of
+	// the time; never past MaxFlushInterval since the last seal, and a full
+	// batch does not wait. What a batch costs is mostly fixed, whatever its
+	// events (docs/benchmarks.md, "Adaptive flushing"), so at light traffic
+	// back-to-back batches cost the most CPU for the least gain. 1: no rest.
+	FlushBusy        float64
+	MaxFlushInterval time.Duration
 
 	// SignalInterval spaces the work on fraud signals: the signals of the
 	// batches stored meanwhile are worked out together, at most once per
@@ -99,7 +108,13 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.Int(&c.BatchRows, "batch-rows", "REBATE_INGEST_BATCH_ROWS", 100_000, "flush a batch at this many events", settings.Between(1, 10_000_000))
 	f.Int(&c.BatchBytes, "batch-bytes", "REBATE_INGEST_BATCH_BYTES", 16<<20, "flush a batch at this many record bytes", settings.Between(1024, 1<<31-1))
 	f.Duration(&c.FlushInterval, "flush-interval", "REBATE_INGEST_FLUSH_INTERVAL", 250*time.Millisecond,
-		"insert at most once per this interval; a record waits at most this long for its insert to begin", settings.Positive)
+		"insert at most once per this interval", settings.Positive)
+	f.Float(&c.FlushBusy, "flush-busy", "REBATE_INGEST_FLUSH_BUSY", 0.5,
+		"the share of the time the ingester may spend storing batches before the next is sealed by time: after each flush it rests "+
+			"in proportion (1: no rest, the next batch goes as soon as the last is stored); full batches do not wait", busyShare)
+	f.Duration(&c.MaxFlushInterval, "max-flush-interval", "REBATE_INGEST_MAX_FLUSH_INTERVAL", time.Second,
+		"the rest (--flush-busy) never holds a batch longer than this after the last was sealed (at least --flush-interval); "+
+			"a record waits at most this long for its insert to begin, or while the batch before it is stored", settings.Positive)
 	f.Duration(&c.SignalInterval, "signal-interval", "REBATE_INGEST_SIGNAL_INTERVAL", time.Second,
 		"work out the fraud signals of the batches stored meanwhile at most once per this interval, and commit their offsets after; figures do not wait for it",
 		settings.DurationBetween(time.Millisecond, time.Minute))
@@ -109,6 +124,14 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.Int(&c.ConflictWindow, "conflict-window", "REBATE_INGEST_CONFLICT_WINDOW", 50_000,
 		"events of each partition a differing copy of an event_id is caught against; read again from Kafka when a partition is assigned (about 50 bytes each)",
 		settings.Between(1, 10_000_000))
+}
+
+// busyShare accepts a share of the time above 0, up to 1.
+func busyShare(v float64) error {
+	if !(v > 0 && v <= 1) {
+		return fmt.Errorf("want a share above 0, up to 1")
+	}
+	return nil
 }
 
 // instanceID accepts what Kafka takes as a group.instance.id, or nothing.
@@ -156,6 +179,10 @@ func (c *Config) setDefaults() error {
 	if err := settings.Check(c.RegisterFlags); err != nil {
 		return err
 	}
+	// A --flush-interval set above the rest's bound (as before there was a
+	// rest) keeps working: the bound is then the interval, and the rest adds
+	// nothing to it.
+	c.MaxFlushInterval = max(c.MaxFlushInterval, c.FlushInterval)
 	switch {
 	case c.RetryMin <= 0 || c.RetryMax < c.RetryMin:
 		return fmt.Errorf("ingest config: RetryMin=%s RetryMax=%s: want 0 < min <= max", c.RetryMin, c.RetryMax)

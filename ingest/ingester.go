@@ -69,6 +69,7 @@ type Ingester struct {
 	pending  *batch    // sealed, being stored by the flusher; nil when it is idle
 	spare    *batch    // the last stored batch, emptied: the next filling one
 	lastSeal time.Time // when the last batch was sealed (its insert began)
+	rested   time.Time // no batch is sealed by time before this (Config.FlushBusy)
 	revoking bool      // a revoke callback is storing or dropping: nothing is sealed
 	paused   bool
 	stopped  bool   // after a crash hook or a fatal error: nothing more is stored or committed
@@ -149,7 +150,8 @@ func New(cfg Config, kcfg kafka.Config, sink Sink, log *slog.Logger, reg prometh
 func (in *Ingester) Run(ctx context.Context) error {
 	in.log.Info("ingester started", "topic", in.cfg.Topics.Events, "group", in.cfg.Group, "instance_id", in.cfg.InstanceID,
 		"session_timeout", in.cfg.SessionTimeout, "batch_rows", in.cfg.BatchRows,
-		"batch_bytes", in.cfg.BatchBytes, "flush_interval", in.cfg.FlushInterval)
+		"batch_bytes", in.cfg.BatchBytes, "flush_interval", in.cfg.FlushInterval, "flush_busy", in.cfg.FlushBusy,
+		"max_flush_interval", in.cfg.MaxFlushInterval)
 	in.learnDeadLetterLimit(ctx)
 	lagCtx, stopLag := context.WithCancel(ctx)
 	lagDone := make(chan struct{})

@@ -25,6 +25,7 @@ type metrics struct {
 	lag             *prometheus.GaugeVec // by topic and partition
 	paused          prometheus.Gauge
 	buffered        prometheus.Gauge
+	rest            prometheus.Gauge
 	freshness       prometheus.Histogram
 }
 
@@ -69,11 +70,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "1 while fetching is paused because flushing fails."}),
 		buffered: prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "buffered_bytes",
 			Help: "Record bytes held in the current batch."}),
+		rest: prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "flush_rest_seconds",
+			Help: "How long the flusher rests after its last flush before the next batch is sealed by time (--flush-busy; at most --max-flush-interval after the last seal); 0 at --flush-busy 1."}),
 		freshness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "freshness_seconds",
 			Help: "From a record's Kafka timestamp to ClickHouse accepting it.", Buckets: freshnessBuckets}),
 	}
 	if err := prom.Register(reg, m.consumed, m.inserted, m.conflicts, m.warmed, m.deadLetters, m.deadLettersCut, m.batchRows, m.batchBytes,
-		m.insertSecs, m.materializeSecs, m.signalsSecs, m.insertTimeouts, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.freshness); err != nil {
+		m.insertSecs, m.materializeSecs, m.signalsSecs, m.insertTimeouts, m.flushes, m.retries, m.fatal, m.lag, m.paused, m.buffered, m.rest, m.freshness); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -11,15 +11,19 @@ import (
 // happens only when the flusher is idle, so there is at most one sealed
 // batch and batches are stored in the order they were sealed.
 //
-// When to seal (docs/delivery.md, "The loop"): an insert
-// costs ClickHouse about the same whatever its size up to thousands of rows
-// (a part of ~10 files for the events table and for each view's table), so
-// inserts are spaced by FlushInterval: a batch is sealed once FlushInterval
-// has passed since the last one was, at once if traffic was idle that long.
-// While an insert runs the next batch keeps filling, so under heavy traffic
-// batches grow with the insert's duration, up to BatchRows or BatchBytes,
-// where they are sealed as soon as the flusher is free. A record waits for
-// its insert to begin at most FlushInterval, or while ClickHouse is still
+// When to seal (docs/delivery.md, "The loop"): an insert and its figures
+// cost ClickHouse about the same whatever the batch's size up to thousands
+// of rows (parts of ~10 files for the events table and each view's, a
+// dozen statements planned), so inserts are spaced by FlushInterval: a
+// batch is sealed once FlushInterval has passed since the last one was, at
+// once if traffic was idle that long. After each flush the flusher rests in
+// proportion to how long it worked (FlushBusy), so light traffic does not
+// keep it storing small batches back to back; the rest never holds a batch
+// past MaxFlushInterval since the last seal. While an insert runs the next
+// batch keeps filling, so under heavy traffic batches grow with the
+// insert's duration, up to BatchRows or BatchBytes, where they are sealed
+// as soon as the flusher is free, rest or not. A record waits for its
+// insert to begin at most MaxFlushInterval, or while ClickHouse is still
 // taking the batch before it.
 
 // seal hands the filling batch to the flusher if it is due. Under mu.
@@ -64,10 +68,38 @@ func (in *Ingester) sealReason(now time.Time) string {
 		return "rows"
 	case b.bytes >= in.cfg.BatchBytes:
 		return "bytes"
-	case now.Sub(in.lastSeal) >= in.cfg.FlushInterval:
+	case !now.Before(in.sealAt()):
 		return "interval"
 	}
 	return ""
+}
+
+// sealAt is when the filling batch falls due by time: FlushInterval after
+// the last seal, or when the flusher's rest ends if later, but no later
+// than MaxFlushInterval after the last seal. Under mu.
+func (in *Ingester) sealAt() time.Time {
+	at := in.lastSeal.Add(in.cfg.FlushInterval)
+	if in.rested.After(at) {
+		at = in.rested
+	}
+	if latest := in.lastSeal.Add(in.cfg.MaxFlushInterval); at.After(latest) {
+		at = latest
+	}
+	return at
+}
+
+// rest makes the flusher rest after working for d, up to end: no batch is
+// sealed by time until it has rested d*(1-FlushBusy)/FlushBusy, so it works
+// at most FlushBusy of the time. Under mu.
+func (in *Ingester) rest(d time.Duration, end time.Time) {
+	var r time.Duration
+	if b := in.cfg.FlushBusy; b > 0 && b < 1 {
+		r = time.Duration(float64(d) * (1 - b) / b)
+	}
+	if until := end.Add(r); until.After(in.rested) {
+		in.rested = until
+	}
+	in.m.rest.Set(r.Seconds())
 }
 
 // due is when the filling batch falls due, if it holds records and the
@@ -76,7 +108,7 @@ func (in *Ingester) due() (time.Time, bool) {
 	if in.b.empty() || in.pending != nil || in.revoking {
 		return time.Time{}, false
 	}
-	return in.lastSeal.Add(in.cfg.FlushInterval), true
+	return in.sealAt(), true
 }
 
 // wakeLocked makes the loop look at the batches again. Under mu.
@@ -167,7 +199,14 @@ func (in *Ingester) settleDue(ctx context.Context) error {
 	if stopped || !in.owed.isDue(in.cfg.SignalInterval) {
 		return nil
 	}
-	return in.settle(ctx)
+	t0 := time.Now()
+	err := in.settle(ctx)
+	if err == nil {
+		in.mu.Lock()
+		in.rest(time.Since(t0), time.Now())
+		in.mu.Unlock()
+	}
+	return err
 }
 
 // attempt makes one attempt to store b, if it is still the sealed batch (a
@@ -189,12 +228,14 @@ func (in *Ingester) attempt(ctx context.Context, b *batch) error {
 // a revoke callback's, the shutdown's). Stored, it leaves the pipeline,
 // emptied for reuse, and the loop may seal the next. Under flushMu.
 func (in *Ingester) storeSealed(ctx context.Context, b *batch, reason string) error {
+	t0 := time.Now()
 	err := in.flushOnce(ctx, b, reason)
 	if err == nil {
 		in.mu.Lock()
 		in.pending = nil
 		in.recycle(b)
 		in.setBuffered()
+		in.rest(time.Since(t0), time.Now()) // before the loop looks again
 		in.wakeLocked()
 		in.mu.Unlock()
 	}

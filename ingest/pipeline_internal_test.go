@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rebatehq/rebate"
@@ -16,12 +17,8 @@ import (
 // flusher is free; nothing is sealed while a batch is being stored, so the
 // next one grows meanwhile.
 func TestSealPolicy(t *testing.T) {
-	m, err := newMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := &Ingester{cfg: Config{BatchRows: 10, BatchBytes: 1 << 20, FlushInterval: 300 * time.Millisecond},
-		b: newBatch(), spare: newBatch(), sealed: make(chan struct{}, 1), m: m}
+	in := sealingIngester(t, Config{BatchRows: 10, BatchBytes: 1 << 20, FlushInterval: 300 * time.Millisecond,
+		FlushBusy: 1, MaxFlushInterval: time.Second})
 	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	in.lastSeal = t0
 	off := int64(0)
@@ -76,4 +73,114 @@ func TestSealPolicy(t *testing.T) {
 	if in.seal(at(time.Hour)); in.pending != nil {
 		t.Fatal("sealed during a revoke")
 	}
+}
+
+// TestSealPacedByRest: after the flusher worked for d, a batch is not
+// sealed by time until it has rested d*(1-FlushBusy)/FlushBusy (the
+// flusher works at most FlushBusy of the time), however long since the
+// last seal; never later than MaxFlushInterval after it; a full batch does
+// not wait; and at FlushBusy 1 nothing rests (the ingester as before).
+func TestSealPacedByRest(t *testing.T) {
+	in := sealingIngester(t, Config{BatchRows: 10, BatchBytes: 1 << 20, FlushInterval: 250 * time.Millisecond,
+		FlushBusy: 0.5, MaxFlushInterval: time.Second})
+	m := in.m
+	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	off := int64(0)
+	add := func(n int) {
+		for range n {
+			in.b.add(&kgo.Record{Topic: "t", Offset: off, Value: []byte("{}")}, rebate.Event{})
+			off++
+		}
+	}
+	sealedAt := func(now time.Duration) bool {
+		t.Helper()
+		in.seal(at(now))
+		if in.pending == nil {
+			return false
+		}
+		in.pending = nil // stored
+		return true
+	}
+
+	// Sealed at 0, stored in 300 ms: at half the time busy it rests 300 ms
+	// more, so the next batch is due at 600 ms, not at the interval's 250.
+	in.lastSeal = at(0)
+	in.rest(300*time.Millisecond, at(300*time.Millisecond))
+	if got := gaugeValue(t, m.rest); got != 0.3 {
+		t.Errorf("rest gauge %v, want 0.3", got)
+	}
+	add(1)
+	if sealedAt(300 * time.Millisecond) {
+		t.Fatal("sealed as the flush ended: no rest")
+	}
+	if due, ok := in.due(); !ok || !due.Equal(at(600*time.Millisecond)) {
+		t.Fatalf("due %v %v, want the rest's end at %v", due, ok, at(600*time.Millisecond))
+	}
+	if sealedAt(599 * time.Millisecond) {
+		t.Fatal("sealed before the rest ended")
+	}
+	if !sealedAt(600 * time.Millisecond) {
+		t.Fatal("not sealed when the rest ended")
+	}
+	// A long flush: the rest would end 2.6 s after the seal, but a record
+	// waits at most MaxFlushInterval after the last seal.
+	in.rest(1300*time.Millisecond, at(1900*time.Millisecond))
+	add(1)
+	if due, _ := in.due(); !due.Equal(at(1600 * time.Millisecond)) {
+		t.Fatalf("due %v, want MaxFlushInterval after the last seal, %v", due, at(1600*time.Millisecond))
+	}
+	if !sealedAt(1900 * time.Millisecond) {
+		t.Fatal("the rest held a batch past MaxFlushInterval")
+	}
+	// A full batch does not wait for the rest.
+	in.rest(400*time.Millisecond, at(2300*time.Millisecond))
+	add(10)
+	in.seal(at(2300 * time.Millisecond))
+	if in.pending == nil || in.pending.reason != "rows" {
+		t.Fatal("a full batch waited for the flusher's rest")
+	}
+	in.pending = nil
+	// A shorter rest does not cut a longer one short.
+	in.lastSeal = at(3 * time.Second)
+	in.rest(time.Second, at(4*time.Second))
+	in.rest(10*time.Millisecond, at(4*time.Second))
+	add(1)
+	if due, _ := in.due(); !due.Equal(at(4 * time.Second)) {
+		t.Fatalf("due %v, want MaxFlushInterval after the last seal (the longer rest), %v", due, at(4*time.Second))
+	}
+
+	// At FlushBusy 1 the flusher does not rest: FlushInterval alone.
+	in.cfg.FlushBusy = 1
+	in.pending, in.b, in.rested = nil, newBatch(), time.Time{}
+	in.lastSeal = at(10 * time.Second)
+	in.rest(2*time.Second, at(12*time.Second))
+	if got := gaugeValue(t, m.rest); got != 0 {
+		t.Errorf("rest gauge %v at FlushBusy 1, want 0", got)
+	}
+	add(1)
+	if !sealedAt(12 * time.Second) {
+		t.Fatal("rested at FlushBusy 1")
+	}
+}
+
+// gaugeValue reads a gauge's value.
+func gaugeValue(t *testing.T, g prometheus.Gauge) float64 {
+	t.Helper()
+	var out dto.Metric
+	if err := g.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.GetGauge().GetValue()
+}
+
+// sealingIngester is an ingester with cfg as it is (no defaults), enough
+// for the loop's sealing decisions alone.
+func sealingIngester(t *testing.T, cfg Config) *Ingester {
+	t.Helper()
+	m, err := newMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Ingester{cfg: cfg, b: newBatch(), spare: newBatch(), sealed: make(chan struct{}, 1), m: m}
 }
