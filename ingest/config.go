@@ -43,10 +43,11 @@ type Config struct {
 	// FlushBusy paces the seals by time: after storing a batch (or working
 	// out signals) for d, the flusher rests d*(1-FlushBusy)/FlushBusy before
 	// the next batch is sealed by time, so it works at most this share of
-	// the time; never past MaxFlushInterval since the last seal, and a full
-	// batch does not wait. What a batch costs is mostly fixed, whatever its
-	// events (docs/benchmarks.md, "Adaptive flushing"), so at light traffic
-	// back-to-back batches cost the most CPU for the least gain. 1: no rest.
+	// the time, up to MaxFlushInterval after the last seal (past that, slow
+	// flushes go back to back as before); a full batch does not wait. What a
+	// batch costs is mostly fixed, whatever its events (docs/benchmarks.md,
+	// "Adaptive flushing"), so at light traffic back-to-back batches cost
+	// the most CPU for the least gain. 1: no rest.
 	FlushBusy        float64
 	MaxFlushInterval time.Duration
 
@@ -108,13 +109,15 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.Int(&c.BatchRows, "batch-rows", "REBATE_INGEST_BATCH_ROWS", 100_000, "flush a batch at this many events", settings.Between(1, 10_000_000))
 	f.Int(&c.BatchBytes, "batch-bytes", "REBATE_INGEST_BATCH_BYTES", 16<<20, "flush a batch at this many record bytes", settings.Between(1024, 1<<31-1))
 	f.Duration(&c.FlushInterval, "flush-interval", "REBATE_INGEST_FLUSH_INTERVAL", 250*time.Millisecond,
-		"insert at most once per this interval", settings.Positive)
+		"seal a batch by time at most once per this interval (a full batch goes as soon as the ingester is free)", settings.Positive)
 	f.Float(&c.FlushBusy, "flush-busy", "REBATE_INGEST_FLUSH_BUSY", 0.5,
-		"the share of the time the ingester may spend storing batches before the next is sealed by time: after each flush it rests "+
-			"in proportion (1: no rest, the next batch goes as soon as the last is stored); full batches do not wait", busyShare)
+		"the share of the time the ingester may spend storing batches: after each flush it rests in proportion before the next "+
+			"batch is sealed by time, up to --max-flush-interval after the last seal (1: no rest, only --flush-interval spaces them); "+
+			"full batches do not wait", busyShare)
 	f.Duration(&c.MaxFlushInterval, "max-flush-interval", "REBATE_INGEST_MAX_FLUSH_INTERVAL", time.Second,
-		"the rest (--flush-busy) never holds a batch longer than this after the last was sealed (at least --flush-interval); "+
-			"a record waits at most this long for its insert to begin, or while the batch before it is stored", settings.Positive)
+		"the rest (--flush-busy) never holds a batch longer than this after the last was sealed (taken as --flush-interval when "+
+			"shorter): a record waits at most this long for its insert to begin, or while the ingester still stores the batch "+
+			"before it or works out signals", settings.DurationBetween(time.Millisecond, time.Minute))
 	f.Duration(&c.SignalInterval, "signal-interval", "REBATE_INGEST_SIGNAL_INTERVAL", time.Second,
 		"work out the fraud signals of the batches stored meanwhile at most once per this interval, and commit their offsets after; figures do not wait for it",
 		settings.DurationBetween(time.Millisecond, time.Minute))

@@ -10,7 +10,8 @@ import (
 )
 
 // TestFlushRestSettings: --flush-busy takes a share above 0 up to 1 and
-// refuses the rest naming its flag; a --flush-interval set above
+// refuses the rest naming its flag, --max-flush-interval at most a minute;
+// a --flush-interval set above
 // --max-flush-interval, valid before the rest existed, still starts, the
 // bound taken as the interval.
 func TestFlushRestSettings(t *testing.T) {
@@ -28,13 +29,16 @@ func TestFlushRestSettings(t *testing.T) {
 	if err != nil || c.FlushBusy != 0.5 || c.MaxFlushInterval != time.Second || c.FlushInterval != 250*time.Millisecond {
 		t.Fatalf("defaults: %v busy %v max %v interval %v", err, c.FlushBusy, c.MaxFlushInterval, c.FlushInterval)
 	}
-	for _, bad := range []string{"0", "-0.5", "1.5", "NaN"} {
+	for _, bad := range []string{"0", "-0.5", "1.5", "NaN", "Inf"} {
 		if _, err := parse("--flush-busy", bad); err == nil || !strings.Contains(err.Error(), "flush-busy") {
 			t.Errorf("--flush-busy %s: %v, want an error naming the flag", bad, err)
 		}
 	}
 	if c, err := parse("--flush-busy", "1"); err != nil || c.FlushBusy != 1 {
 		t.Errorf("--flush-busy 1: %v %v", c.FlushBusy, err)
+	}
+	if _, err := parse("--max-flush-interval", "2h"); err == nil || !strings.Contains(err.Error(), "max-flush-interval") {
+		t.Errorf("--max-flush-interval 2h: %v, want an error naming the flag", err)
 	}
 	c, err = parse("--flush-interval", "2s")
 	if err != nil || c.MaxFlushInterval != 2*time.Second {

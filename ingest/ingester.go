@@ -64,18 +64,18 @@ type Ingester struct {
 
 	// mu guards the batches and the state the loop, the flusher and the
 	// rebalance callbacks share.
-	mu       sync.Mutex
-	b        *batch    // filling: the loop adds records to it
-	pending  *batch    // sealed, being stored by the flusher; nil when it is idle
-	spare    *batch    // the last stored batch, emptied: the next filling one
-	lastSeal time.Time // when the last batch was sealed (its insert began)
-	rested   time.Time // no batch is sealed by time before this (Config.FlushBusy)
-	revoking bool      // a revoke callback is storing or dropping: nothing is sealed
-	paused   bool
-	stopped  bool   // after a crash hook or a fatal error: nothing more is stored or committed
-	failure  error  // why the flusher stopped; Run returns it
-	wake     func() // ends the loop's poll or wait, to look at the batches again
-	sealed   chan struct{}
+	mu        sync.Mutex
+	b         *batch    // filling: the loop adds records to it
+	pending   *batch    // sealed, being stored by the flusher; nil when it is idle
+	spare     *batch    // the last stored batch, emptied: the next filling one
+	lastSeal  time.Time // when the last batch was sealed (its insert began)
+	restUntil time.Time // the flusher rests: no batch is sealed by time before this (Config.FlushBusy)
+	revoking  bool      // a revoke callback is storing or dropping: nothing is sealed
+	paused    bool
+	stopped   bool   // after a crash hook or a fatal error: nothing more is stored or committed
+	failure   error  // why the flusher stopped; Run returns it
+	wake      func() // ends the loop's poll or wait, to look at the batches again
+	sealed    chan struct{}
 
 	// flushMu makes flush attempts one at a time: the flusher's, a revoke
 	// callback's, the shutdown's. A batch is changed (records dropped) only

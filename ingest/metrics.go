@@ -71,7 +71,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		buffered: prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "buffered_bytes",
 			Help: "Record bytes held in the current batch."}),
 		rest: prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "flush_rest_seconds",
-			Help: "How long the flusher rests after its last flush before the next batch is sealed by time (--flush-busy; at most --max-flush-interval after the last seal); 0 at --flush-busy 1."}),
+			Help: "How long the next batch waits for the flusher's rest after its last flush, as applied (--flush-busy, cut at --max-flush-interval after the last seal); 0 at --flush-busy 1."}),
 		freshness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: ns + "freshness_seconds",
 			Help: "From a record's Kafka timestamp to ClickHouse accepting it.", Buckets: freshnessBuckets}),
 	}

@@ -23,8 +23,8 @@ import (
 // batch keeps filling, so under heavy traffic batches grow with the
 // insert's duration, up to BatchRows or BatchBytes, where they are sealed
 // as soon as the flusher is free, rest or not. A record waits for its
-// insert to begin at most MaxFlushInterval, or while ClickHouse is still
-// taking the batch before it.
+// insert to begin at most MaxFlushInterval, or while the flusher is still
+// storing the batch before it or working out signals.
 
 // seal hands the filling batch to the flusher if it is due. Under mu.
 func (in *Ingester) seal(now time.Time) {
@@ -79,8 +79,8 @@ func (in *Ingester) sealReason(now time.Time) string {
 // than MaxFlushInterval after the last seal. Under mu.
 func (in *Ingester) sealAt() time.Time {
 	at := in.lastSeal.Add(in.cfg.FlushInterval)
-	if in.rested.After(at) {
-		at = in.rested
+	if in.restUntil.After(at) {
+		at = in.restUntil
 	}
 	if latest := in.lastSeal.Add(in.cfg.MaxFlushInterval); at.After(latest) {
 		at = latest
@@ -88,18 +88,26 @@ func (in *Ingester) sealAt() time.Time {
 	return at
 }
 
-// rest makes the flusher rest after working for d, up to end: no batch is
-// sealed by time until it has rested d*(1-FlushBusy)/FlushBusy, so it works
-// at most FlushBusy of the time. Under mu.
+// rest makes the flusher rest after working for d, until end: no batch is
+// sealed by time until it has rested d*(1-FlushBusy)/FlushBusy, so that it
+// works at most FlushBusy of the time, up to MaxFlushInterval after the last
+// seal (past that, flushes that take longer go back to back, as at
+// FlushBusy 1). Under mu.
 func (in *Ingester) rest(d time.Duration, end time.Time) {
-	var r time.Duration
 	if b := in.cfg.FlushBusy; b > 0 && b < 1 {
-		r = time.Duration(float64(d) * (1 - b) / b)
+		// In floats, cut at MaxFlushInterval (no rest holds a batch longer):
+		// a long flush over a tiny share would overflow a Duration.
+		r := time.Duration(min(float64(d)*(1-b)/b, float64(in.cfg.MaxFlushInterval)))
+		if until := end.Add(r); until.After(in.restUntil) {
+			in.restUntil = until
+		}
 	}
-	if until := end.Add(r); until.After(in.rested) {
-		in.rested = until
+	// What the next seal waits for the rest, as sealAt applies it.
+	until := in.restUntil
+	if latest := in.lastSeal.Add(in.cfg.MaxFlushInterval); until.After(latest) {
+		until = latest
 	}
-	in.m.rest.Set(r.Seconds())
+	in.m.rest.Set(max(0, until.Sub(end)).Seconds())
 }
 
 // due is when the filling batch falls due, if it holds records and the
@@ -202,8 +210,9 @@ func (in *Ingester) settleDue(ctx context.Context) error {
 	t0 := time.Now()
 	err := in.settle(ctx)
 	if err == nil {
+		end := time.Now()
 		in.mu.Lock()
-		in.rest(time.Since(t0), time.Now())
+		in.rest(end.Sub(t0), end)
 		in.mu.Unlock()
 	}
 	return err
@@ -231,11 +240,12 @@ func (in *Ingester) storeSealed(ctx context.Context, b *batch, reason string) er
 	t0 := time.Now()
 	err := in.flushOnce(ctx, b, reason)
 	if err == nil {
+		end := time.Now()
 		in.mu.Lock()
 		in.pending = nil
 		in.recycle(b)
 		in.setBuffered()
-		in.rest(time.Since(t0), time.Now()) // before the loop looks again
+		in.rest(end.Sub(t0), end) // before the loop looks again
 		in.wakeLocked()
 		in.mu.Unlock()
 	}

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -143,24 +144,77 @@ func TestSealPacedByRest(t *testing.T) {
 	in.pending = nil
 	// A shorter rest does not cut a longer one short.
 	in.lastSeal = at(3 * time.Second)
-	in.rest(time.Second, at(4*time.Second))
-	in.rest(10*time.Millisecond, at(4*time.Second))
+	in.rest(200*time.Millisecond, at(3200*time.Millisecond))
+	in.rest(10*time.Millisecond, at(3200*time.Millisecond))
 	add(1)
-	if due, _ := in.due(); !due.Equal(at(4 * time.Second)) {
-		t.Fatalf("due %v, want MaxFlushInterval after the last seal (the longer rest), %v", due, at(4*time.Second))
+	if due, _ := in.due(); !due.Equal(at(3400 * time.Millisecond)) {
+		t.Fatalf("due %v, want the longer rest's end, %v", due, at(3400*time.Millisecond))
+	}
+	if !sealedAt(3400 * time.Millisecond) {
+		t.Fatal("not sealed when the longer rest ended")
+	}
+	// The gauge says what the next seal waits, as applied: a 3 s flush at
+	// busy 0.5 would rest 3 s, but the seal waits only up to
+	// MaxFlushInterval after the last one (at 4.4 s): 0.4 s.
+	in.rest(3*time.Second, at(4*time.Second))
+	if got := gaugeValue(t, m.rest); got < 0.399 || got > 0.401 {
+		t.Errorf("rest gauge %v, want the applied 0.4", got)
+	}
+	// A long flush over a tiny share overflows no Duration: the rest is
+	// cut at MaxFlushInterval, never negative (which would be no rest).
+	in.cfg.FlushBusy = 1e-9
+	in.lastSeal, in.restUntil = at(5*time.Second), time.Time{}
+	in.rest(10*time.Minute, at(5*time.Second))
+	if got := gaugeValue(t, m.rest); got != 1 {
+		t.Errorf("rest gauge %v after a 10-minute flush at busy 1e-9, want MaxFlushInterval's 1", got)
+	}
+	add(1)
+	if sealedAt(5999*time.Millisecond) || !sealedAt(6*time.Second) {
+		t.Fatal("a tiny share's long rest did not hold the batch until MaxFlushInterval after the last seal")
 	}
 
 	// At FlushBusy 1 the flusher does not rest: FlushInterval alone.
 	in.cfg.FlushBusy = 1
-	in.pending, in.b, in.rested = nil, newBatch(), time.Time{}
+	in.pending, in.b, in.restUntil = nil, newBatch(), time.Time{}
 	in.lastSeal = at(10 * time.Second)
-	in.rest(2*time.Second, at(12*time.Second))
+	in.rest(100*time.Millisecond, at(10100*time.Millisecond))
 	if got := gaugeValue(t, m.rest); got != 0 {
 		t.Errorf("rest gauge %v at FlushBusy 1, want 0", got)
 	}
 	add(1)
-	if !sealedAt(12 * time.Second) {
-		t.Fatal("rested at FlushBusy 1")
+	if sealedAt(10249*time.Millisecond) || !sealedAt(10250*time.Millisecond) {
+		t.Fatal("at FlushBusy 1 the batch was not sealed FlushInterval after the last seal")
+	}
+}
+
+// TestFlushesRest: storing a batch and settling what is owed each make
+// the flusher rest, set before the loop looks at the batches again.
+func TestFlushesRest(t *testing.T) {
+	in := sealingIngester(t, Config{BatchRows: 10, BatchBytes: 1 << 20, FlushInterval: 250 * time.Millisecond,
+		FlushBusy: 0.5, MaxFlushInterval: time.Second, SignalInterval: time.Second})
+	ctx := context.Background()
+	t0 := time.Now()
+	in.lastSeal = t0
+	b := newBatch()
+	in.pending = b
+	in.wake = func() {
+		if in.restUntil.Before(t0) {
+			t.Error("the loop was woken before the rest was set")
+		}
+	}
+	if err := in.storeSealed(ctx, b, "interval"); err != nil {
+		t.Fatal(err)
+	}
+	if in.pending != nil || in.restUntil.Before(t0) {
+		t.Fatalf("storing a batch set no rest (rest until %v, flush began %v)", in.restUntil, t0)
+	}
+	in.restUntil = time.Time{}
+	in.owed.since = t0.Add(-time.Hour) // owed and due, nothing to work out or commit
+	if err := in.settleDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if in.restUntil.Before(t0) {
+		t.Fatal("settling what was owed set no rest")
 	}
 }
 
