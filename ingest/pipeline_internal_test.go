@@ -103,6 +103,17 @@ func TestSealPacedByRest(t *testing.T) {
 		in.pending = nil // stored
 		return true
 	}
+	// sealsAt: the filling batch falls due at want, for why: not sealed a
+	// millisecond before, sealed then.
+	sealsAt := func(want time.Duration, why string) {
+		t.Helper()
+		if due, ok := in.due(); !ok || !due.Equal(at(want)) {
+			t.Fatalf("due %v %v, want %v: %s", due, ok, at(want), why)
+		}
+		if sealedAt(want-time.Millisecond) || !sealedAt(want) {
+			t.Fatalf("not sealed exactly at %v: %s", at(want), why)
+		}
+	}
 
 	// Sealed at 0, stored in 300 ms: at half the time busy it rests 300 ms
 	// more, so the next batch is due at 600 ms, not at the interval's 250.
@@ -115,29 +126,16 @@ func TestSealPacedByRest(t *testing.T) {
 	if sealedAt(300 * time.Millisecond) {
 		t.Fatal("sealed as the flush ended: no rest")
 	}
-	if due, ok := in.due(); !ok || !due.Equal(at(600*time.Millisecond)) {
-		t.Fatalf("due %v %v, want the rest's end at %v", due, ok, at(600*time.Millisecond))
-	}
-	if sealedAt(599 * time.Millisecond) {
-		t.Fatal("sealed before the rest ended")
-	}
-	if !sealedAt(600 * time.Millisecond) {
-		t.Fatal("not sealed when the rest ended")
-	}
+	sealsAt(600*time.Millisecond, "the rest's end")
 	// A long flush: the rest would end 2.6 s after the seal, but a record
 	// waits at most MaxFlushInterval after the last seal.
-	in.rest(1300*time.Millisecond, at(1900*time.Millisecond))
+	in.rest(1300*time.Millisecond, at(1300*time.Millisecond))
 	add(1)
-	if due, _ := in.due(); !due.Equal(at(1600 * time.Millisecond)) {
-		t.Fatalf("due %v, want MaxFlushInterval after the last seal, %v", due, at(1600*time.Millisecond))
-	}
-	if !sealedAt(1900 * time.Millisecond) {
-		t.Fatal("the rest held a batch past MaxFlushInterval")
-	}
+	sealsAt(1600*time.Millisecond, "MaxFlushInterval after the last seal, however long the rest")
 	// A full batch does not wait for the rest.
-	in.rest(400*time.Millisecond, at(2300*time.Millisecond))
+	in.rest(400*time.Millisecond, at(2000*time.Millisecond))
 	add(10)
-	in.seal(at(2300 * time.Millisecond))
+	in.seal(at(2000 * time.Millisecond))
 	if in.pending == nil || in.pending.reason != "rows" {
 		t.Fatal("a full batch waited for the flusher's rest")
 	}
@@ -147,12 +145,7 @@ func TestSealPacedByRest(t *testing.T) {
 	in.rest(200*time.Millisecond, at(3200*time.Millisecond))
 	in.rest(10*time.Millisecond, at(3200*time.Millisecond))
 	add(1)
-	if due, _ := in.due(); !due.Equal(at(3400 * time.Millisecond)) {
-		t.Fatalf("due %v, want the longer rest's end, %v", due, at(3400*time.Millisecond))
-	}
-	if !sealedAt(3400 * time.Millisecond) {
-		t.Fatal("not sealed when the longer rest ended")
-	}
+	sealsAt(3400*time.Millisecond, "the longer rest's end")
 	// The gauge says what the next seal waits, as applied: a 3 s flush at
 	// busy 0.5 would rest 3 s, but the seal waits only up to
 	// MaxFlushInterval after the last one (at 4.4 s): 0.4 s.
@@ -169,9 +162,7 @@ func TestSealPacedByRest(t *testing.T) {
 		t.Errorf("rest gauge %v after a 10-minute flush at busy 1e-9, want MaxFlushInterval's 1", got)
 	}
 	add(1)
-	if sealedAt(5999*time.Millisecond) || !sealedAt(6*time.Second) {
-		t.Fatal("a tiny share's long rest did not hold the batch until MaxFlushInterval after the last seal")
-	}
+	sealsAt(6*time.Second, "a tiny share's long rest, cut at MaxFlushInterval after the last seal")
 
 	// At FlushBusy 1 the flusher does not rest: FlushInterval alone.
 	in.cfg.FlushBusy = 1
@@ -182,9 +173,7 @@ func TestSealPacedByRest(t *testing.T) {
 		t.Errorf("rest gauge %v at FlushBusy 1, want 0", got)
 	}
 	add(1)
-	if sealedAt(10249*time.Millisecond) || !sealedAt(10250*time.Millisecond) {
-		t.Fatal("at FlushBusy 1 the batch was not sealed FlushInterval after the last seal")
-	}
+	sealsAt(10250*time.Millisecond, "FlushInterval after the last seal: no rest at FlushBusy 1")
 }
 
 // TestFlushesRest: storing a batch and settling what is owed each make
