@@ -113,7 +113,7 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.Float(&c.FlushBusy, "flush-busy", "REBATE_INGEST_FLUSH_BUSY", 0.5,
 		"the share of the time the ingester may spend storing batches: after each flush it rests in proportion before the next "+
 			"batch is sealed by time, up to --max-flush-interval after the last seal (1: no rest, only --flush-interval spaces them); "+
-			"full batches do not wait", busyShare)
+			"full batches do not wait", settings.PositiveFloat, settings.Fraction)
 	f.Duration(&c.MaxFlushInterval, "max-flush-interval", "REBATE_INGEST_MAX_FLUSH_INTERVAL", time.Second,
 		"the rest (--flush-busy) never holds a batch longer than this after the last was sealed (taken as --flush-interval when "+
 			"shorter): a record waits at most this long for its insert to begin, or while the ingester still stores the batch "+
@@ -127,14 +127,6 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.Int(&c.ConflictWindow, "conflict-window", "REBATE_INGEST_CONFLICT_WINDOW", 50_000,
 		"events of each partition a differing copy of an event_id is caught against; read again from Kafka when a partition is assigned (about 50 bytes each)",
 		settings.Between(1, 10_000_000))
-}
-
-// busyShare accepts a share of the time above 0, up to 1.
-func busyShare(v float64) error {
-	if !(v > 0 && v <= 1) {
-		return fmt.Errorf("want a share above 0, up to 1")
-	}
-	return nil
 }
 
 // instanceID accepts what Kafka takes as a group.instance.id, or nothing.

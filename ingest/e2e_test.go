@@ -258,25 +258,7 @@ var _ ingest.Sink = sinkFunc(nil)
 // metricValue sums a counter or gauge over its labels.
 func metricValue(t *testing.T, r *running, name string) float64 {
 	t.Helper()
-	fams, err := r.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := 0.0
-	for _, f := range fams {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			switch {
-			case m.GetCounter() != nil:
-				sum += m.GetCounter().GetValue()
-			case m.GetGauge() != nil:
-				sum += m.GetGauge().GetValue()
-			}
-		}
-	}
-	return sum
+	return ingest.MetricValue(t, r.reg, name)
 }
 
 func waitConsumed(t *testing.T, r *running, n int) {

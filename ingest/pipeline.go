@@ -79,13 +79,19 @@ func (in *Ingester) sealReason(now time.Time) string {
 // than MaxFlushInterval after the last seal. Under mu.
 func (in *Ingester) sealAt() time.Time {
 	at := in.lastSeal.Add(in.cfg.FlushInterval)
-	if in.restUntil.After(at) {
-		at = in.restUntil
-	}
-	if latest := in.lastSeal.Add(in.cfg.MaxFlushInterval); at.After(latest) {
-		at = latest
+	if r := in.restEnd(); r.After(at) {
+		at = r // no later than MaxFlushInterval, which is at least FlushInterval
 	}
 	return at
+}
+
+// restEnd is when the flusher's rest stops holding a batch: its end, or
+// MaxFlushInterval after the last seal if sooner. Under mu.
+func (in *Ingester) restEnd() time.Time {
+	if latest := in.lastSeal.Add(in.cfg.MaxFlushInterval); in.restUntil.After(latest) {
+		return latest
+	}
+	return in.restUntil
 }
 
 // rest makes the flusher rest after working for d, until end: no batch is
@@ -102,12 +108,7 @@ func (in *Ingester) rest(d time.Duration, end time.Time) {
 			in.restUntil = until
 		}
 	}
-	// What the next seal waits for the rest, as sealAt applies it.
-	until := in.restUntil
-	if latest := in.lastSeal.Add(in.cfg.MaxFlushInterval); until.After(latest) {
-		until = latest
-	}
-	in.m.rest.Set(max(0, until.Sub(end)).Seconds())
+	in.m.rest.Set(max(0, in.restEnd().Sub(end)).Seconds()) // as sealAt applies it
 }
 
 // due is when the filling batch falls due, if it holds records and the

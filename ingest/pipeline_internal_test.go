@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/rebatehq/rebate"
@@ -84,7 +83,7 @@ func TestSealPolicy(t *testing.T) {
 func TestSealPacedByRest(t *testing.T) {
 	in := sealingIngester(t, Config{BatchRows: 10, BatchBytes: 1 << 20, FlushInterval: 250 * time.Millisecond,
 		FlushBusy: 0.5, MaxFlushInterval: time.Second})
-	m := in.m
+	restGauge := func() float64 { return MetricValue(t, in.reg, "rebate_ingest_flush_rest_seconds") }
 	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
 	off := int64(0)
@@ -119,7 +118,7 @@ func TestSealPacedByRest(t *testing.T) {
 	// more, so the next batch is due at 600 ms, not at the interval's 250.
 	in.lastSeal = at(0)
 	in.rest(300*time.Millisecond, at(300*time.Millisecond))
-	if got := gaugeValue(t, m.rest); got != 0.3 {
+	if got := restGauge(); got != 0.3 {
 		t.Errorf("rest gauge %v, want 0.3", got)
 	}
 	add(1)
@@ -150,7 +149,7 @@ func TestSealPacedByRest(t *testing.T) {
 	// busy 0.5 would rest 3 s, but the seal waits only up to
 	// MaxFlushInterval after the last one (at 4.4 s): 0.4 s.
 	in.rest(3*time.Second, at(4*time.Second))
-	if got := gaugeValue(t, m.rest); got < 0.399 || got > 0.401 {
+	if got := restGauge(); got < 0.399 || got > 0.401 {
 		t.Errorf("rest gauge %v, want the applied 0.4", got)
 	}
 	// A long flush over a tiny share overflows no Duration: the rest is
@@ -158,7 +157,7 @@ func TestSealPacedByRest(t *testing.T) {
 	in.cfg.FlushBusy = 1e-9
 	in.lastSeal, in.restUntil = at(5*time.Second), time.Time{}
 	in.rest(10*time.Minute, at(5*time.Second))
-	if got := gaugeValue(t, m.rest); got != 1 {
+	if got := restGauge(); got != 1 {
 		t.Errorf("rest gauge %v after a 10-minute flush at busy 1e-9, want MaxFlushInterval's 1", got)
 	}
 	add(1)
@@ -169,7 +168,7 @@ func TestSealPacedByRest(t *testing.T) {
 	in.pending, in.b, in.restUntil = nil, newBatch(), time.Time{}
 	in.lastSeal = at(10 * time.Second)
 	in.rest(100*time.Millisecond, at(10100*time.Millisecond))
-	if got := gaugeValue(t, m.rest); got != 0 {
+	if got := restGauge(); got != 0 {
 		t.Errorf("rest gauge %v at FlushBusy 1, want 0", got)
 	}
 	add(1)
@@ -207,23 +206,40 @@ func TestFlushesRest(t *testing.T) {
 	}
 }
 
-// gaugeValue reads a gauge's value.
-func gaugeValue(t *testing.T, g prometheus.Gauge) float64 {
+// MetricValue sums the counter or gauge name over its labels in g (the
+// external tests' metricValue reads through it).
+func MetricValue(t testing.TB, g prometheus.Gatherer, name string) float64 {
 	t.Helper()
-	var out dto.Metric
-	if err := g.Write(&out); err != nil {
+	fams, err := g.Gather()
+	if err != nil {
 		t.Fatal(err)
 	}
-	return out.GetGauge().GetValue()
+	sum := 0.0
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return sum
 }
 
 // sealingIngester is an ingester with cfg as it is (no defaults), enough
 // for the loop's sealing decisions alone.
-func sealingIngester(t *testing.T, cfg Config) *Ingester {
+func sealingIngester(t *testing.T, cfg Config) sealing {
 	t.Helper()
-	m, err := newMetrics(prometheus.NewRegistry())
+	reg := prometheus.NewRegistry()
+	m, err := newMetrics(reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Ingester{cfg: cfg, b: newBatch(), spare: newBatch(), sealed: make(chan struct{}, 1), m: m}
+	return sealing{&Ingester{cfg: cfg, b: newBatch(), spare: newBatch(), sealed: make(chan struct{}, 1), m: m}, reg}
+}
+
+// sealing is an ingester for the sealing tests, with its metrics' registry.
+type sealing struct {
+	*Ingester
+	reg *prometheus.Registry
 }

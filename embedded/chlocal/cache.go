@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -133,26 +132,18 @@ func (c *cacheCollector) read() (v [3]float64, ok bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	sess, err := c.s.pool.acquire(ctx, "metrics")
+	f, err := c.s.readRow(ctx, "metrics", cacheQuery, len(v))
 	if err != nil {
-		c.s.log.Debug("block cache metrics skipped: no engine connection", "err", err)
-		return v, false
-	}
-	defer c.s.pool.release(sess)
-	r, err := sess.conn.Query(cacheQuery, "TabSeparated")
-	if err != nil {
-		c.s.log.Warn("block cache metrics: read the engine's counters", "err", err)
-		return v, false
-	}
-	defer r.Close()
-	f := strings.Fields(string(r.Bytes()))
-	if len(f) != 3 {
-		c.s.log.Warn("block cache metrics: unexpected answer", "answer", string(r.Bytes()))
+		if ctx.Err() != nil { // no connection within the second: expected under load
+			c.s.log.Debug("block cache metrics skipped: no engine connection", "err", err)
+		} else {
+			c.s.log.Warn("block cache metrics: read the engine's counters", "err", err)
+		}
 		return v, false
 	}
 	for i := range f {
 		if v[i], err = strconv.ParseFloat(f[i], 64); err != nil {
-			c.s.log.Warn("block cache metrics: unexpected answer", "answer", string(r.Bytes()))
+			c.s.log.Warn("block cache metrics: unexpected answer", "answer", f)
 			return v, false
 		}
 	}

@@ -216,21 +216,32 @@ func Open(lib *chdb.Lib, cfg Config) (*Server, error) {
 }
 
 func (s *Server) readInfo() (Info, error) {
-	sess, err := s.pool.acquire(context.Background(), "startup")
-	if err != nil {
-		return Info{}, err
-	}
-	defer s.pool.release(sess)
-	r, err := sess.conn.Query("SELECT displayName(), version(), timezone()", "TabSeparated")
+	f, err := s.readRow(context.Background(), "startup", "SELECT displayName(), version(), timezone()", 3)
 	if err != nil {
 		return Info{}, fmt.Errorf("read engine version: %w", err)
 	}
+	return Info{DisplayName: f[0], Version: f[1], Timezone: f[2]}, nil
+}
+
+// readRow runs a statement of the endpoint's own (never a client's) on a
+// pooled connection, taken for kind within ctx, and returns the n fields of
+// its one row.
+func (s *Server) readRow(ctx context.Context, kind, sql string, n int) ([]string, error) {
+	sess, err := s.pool.acquire(ctx, kind)
+	if err != nil {
+		return nil, err
+	}
+	defer s.pool.release(sess)
+	r, err := sess.conn.Query(sql, "TabSeparated")
+	if err != nil {
+		return nil, err
+	}
 	defer r.Close()
 	f := strings.Split(strings.TrimRight(string(r.Bytes()), "\n"), "\t")
-	if len(f) != 3 {
-		return Info{}, fmt.Errorf("read engine version: unexpected answer %q", r.Bytes())
+	if len(f) != n {
+		return nil, fmt.Errorf("unexpected answer %q", r.Bytes())
 	}
-	return Info{DisplayName: f[0], Version: f[1], Timezone: f[2]}, nil
+	return f, nil
 }
 
 // Info describes the engine.

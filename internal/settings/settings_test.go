@@ -17,6 +17,7 @@ type group struct {
 	Password string
 	Hosts    []string
 	On       bool
+	Share    float64
 }
 
 func (g *group) RegisterFlags(f *settings.Flags) {
@@ -25,6 +26,7 @@ func (g *group) RegisterFlags(f *settings.Flags) {
 	f.Secret(&g.Password, "password", "REBATE_T_PASSWORD", "password", settings.NonEmpty)
 	f.List(&g.Hosts, "hosts", "REBATE_T_HOSTS", []string{"a:1"}, "hosts", settings.HostPorts)
 	f.Bool(&g.On, "on", "REBATE_T_ON", false, "on")
+	f.Float(&g.Share, "share", "REBATE_T_SHARE", 0.5, "share", settings.Fraction)
 }
 
 func getenv(kv ...string) func(string) string {
@@ -71,6 +73,9 @@ func TestErrorsNameTheSettingAndHideSecrets(t *testing.T) {
 		{nil, getenv("REBATE_T_PASSWORD", "p", "REBATE_T_HOSTS", "nohost"), []string{"--hosts", "host:port"}},
 		{nil, getenv(), []string{"--password", "REBATE_T_PASSWORD", "must not be empty"}},
 		{[]string{"stray"}, getenv("REBATE_T_PASSWORD", "p"), []string{"unexpected argument"}},
+		// NaN passes every comparison a check makes: refused as a number.
+		{[]string{"--share", "NaN"}, getenv("REBATE_T_PASSWORD", "p"), []string{"share", "finite"}},
+		{nil, getenv("REBATE_T_PASSWORD", "p", "REBATE_T_SHARE", "-Inf"), []string{"REBATE_T_SHARE", "finite"}},
 	} {
 		_, err := parse(tc.args, tc.env)
 		if err == nil {

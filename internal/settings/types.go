@@ -3,6 +3,7 @@ package settings
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -80,6 +81,11 @@ func (f *Flags) Float(p *float64, name, env string, def float64, usage string, c
 		x, err := strconv.ParseFloat(s, 64)
 		if err != nil {
 			return 0, errors.New("not a number")
+		}
+		// ParseFloat takes "NaN" and "Inf": no setting means either, and
+		// NaN passes every comparison a check makes.
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, errors.New("want a finite number")
 		}
 		return x, nil
 	}, func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }, usage, false, checks)
