@@ -154,7 +154,11 @@ func meaning(err error) string {
 	switch {
 	case errors.As(err, &netErr), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, syscall.EPIPE):
+		errors.Is(err, syscall.EPIPE),
+		// Every connection of the pool busy past the dial timeout: a
+		// server overloaded for now, not a fault (the API's 503 with
+		// Retry-After; the ingester retries for as long as it takes).
+		errors.Is(err, ch.ErrAcquireConnTimeout):
 		return rebate.EUNAVAIL
 	}
 	return rebate.EINTERNAL

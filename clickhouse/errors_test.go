@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
@@ -43,6 +45,38 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		other.Close()
 	} else if c := rebate.ErrorCode(err); c != rebate.EMISCONFIG {
 		t.Errorf("open a missing database: code %q (%v), want %q", c, err, rebate.EMISCONFIG)
+	}
+
+	// Every connection busy past the dial timeout (an API answering more
+	// reads than the engine keeps up with): wait and retry. It was an
+	// internal error, so the API answered 500 and the ingester stopped after
+	// its bounded retries.
+	busy := cfg
+	busy.MaxOpenConns, busy.DialTimeout = 1, 200*time.Millisecond
+	bdb, bst := clickhousetest.OpenStore(t, busy)
+	const hold = "SELECT sleep(2) -- errors_test: the pool's one connection"
+	held := make(chan error, 1)
+	go func() { held <- bdb.Conn().Exec(ctx, hold) }()
+	for deadline := time.Now().Add(10 * time.Second); ; { // until the engine runs it, so the connection is taken
+		var n uint64
+		if err := db.Conn().QueryRow(ctx, "SELECT count() FROM system.processes WHERE query LIKE {q:String}",
+			ch.Named("q", "%"+hold+"%")).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the holding statement never ran")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_, err := bst.Balance(ctx, 1)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if c := rebate.ErrorCode(err); c != rebate.EUNAVAIL {
+		t.Errorf("a read with every connection busy: code %q (%v), want %q", c, err, rebate.EUNAVAIL)
 	}
 
 	// Nobody listening: wait and retry.
