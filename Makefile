@@ -62,12 +62,17 @@ engine:
 build:
 	$(GO) build -o $(BIN) ./cmd/rebate
 
-## bench: the benchmarks recorded in docs/benchmarks.md
+## bench: the benchmarks recorded in docs/benchmarks.md (and the broker's in
+## docs/delivery.md); each reports CPU-seconds per million events, rows or
+## records (or CPU per operation) from the processes' own accounting
 bench: engine
 	$(GO) test -run '^$$' -bench 'BatchInsert|EndpointInsertNative' -benchtime 20x -count 5 ./embedded/chlocal/
 	$(GO) test -run '^$$' -bench 'Fence|PointQuery' -benchtime 2000x -count 5 ./embedded/chlocal/
+	$(GO) test -run '^$$' -bench SQLFence -benchtime 300x -count 3 ./clickhouse/
+	$(GO) test -run '^$$' -bench Produce -benchtime 2s -count 3 ./embedded/broker/
 	$(GO) test -run '^$$' -bench Queries -benchtime 1000x -timeout 60m ./clickhouse/
 	$(GO) test -run '^$$' -bench Ops -benchtime 1x -timeout 60m -v ./clickhouse/
+	$(GO) test -run '^$$' -bench APILoad -benchtime 1x -timeout 60m -v ./api/
 	$(GO) test -run '^$$' -bench 'EncodeEvents|InsertPath' -benchtime 20x -count 3 ./clickhouse/
 	$(GO) test -run '^$$' -bench Pipeline -benchtime 1x -count 3 -timeout 90m -v ./ingest/
 	REBATE_BENCH_PROFILE=1 $(GO) test -run '^$$' -bench SteadyBatch -benchtime 30x -count 3 ./clickhouse/

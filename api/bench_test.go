@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -16,13 +17,15 @@ import (
 	"github.com/rebatehq/rebate/api"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
+	"github.com/rebatehq/rebate/internal/procstat"
 )
 
 // BenchmarkAPILoad loads REBATE_BENCH_EVENTS events (default 10,000,000),
 // serves the API on loopback, and sends balance and leaderboard requests:
-// open loop at 200 requests/s for 30 s (latency from each request's planned
-// send time, so queueing is not hidden), then closed loop with 8 clients for
-// 10 s for the most it answers.
+// open loop at REBATE_BENCH_RATE requests/s (default 100) for 30 s (latency
+// from each request's planned send time, so queueing is not hidden), then
+// closed loop with 8 clients for 10 s for the most it answers. A failed
+// request fails the benchmark, with what the server logged first.
 //
 //	go test -run '^$' -bench APILoad -benchtime 1x -timeout 60m -v ./api/
 func BenchmarkAPILoad(b *testing.B) {
@@ -32,9 +35,20 @@ func BenchmarkAPILoad(b *testing.B) {
 			total = n
 		}
 	}
+	rate := 100 // below what the closed loop answers at 10 M events here (130-145 requests/s), so the queue stays bounded
+	if s := os.Getenv("REBATE_BENCH_RATE"); s != "" {
+		if n, err := strconv.Atoi(s); err != nil || n < 1 {
+			b.Fatalf("REBATE_BENCH_RATE=%q: want requests per second, a positive integer", s)
+		} else {
+			rate = n
+		}
+	}
 	db, st := clickhousetest.OpenStore(b, clickhousetest.Migrated(b))
 	b.Log(clickhousetest.LoadTraffic(b, db, st, total, time.Now().UTC()))
-	srv, err := api.New(api.Config{RatePerKey: 1e9, Burst: 1e9}, st, nil, nil, nil, nil)
+	// The server's errors, so that a failed request says why (the first few).
+	var logged errorLog
+	srv, err := api.New(api.Config{RatePerKey: 1e6, Burst: 1e6}, st, nil, // the load is not limited
+		slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn})), nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -70,23 +84,25 @@ func BenchmarkAPILoad(b *testing.B) {
 		return nil
 	}
 	for b.Loop() {
-		// Open loop: 200 requests/s, each at its planned time.
-		const rate, d = 200, 30 * time.Second
+		// Open loop: rate requests/s, each at its planned time.
+		const d = 30 * time.Second
 		var wg sync.WaitGroup
 		lat := map[bool][]time.Duration{}
+		var failed []error
 		var lmu sync.Mutex
-		start := time.Now()
+		start, cpu := time.Now(), procstat.Self() // the engine, the API and the load, all in this process
 		for i := 0; i < rate*int(d/time.Second); i++ {
-			planned := start.Add(time.Duration(i) * time.Second / rate)
+			planned := start.Add(time.Duration(i) * time.Second / time.Duration(rate))
 			time.Sleep(time.Until(planned))
 			wg.Add(1)
 			go func(i int, planned time.Time) {
 				defer wg.Done()
-				if err := call(next(i)); err != nil {
-					b.Error(err)
-				}
+				err := call(next(i))
 				lmu.Lock()
 				lat[i%2 == 0] = append(lat[i%2 == 0], time.Since(planned))
+				if err != nil {
+					failed = append(failed, err)
+				}
 				lmu.Unlock()
 			}(i, planned)
 		}
@@ -98,15 +114,20 @@ func BenchmarkAPILoad(b *testing.B) {
 			return float64(xs[int(f*float64(len(xs)-1))].Microseconds()) / 1000
 		}
 		b.ReportMetric(float64(len(all))/took.Seconds(), "open-req/s")
+		b.ReportMetric(perRequest(procstat.Self()-cpu, len(all)), "open-cpu-ms/req")
 		b.ReportMetric(q(all, 0.5), "p50-ms")
 		b.ReportMetric(q(all, 0.99), "p99-ms")
-		b.Logf("open loop %d req in %s: p50 %.1f ms p99 %.1f ms; balance p50 %.1f p99 %.1f; leaderboard p50 %.1f p99 %.1f",
-			len(all), took.Round(time.Millisecond), q(all, .5), q(all, .99), q(lat[false], .5), q(lat[false], .99), q(lat[true], .5), q(lat[true], .99))
+		b.Logf("open loop at %d req/s, %d req in %s: p50 %.1f ms p99 %.1f ms; balance p50 %.1f p99 %.1f; leaderboard p50 %.1f p99 %.1f",
+			rate, len(all), took.Round(time.Millisecond), q(all, .5), q(all, .99), q(lat[false], .5), q(lat[false], .99), q(lat[true], .5), q(lat[true], .99))
+		if len(failed) > 0 {
+			b.Errorf("%d of %d requests failed, the first: %v; the server logged first: %q", len(failed), len(all), failed[0], logged.first())
+		}
 		// Closed loop: 8 clients as fast as answers come.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		var n sync.WaitGroup
 		var count int64
 		var cmu sync.Mutex
+		cpu = procstat.Self()
 		for w := range 8 {
 			n.Add(1)
 			go func() {
@@ -122,7 +143,36 @@ func BenchmarkAPILoad(b *testing.B) {
 		}
 		n.Wait()
 		cancel()
+		closedCPU := perRequest(procstat.Self()-cpu, int(count))
 		b.ReportMetric(float64(count)/10, "max-req/s")
-		b.Logf("closed loop, 8 clients: %.0f req/s", float64(count)/10)
+		b.ReportMetric(closedCPU, "closed-cpu-ms/req")
+		b.Logf("closed loop, 8 clients: %.0f req/s, %.2f CPU-ms a request", float64(count)/10, closedCPU)
 	}
+}
+
+// perRequest is cpu per request in milliseconds: the whole process's, the
+// load generator's share included.
+func perRequest(cpu time.Duration, n int) float64 {
+	return float64(cpu.Microseconds()) / 1000 / float64(max(n, 1))
+}
+
+// errorLog keeps the first lines the server logs, for the benchmark's log.
+type errorLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *errorLog) first() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.lines)
+}
+
+func (l *errorLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lines) < 5 {
+		l.lines = append(l.lines, string(p))
+	}
+	return len(p), nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
+	"github.com/rebatehq/rebate/internal/procstat"
 )
 
 // benchData is one database loaded for the query benchmarks.
@@ -119,11 +120,11 @@ func BenchmarkQueries(b *testing.B) {
 			lat := make([]time.Duration, 0, b.N)
 			cpu := make([]time.Duration, 0, b.N)
 			for b.Loop() {
-				t0, c0 := time.Now(), cpuTime()
+				t0, c0 := time.Now(), procstat.Self()
 				if err := c.call(); err != nil {
 					b.Fatal(err)
 				}
-				lat, cpu = append(lat, time.Since(t0)), append(cpu, cpuTime()-c0)
+				lat, cpu = append(lat, time.Since(t0)), append(cpu, procstat.Self()-c0)
 			}
 			slices.Sort(lat)
 			slices.Sort(cpu)
@@ -164,6 +165,7 @@ func BenchmarkSQLFence(b *testing.B) {
 	const sql = "SELECT count() FROM events FINAL WHERE user_id = {u:UInt64}"
 	lim := rebate.QueryLimits{Timeout: 5 * time.Second, MaxRows: 10}
 	b.Run("checked", func(b *testing.B) {
+		defer reportCPUPerOp(b, procstat.Self())
 		for range b.N {
 			ans, err := st.SQL(ctx, rebate.SQLRequest{SQL: sql, Args: map[string]string{"u": "1"}, Format: "CSV", Limits: lim})
 			if err != nil {
@@ -173,6 +175,7 @@ func BenchmarkSQLFence(b *testing.B) {
 		}
 	})
 	b.Run("unchecked", func(b *testing.B) {
+		defer reportCPUPerOp(b, procstat.Self())
 		for range b.N {
 			body, err := db.Conn().QueryFormat(ch.Context(ctx, ch.WithParameters(ch.Parameters{"u": "1"})), "CSV", sql)
 			if err != nil {
@@ -181,4 +184,10 @@ func BenchmarkSQLFence(b *testing.B) {
 			body.Close()
 		}
 	})
+}
+
+// reportCPUPerOp reports, when the benchmark ends, the CPU this process
+// (client and engine together) spent per operation since cpu0.
+func reportCPUPerOp(b *testing.B, cpu0 time.Duration) {
+	b.ReportMetric(float64((procstat.Self()-cpu0).Microseconds())/1000/float64(max(b.N, 1)), "cpu-ms/op")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
+	"github.com/rebatehq/rebate/internal/procstat"
 )
 
 // BenchmarkEncodeEvents: the client's side of an insert of 100,000 events
@@ -63,15 +64,15 @@ func BenchmarkInsertPath(b *testing.B) {
 				i := 0
 				for b.Loop() {
 					ev := traffic.Chunk(n, now.Add(-time.Minute), time.Minute)
-					c0 := cpuTime()
+					c0 := procstat.Self()
 					if err := insert(ctx, ev, nil, fmt.Sprint("tok-", i)); err != nil {
 						b.Fatal(err)
 					}
-					cpu += cpuTime() - c0
+					cpu += procstat.Self() - c0
 					i++
 				}
 				b.ReportMetric(float64(cpu.Microseconds())/1000/float64(i), "cpu-ms/insert")
-				b.ReportMetric(cpu.Seconds()/float64(i*n)*1e6, "cpu-s/M-events")
+				b.ReportMetric(procstat.PerMillion(cpu, i*n), "cpu-s/M-events")
 			})
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/rebatehq/rebate/internal/chlocaltest"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
+	"github.com/rebatehq/rebate/internal/procstat"
 )
 
 // livePoint is what one size of the live benchmark measured.
@@ -257,7 +258,7 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 		mu.Unlock()
 		return err
 	}
-	c0, w0 := cpuTime(), time.Now()
+	c0, w0 := procstat.Self(), time.Now()
 	// The leaderboards refresh as the service's defaults have them: the
 	// short windows every 2 s, the long every 30 s (at once too, so that a
 	// short phase measures one).
@@ -355,7 +356,7 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 	wall := time.Since(w0)
 	cancel()
 	wg.Wait()
-	cpu := cpuTime() - c0
+	cpu := procstat.Self() - c0
 	if len(errs) > 0 {
 		tb.Fatal(errs[0])
 	}
@@ -369,7 +370,7 @@ func liveRun(tb testing.TB, db *clickhouse.DB, st *clickhouse.Store, cfg liveCon
 		longP50: quantile(long, 0.5), longMax: quantile(long, 1),
 		appP99: quantile(app, 0.99), analystP99: quantile(analyst, 0.99), reads: len(app) + len(analyst),
 		byRead:  readQuantiles(slices.Concat(appReads, analystReads), byRead),
-		cpuPerM: cpu.Seconds() / float64(ingested) * 1e6, cores: cpu.Seconds() / wall.Seconds(),
+		cpuPerM: procstat.PerMillion(cpu, ingested), cores: cpu.Seconds() / wall.Seconds(),
 	}
 }
 

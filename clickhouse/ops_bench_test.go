@@ -9,6 +9,7 @@ import (
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
+	"github.com/rebatehq/rebate/internal/procstat"
 )
 
 // BenchmarkOps times the operator's work on the query benchmark's events
@@ -36,13 +37,16 @@ func BenchmarkOps(b *testing.B) {
 	once := func(name string, f func(b *testing.B) (bytes uint64)) {
 		b.Run(name, func(b *testing.B) {
 			var size uint64
-			start := time.Now()
+			start, cpu := time.Now(), procstat.Self() // the engine runs in this process
 			for b.Loop() {
 				size = f(b)
 			}
 			took := time.Since(start).Seconds() / float64(b.N)
+			used := (procstat.Self() - cpu) / time.Duration(b.N)
 			b.ReportMetric(took, "s")
 			b.ReportMetric(float64(events)/took/1e6, "M-events/s")
+			b.ReportMetric(used.Seconds(), "cpu-s")
+			b.ReportMetric(procstat.PerMillion(used, int(events)), "cpu-s/M-events")
 			if size > 0 {
 				b.ReportMetric(float64(size)/(1<<20), "MiB")
 			}
@@ -96,6 +100,10 @@ func BenchmarkOps(b *testing.B) {
 			b.Fatal(err)
 		}
 		for _, r := range done {
+			if r.Refreshed { // a refreshable view's table: refreshed, its rows not counted
+				b.Logf("%s: refreshed in %s", r.Table, r.Took.Round(time.Millisecond))
+				continue
+			}
 			b.Logf("%s: %d rows in %s", r.Table, r.Rows, r.Took.Round(time.Millisecond))
 		}
 		return 0

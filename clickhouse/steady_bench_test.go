@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -16,15 +15,8 @@ import (
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/clickhousetest"
 	"github.com/rebatehq/rebate/internal/eventgen"
+	"github.com/rebatehq/rebate/internal/procstat"
 )
-
-// cpuTime is this process's CPU time: the embedded engine runs in it, so
-// this is the whole cost of a statement, not the client's share.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkSteadyBatch: what one batch of a steady stream costs the engine,
 // as the ingester runs it: the insert, then its figures (pricing the orders
@@ -84,9 +76,9 @@ func BenchmarkSteadyBatch(b *testing.B) {
 			if profile == "reads" {
 				ev0 = engineCounters(b, db, readCounters)
 			}
-			c0 := cpuTime()
+			c0 := procstat.Self()
 			return func() {
-				byStatement[name+tag] += cpuTime() - c0
+				byStatement[name+tag] += procstat.Self() - c0
 				if ev0 != nil {
 					ev1 := engineCounters(b, db, readCounters)
 					if readsOf[name] == nil {
@@ -150,11 +142,11 @@ func BenchmarkSteadyBatch(b *testing.B) {
 			tag = [...]string{"/cache", "/no-cache", "/first"}[round]
 		}
 		ev := traffic.Chunk(n, now.Add(-time.Minute), time.Minute)
-		c0 := cpuTime()
+		c0 := procstat.Self()
 		if err := db.InsertEvents(ctx, ev, nil, fmt.Sprintf("steady-%d", i)); err != nil {
 			b.Fatal(err)
 		}
-		c1 := cpuTime()
+		c1 := procstat.Self()
 		var ch rebate.Changes
 		ch.AddAll(ev)
 		if err := db.MaterializeFigures(ctx, ch); err != nil {
@@ -167,7 +159,7 @@ func BenchmarkSteadyBatch(b *testing.B) {
 			owed = rebate.Changes{}
 		}
 		insertCPU += c1 - c0
-		d := cpuTime() - c1
+		d := procstat.Self() - c1
 		materializeCPU += d
 		roundCPU[round] += d
 		roundBatches[round]++
@@ -176,11 +168,11 @@ func BenchmarkSteadyBatch(b *testing.B) {
 	if !owed.Empty() {
 		// The signals the last batches owe count too: the ingester works
 		// them out within a second.
-		c0 := cpuTime()
+		c0 := procstat.Self()
 		if err := db.MaterializeSignals(ctx, owed); err != nil {
 			b.Fatal(err)
 		}
-		d := cpuTime() - c0
+		d := procstat.Self() - c0
 		materializeCPU += d
 		roundCPU[round] += d
 	}
@@ -193,7 +185,7 @@ func BenchmarkSteadyBatch(b *testing.B) {
 	b.ReportMetric(per(insertCPU), "insert-cpu-ms/batch")
 	b.ReportMetric(per(materializeCPU), "materialize-cpu-ms/batch")
 	b.ReportMetric(float64(time.Since(wall0).Microseconds())/1000/float64(i), "wall-ms/batch")
-	b.ReportMetric((insertCPU+materializeCPU).Seconds()/float64(i*n)*1e6, "cpu-s/M-events")
+	b.ReportMetric(procstat.PerMillion(insertCPU+materializeCPU, i*n), "cpu-s/M-events")
 	// One line, dearest first: without -v a benchmark's log is cut after
 	// ten lines.
 	names := slices.SortedFunc(maps.Keys(byStatement), func(x, y string) int { return cmp.Compare(byStatement[y], byStatement[x]) })
@@ -254,11 +246,11 @@ func BenchmarkMaterializeSignals(b *testing.B) {
 		if err := db.SetSignals([]clickhouse.SignalConfig{on, off}[mode]); err != nil {
 			b.Fatal(err)
 		}
-		cpu0, wall0 := cpuTime(), time.Now()
+		cpu0, wall0 := procstat.Self(), time.Now()
 		if err := db.Materialize(ctx, c); err != nil {
 			b.Fatal(err)
 		}
-		cpu[mode] += cpuTime() - cpu0
+		cpu[mode] += procstat.Self() - cpu0
 		wall[mode] += time.Since(wall0)
 		runs[mode]++
 		i++

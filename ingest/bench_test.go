@@ -16,6 +16,7 @@ import (
 	"github.com/rebatehq/rebate"
 	"github.com/rebatehq/rebate/clickhouse"
 	"github.com/rebatehq/rebate/internal/eventgen"
+	"github.com/rebatehq/rebate/internal/procstat"
 	"github.com/rebatehq/rebate/internal/testenv"
 	"github.com/rebatehq/rebate/kafka"
 )
@@ -159,11 +160,11 @@ func benchBulk(b *testing.B, bin string, c consumer, total int) {
 		}
 		produced += len(chunk)
 	}
-	engine0, self0, start := eng.cpu(b), selfCPU(), time.Now()
+	engine0, self0, start := eng.cpu(b), procstat.Self(), time.Now()
 	r := c.start(b, bin, kc, eng, cfg)
 	waitGroupCommitted(b, kc, c.group, 30*time.Minute)
 	took := time.Since(start)
-	engineCPU, selfUsed, consumerCPU := eng.cpu(b)-engine0, selfCPU()-self0, r.cpu(b)
+	engineCPU, selfUsed, consumerCPU := eng.cpu(b)-engine0, procstat.Self()-self0, r.cpu(b)
 	rss := r.stop(b)
 	db, err := clickhouse.Open(context.Background(), cfg)
 	if err != nil {
@@ -182,7 +183,7 @@ func benchBulk(b *testing.B, bin string, c consumer, total int) {
 	u.add("broker", selfUsed)
 	b.ReportMetric(float64(total)/took.Seconds(), "events/s")
 	line := u.report(b, total)
-	b.ReportMetric((u.total()-engineCPU+engineSettled).Seconds()/float64(total)*1e6, "cpu-s/M-settled")
+	b.ReportMetric(procstat.PerMillion(u.total()-engineCPU+engineSettled, total), "cpu-s/M-settled")
 	if rss > 0 {
 		b.ReportMetric(float64(rss)/1024, c.process+"-peak-rss-MB")
 	}
@@ -193,7 +194,7 @@ func benchBulk(b *testing.B, bin string, c consumer, total int) {
 	}
 	b.Logf("%s: %d events in %s: %.0f events/s; %s; engine until merges settled (%s later) %.2f; %s; %s",
 		c.name, total, took.Round(time.Millisecond), float64(total)/took.Seconds(), line, settled.Round(time.Second),
-		engineSettled.Seconds()/float64(total)*1e6, peaks, work)
+		procstat.PerMillion(engineSettled, total), peaks, work)
 }
 
 // pricedWork says what the consumer's run priced, so that runs which do
@@ -241,7 +242,7 @@ func benchSteady(b *testing.B, bin string, c consumer, rate int) {
 	load := startLoad(b, kc, rate)
 	defer load.stop()
 	load.markers(b, kc, c.group, nil, 5*time.Second) // warm-up: the consumer joins, the tables have parts
-	engine0, self0, consumer0, n0 := eng.cpu(b), selfCPU(), r.cpu(b), load.sent()
+	engine0, self0, consumer0, n0 := eng.cpu(b), procstat.Self(), r.cpu(b), load.sent()
 	committed := load.markers(b, kc, c.group, nil, 30*time.Second)
 	events := load.sent() - n0
 	var u usage
@@ -249,7 +250,7 @@ func benchSteady(b *testing.B, bin string, c consumer, rate int) {
 		u.add(c.process, r.cpu(b)-consumer0)
 	}
 	u.add("engine", eng.cpu(b)-engine0)
-	u.add("broker", selfCPU()-self0)
+	u.add("broker", procstat.Self()-self0)
 	visible := load.markers(b, kc, c.group, db, 30*time.Second)
 	load.stop()
 	rss := r.stop(b)

@@ -28,13 +28,6 @@ import (
 // just before it is stopped. The broker (kfake) runs in the test process, accounted with
 // getrusage(RUSAGE_SELF).
 
-// selfCPU is the CPU time of this process so far.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // proc is a child process of the benchmark.
 type proc struct {
 	name string
@@ -219,7 +212,7 @@ func (u *usage) total() time.Duration {
 // report adds CPU-seconds per million events, per process and in total,
 // to the benchmark's metrics, and returns them as a line for the log.
 func (u *usage) report(b *testing.B, events int) string {
-	perM := func(d time.Duration) float64 { return d.Seconds() / float64(events) * 1e6 }
+	perM := func(d time.Duration) float64 { return procstat.PerMillion(d, events) }
 	var parts []string
 	for i, n := range u.names {
 		b.ReportMetric(perM(u.cpu[i]), "cpu-s/M-"+n)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/rebatehq/rebate/internal/procstat"
 )
 
 func start(t testing.TB, cfg Config) *Broker {
@@ -83,12 +85,14 @@ func BenchmarkProduce(b *testing.B) {
 				}
 				ctx := context.Background()
 				b.ResetTimer()
+				cpu := procstat.Self() // the broker and its client, both in this process
 				for range b.N {
 					if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "records/s")
+				b.ReportMetric(procstat.PerMillion(procstat.Self()-cpu, b.N*batch), "cpu-s/M-records")
 			})
 		}
 	}

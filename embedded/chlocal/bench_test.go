@@ -17,6 +17,7 @@ import (
 
 	"github.com/rebatehq/rebate/embedded/chlocal"
 	"github.com/rebatehq/rebate/internal/chlocaltest"
+	"github.com/rebatehq/rebate/internal/procstat"
 )
 
 // BenchmarkBatchInsert sends 100,000-row batches through clickhouse-go over
@@ -55,7 +56,7 @@ func BenchmarkBatchInsert(b *testing.B) {
 				amounts[i] = decimal.New(int64(i*137+1), -2)
 			}
 			b.SetBytes(rows * rowBytes)
-			start := time.Now()
+			start, cpu := time.Now(), procstat.Self() // the engine runs in this process
 			n := 0
 			for b.Loop() {
 				batch, err := conn.PrepareBatch(ctx, "INSERT INTO events")
@@ -75,6 +76,7 @@ func BenchmarkBatchInsert(b *testing.B) {
 				n++
 			}
 			b.ReportMetric(float64(n*rows)/time.Since(start).Seconds(), "rows/s")
+			b.ReportMetric(procstat.PerMillion(procstat.Self()-cpu, n*rows), "cpu-s/M-rows")
 		})
 	}
 }
@@ -153,7 +155,7 @@ func BenchmarkEndpointInsertNative(b *testing.B) {
 			}
 			u := ep.URL() + "/?" + url.Values{"database": {db}, "query": {"INSERT INTO events FORMAT Native"}}.Encode()
 			b.SetBytes(int64(len(bodies[0])))
-			start := time.Now()
+			start, cpu := time.Now(), procstat.Self() // the engine runs in this process
 			n := 0
 			for b.Loop() {
 				resp, err := http.Post(u, "application/octet-stream", bytes.NewReader(bodies[n%len(bodies)]))
@@ -168,6 +170,7 @@ func BenchmarkEndpointInsertNative(b *testing.B) {
 				n++
 			}
 			b.ReportMetric(float64(n*rows)/time.Since(start).Seconds(), "rows/s")
+			b.ReportMetric(procstat.PerMillion(procstat.Self()-cpu, n*rows), "cpu-s/M-rows")
 		})
 	}
 }
@@ -197,7 +200,7 @@ func BenchmarkPointQuery(b *testing.B) {
 			name = "new text"
 		}
 		b.Run(name, func(b *testing.B) {
-			n := 0
+			n, cpu := 0, procstat.Self()
 			for b.Loop() {
 				sql := "SELECT n FROM sums WHERE user_id = {u:UInt64}"
 				if fresh {
@@ -215,8 +218,15 @@ func BenchmarkPointQuery(b *testing.B) {
 				}
 				n++
 			}
+			reportCPUPerOp(b, procstat.Self()-cpu, n)
 		})
 	}
+}
+
+// reportCPUPerOp reports the process's CPU per operation: the client, the
+// endpoint and the engine together, all in this process.
+func reportCPUPerOp(b *testing.B, cpu time.Duration, n int) {
+	b.ReportMetric(float64(cpu.Nanoseconds())/1e3/float64(max(n, 1)), "cpu-us/op")
 }
 
 // BenchmarkFence measures what the fence adds to a statement, alone: the
@@ -241,7 +251,7 @@ func BenchmarkFence(b *testing.B) {
 		{"point query, new text", func(n int) string { return point + fmt.Sprintf(" /* %d */", n) }, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			n := 0
+			n, cpu := 0, procstat.Self()
 			for b.Loop() {
 				var params map[string]string
 				if tc.param {
@@ -252,6 +262,7 @@ func BenchmarkFence(b *testing.B) {
 				}
 				n++
 			}
+			reportCPUPerOp(b, procstat.Self()-cpu, n)
 		})
 	}
 }

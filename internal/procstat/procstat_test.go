@@ -52,6 +52,7 @@ func TestDelta(t *testing.T) {
 func TestOwnProcess(t *testing.T) {
 	// No skip: the package reads /proc, so where there is none (not Linux)
 	// this fails, as a missing tool must.
+	self0 := Self()
 	before, err := CPU(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +77,12 @@ func TestOwnProcess(t *testing.T) {
 		}
 	}
 	_ = x
+	// getrusage and /proc count the same CPU, /proc in 10 ms ticks: Self,
+	// read around both /proc readings, has at least their difference less
+	// two ticks.
+	if self := Self() - self0; self < after-before-20*time.Millisecond {
+		t.Errorf("Self grew %v while /proc's CPU grew %v", self, after-before)
+	}
 	threadsAfter, err := Threads(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
@@ -86,5 +93,21 @@ func TestOwnProcess(t *testing.T) {
 	}
 	if sum <= 0 || sum > after-before+100*time.Millisecond {
 		t.Errorf("threads used %v between readings, the process %v", sum, after-before)
+	}
+}
+
+func TestPerMillion(t *testing.T) {
+	for _, tc := range []struct {
+		cpu  time.Duration
+		n    int
+		want float64
+	}{
+		{3 * time.Second, 1_000_000, 3},
+		{250 * time.Millisecond, 100_000, 2.5},
+		{time.Second, 0, 0}, // nothing counted: no figure, not an infinity
+	} {
+		if got := PerMillion(tc.cpu, tc.n); got != tc.want {
+			t.Errorf("PerMillion(%v, %d) = %v, want %v", tc.cpu, tc.n, got, tc.want)
+		}
 	}
 }
