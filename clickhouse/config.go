@@ -49,7 +49,7 @@ func (c *Config) RegisterFlags(f *settings.Flags) {
 	f.Bool(&c.Secure, "clickhouse-secure", "REBATE_CLICKHOUSE_SECURE", false, "use HTTPS")
 	f.String(&c.Compression, "clickhouse-compression", "REBATE_CLICKHOUSE_COMPRESSION", "none", "none, lz4, zstd or gzip",
 		settings.OneOf("none", "lz4", "zstd", "gzip"))
-	f.Duration(&c.DialTimeout, "clickhouse-dial-timeout", "REBATE_CLICKHOUSE_DIAL_TIMEOUT", 5*time.Second, "connect timeout", settings.Positive)
+	f.Duration(&c.DialTimeout, "clickhouse-dial-timeout", "REBATE_CLICKHOUSE_DIAL_TIMEOUT", 5*time.Second, "connect timeout, and the longest wait for a free connection of the pool (longer: unavailable, retried)", settings.Positive)
 	c.registerWritePriority(f)
 }
 

@@ -3,6 +3,7 @@ package clickhouse_test
 import (
 	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,19 +53,29 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 	// internal error, so the API answered 500 and the ingester stopped after
 	// its bounded retries.
 	busy := cfg
-	busy.MaxOpenConns, busy.DialTimeout = 1, 200*time.Millisecond
+	busy.MaxOpenConns, busy.DialTimeout = 1, time.Second
 	bdb, bst := clickhousetest.OpenStore(t, busy)
-	const hold = "SELECT sleep(2) -- errors_test: the pool's one connection"
+	// A statement of 5 s (a second a row) holds the pool's one connection
+	// until it is cancelled, so the 1 s wait below does not race its end.
+	const hold = "SELECT sleepEachRow(1) FROM numbers(5) SETTINGS max_block_size = 1 -- errors_test: the pool's one connection"
+	holdCtx, release := context.WithCancel(ctx)
 	held := make(chan error, 1)
-	go func() { held <- bdb.Conn().Exec(ctx, hold) }()
+	go func() { held <- bdb.Conn().Exec(holdCtx, hold) }()
+	defer func() { release(); <-held }()
 	for deadline := time.Now().Add(10 * time.Second); ; { // until the engine runs it, so the connection is taken
 		var n uint64
 		if err := db.Conn().QueryRow(ctx, "SELECT count() FROM system.processes WHERE query LIKE {q:String}",
-			ch.Named("q", "%"+hold+"%")).Scan(&n); err != nil {
+			ch.Named("q", "%errors_test: the pool's one connection%")).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n > 0 {
 			break
+		}
+		select {
+		case err := <-held:
+			held <- err // for the deferred wait
+			t.Fatalf("the holding statement ended before the read: %v", err)
+		default:
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the holding statement never ran")
@@ -72,11 +83,10 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	_, err := bst.Balance(ctx, 1)
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
 	if c := rebate.ErrorCode(err); c != rebate.EUNAVAIL {
 		t.Errorf("a read with every connection busy: code %q (%v), want %q", c, err, rebate.EUNAVAIL)
+	} else if msg := err.Error(); strings.Contains(msg, "max open conn") {
+		t.Errorf("the busy pool's error %q gives clickhouse-go's advice to the operator to API clients", msg)
 	}
 
 	// Nobody listening: wait and retry.

@@ -23,6 +23,7 @@ func BenchmarkEncodeEvents(b *testing.B) {
 	events := eventgen.NewTraffic(1, 100_000, 300, 50_000).Chunk(100_000, time.Now().Add(-time.Hour), time.Hour)
 	sources := make([]rebate.Source, len(events))
 	b.ReportAllocs()
+	cpu := procstat.Self() // the encoding and the collector it calls for
 	for b.Loop() {
 		n, err := clickhouse.EncodeEvents(events, sources)
 		if err != nil {
@@ -31,6 +32,7 @@ func BenchmarkEncodeEvents(b *testing.B) {
 		b.SetBytes(int64(n))
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
+	b.ReportMetric(procstat.PerMillion(procstat.Self()-cpu, b.N*len(events)), "cpu-s/M-events")
 }
 
 // BenchmarkInsertPath: one insert of REBATE_BENCH_BATCH events (default
