@@ -88,8 +88,8 @@ func BenchmarkAPILoad(b *testing.B) {
 		const d = 30 * time.Second
 		var wg sync.WaitGroup
 		lat := map[bool][]time.Duration{}
-		var failed []error
 		var lmu sync.Mutex
+		var failed failures
 		start, cpu := time.Now(), procstat.Self() // the engine, the API and the load, all in this process
 		for i := 0; i < rate*int(d/time.Second); i++ {
 			planned := start.Add(time.Duration(i) * time.Second / time.Duration(rate))
@@ -97,12 +97,9 @@ func BenchmarkAPILoad(b *testing.B) {
 			wg.Add(1)
 			go func(i int, planned time.Time) {
 				defer wg.Done()
-				err := call(next(i))
+				failed.add(call(next(i)))
 				lmu.Lock()
 				lat[i%2 == 0] = append(lat[i%2 == 0], time.Since(planned))
-				if err != nil {
-					failed = append(failed, err)
-				}
 				lmu.Unlock()
 			}(i, planned)
 		}
@@ -119,37 +116,33 @@ func BenchmarkAPILoad(b *testing.B) {
 		b.ReportMetric(q(all, 0.99), "p99-ms")
 		b.Logf("open loop at %d req/s, %d req in %s: p50 %.1f ms p99 %.1f ms; balance p50 %.1f p99 %.1f; leaderboard p50 %.1f p99 %.1f",
 			rate, len(all), took.Round(time.Millisecond), q(all, .5), q(all, .99), q(lat[false], .5), q(lat[false], .99), q(lat[true], .5), q(lat[true], .99))
-		if len(failed) > 0 {
-			b.Errorf("%d of %d requests failed, the first: %v; the server logged first: %q", len(failed), len(all), failed[0], logged.first())
-		}
+		failed.report(b, "open loop", &logged)
 		// Closed loop: 8 clients as fast as answers come.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		var n sync.WaitGroup
-		var count, failures int64
+		var count int64
 		var cmu sync.Mutex
+		var closedFailed failures
 		cpu = procstat.Self()
 		for w := range 8 {
 			n.Add(1)
 			go func() {
 				defer n.Done()
 				for i := w; ctx.Err() == nil; i += 8 {
-					err := call(next(i))
-					cmu.Lock()
-					if err == nil {
+					if err := call(next(i)); err == nil {
+						cmu.Lock()
 						count++
+						cmu.Unlock()
 					} else if ctx.Err() == nil { // not a request cut by the loop's end
-						failures++
+						closedFailed.add(err)
 					}
-					cmu.Unlock()
 				}
 			}()
 		}
 		n.Wait()
 		cancel()
 		closedCPU := perRequest(procstat.Self()-cpu, int(count))
-		if failures > 0 {
-			b.Errorf("closed loop: %d requests failed; the server logged first: %q", failures, logged.first())
-		}
+		closedFailed.report(b, "closed loop", &logged)
 		b.ReportMetric(float64(count)/10, "max-req/s")
 		b.ReportMetric(closedCPU, "closed-cpu-ms/req")
 		b.Logf("closed loop, 8 clients: %.0f req/s, %.2f CPU-ms a request", float64(count)/10, closedCPU)
@@ -159,7 +152,35 @@ func BenchmarkAPILoad(b *testing.B) {
 // perRequest is cpu per request in milliseconds: the whole process's, the
 // load generator's share included.
 func perRequest(cpu time.Duration, n int) float64 {
-	return float64(cpu.Microseconds()) / 1000 / float64(max(n, 1))
+	return float64(procstat.PerOp(cpu, n).Microseconds()) / 1000
+}
+
+// failures counts a loop's failed requests and keeps the first.
+type failures struct {
+	mu    sync.Mutex
+	n     int
+	first error
+}
+
+func (f *failures) add(err error) {
+	if err == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n++; f.first == nil {
+		f.first = err
+	}
+}
+
+// report fails the benchmark when requests failed, with the first and what
+// the server logged first.
+func (f *failures) report(b *testing.B, loop string, logged *errorLog) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n > 0 {
+		b.Errorf("%s: %d requests failed, the first: %v; the server logged first: %q", loop, f.n, f.first, logged.first())
+	}
 }
 
 // errorLog keeps the first lines the server logs, for the benchmark's log.

@@ -189,5 +189,5 @@ func BenchmarkSQLFence(b *testing.B) {
 // reportCPUPerOp reports, when the benchmark ends, the CPU this process
 // (client and engine together) spent per operation since cpu0.
 func reportCPUPerOp(b *testing.B, cpu0 time.Duration) {
-	b.ReportMetric(float64((procstat.Self()-cpu0).Microseconds())/1000/float64(max(b.N, 1)), "cpu-ms/op")
+	b.ReportMetric(float64(procstat.PerOp(procstat.Self()-cpu0, b.N).Microseconds())/1000, "cpu-ms/op")
 }

@@ -130,12 +130,13 @@ func domainError(op string, err error) error {
 	if errors.As(err, &de) {
 		return err
 	}
+	msg := err.Error()
 	if errors.Is(err, ch.ErrAcquireConnTimeout) {
 		// clickhouse-go's own text advises the operator on the pool; the
 		// message reaches API clients (503), who need only the fact.
-		return &rebate.Error{Code: rebate.EUNAVAIL, Message: op + ": ClickHouse busy: no connection free within the dial timeout", Err: err}
+		msg = "ClickHouse busy: no connection free within the dial timeout"
 	}
-	return &rebate.Error{Code: meaning(err), Message: op + ": " + err.Error(), Err: err}
+	return &rebate.Error{Code: meaning(err), Message: op + ": " + msg, Err: err}
 }
 
 func meaning(err error) string {

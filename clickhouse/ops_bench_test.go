@@ -42,7 +42,7 @@ func BenchmarkOps(b *testing.B) {
 				size = f(b)
 			}
 			took := time.Since(start).Seconds() / float64(b.N)
-			used := (procstat.Self() - cpu) / time.Duration(b.N)
+			used := procstat.PerOp(procstat.Self()-cpu, b.N)
 			b.ReportMetric(took, "s")
 			b.ReportMetric(float64(events)/took/1e6, "M-events/s")
 			b.ReportMetric(used.Seconds(), "cpu-s")

@@ -226,7 +226,7 @@ func BenchmarkPointQuery(b *testing.B) {
 // reportCPUPerOp reports the process's CPU per operation: the client, the
 // endpoint and the engine together, all in this process.
 func reportCPUPerOp(b *testing.B, cpu time.Duration, n int) {
-	b.ReportMetric(float64(cpu.Nanoseconds())/1e3/float64(max(n, 1)), "cpu-us/op")
+	b.ReportMetric(float64(procstat.PerOp(cpu, n).Nanoseconds())/1e3, "cpu-us/op")
 }
 
 // BenchmarkFence measures what the fence adds to a statement, alone: the

@@ -91,6 +91,15 @@ func PerMillion(cpu time.Duration, n int) float64 {
 	return cpu.Seconds() / float64(n) * 1e6
 }
 
+// PerOp is cpu per one of n operations (requests, statements, steps):
+// the benchmarks' unit where an operation, not an event, is what is done.
+func PerOp(cpu time.Duration, n int) time.Duration {
+	if n <= 0 {
+		return 0
+	}
+	return cpu / time.Duration(n)
+}
+
 // parseStat reads a /proc stat line: "pid (name) state ...", the name
 // possibly holding spaces and parentheses, so the fields are counted from
 // the last ')'.

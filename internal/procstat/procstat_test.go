@@ -111,3 +111,19 @@ func TestPerMillion(t *testing.T) {
 		}
 	}
 }
+
+func TestPerOp(t *testing.T) {
+	for _, tc := range []struct {
+		cpu  time.Duration
+		n    int
+		want time.Duration
+	}{
+		{3 * time.Second, 1000, 3 * time.Millisecond},
+		{time.Millisecond, 4, 250 * time.Microsecond},
+		{time.Second, 0, 0}, // nothing done: no figure, not a division by zero
+	} {
+		if got := PerOp(tc.cpu, tc.n); got != tc.want {
+			t.Errorf("PerOp(%v, %d) = %v, want %v", tc.cpu, tc.n, got, tc.want)
+		}
+	}
+}
